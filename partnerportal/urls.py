@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from membership import views as membership_views
+
+admin.site.site_header = _("Partner Center administration")
+admin.site.site_title = _("Partner Center administration")
+
+urlpatterns = [
+    path("", membership_views.home, name="home"),
+    path("healthz", membership_views.healthz, name="healthz"),
+    path("signup/", membership_views.sign_up, name="sign_up"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("membership/", include("membership.urls")),
+    path("partnership/offers/", include("offers.urls")),
+    path("billing/", include("billing.urls")),
+    path("support/", include("support.urls")),
+    path("admin/", admin.site.urls),
+]
