@@ -107,6 +107,12 @@ class Order(models.Model):
                 condition=models.Q(status="paid"),
                 name="order_one_paid_per_subscription_term",
             ),
+            # One automatic-renewal order per term; its retries are further payments of that order.
+            models.UniqueConstraint(
+                fields=["subscription", "term_start"],
+                condition=models.Q(kind="auto_renewal"),
+                name="order_one_auto_renewal_per_term",
+            ),
             models.CheckConstraint(
                 name="order_paid_has_time", condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False)
             ),

@@ -166,7 +166,7 @@ class Subscription(models.Model):
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("offers:subscription_detail", args=[self.pk])
+        return reverse("subscriptions:detail", args=[self.pk])
 
     @property
     def is_live(self):

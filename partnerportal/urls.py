@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("membership/", include("membership.urls")),
     path("partnership/offers/", include("offers.urls")),
+    path("partnership/subscriptions/", include("offers.subscription_urls")),
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,27 @@
+"""Date arithmetic for subscription terms (R6, R8); pure functions, no database."""
+
+import calendar
+import datetime
+
+from django.conf import settings
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """Same day of the month, months later; clamped to the month's last day (29 Feb → 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def renewal_window(period_end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """First and last day on which a partner may renew by hand (R8)."""
+    return (
+        period_end - datetime.timedelta(days=settings.RENEWAL_WINDOW_DAYS_BEFORE),
+        period_end + datetime.timedelta(days=settings.RENEWAL_WINDOW_DAYS_AFTER),
+    )
+
+
+def renewal_term(*, period_end: datetime.date, today: datetime.date, months: int) -> tuple[datetime.date, datetime.date]:
+    """The next term: from the old end date before expiry, from today after it (R8)."""
+    start = period_end if today <= period_end else today
+    return start, add_months(start, months)
