@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import make_org, make_user
+from tests.fixtures_infra import *  # noqa: F401,F403  (localstripe, browser_page, ...)
 
 
 @pytest.fixture
