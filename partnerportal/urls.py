@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from membership import views as membership_views
 
+from .auth_views import RateLimitedLoginView
+
 admin.site.site_header = _("Partner Center administration")
 admin.site.site_title = _("Partner Center administration")
 
@@ -12,7 +14,7 @@ urlpatterns = [
     path("", membership_views.home, name="home"),
     path("healthz", membership_views.healthz, name="healthz"),
     path("signup/", membership_views.sign_up, name="sign_up"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -220,12 +220,13 @@ class TestHealth:
     def test_broker_down_answers_503(self, client, settings):
         from partnerportal.celery import app
 
-        original = app.conf.broker_url
-        app.conf.broker_url = "redis://127.0.0.1:1/0"
+        # The write URL is resolved from broker_url at start-up, so both are pointed at a closed port.
+        original = app.conf.broker_url, app.conf.broker_write_url
+        app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
         try:
             response = client.get("/healthz")
         finally:
-            app.conf.broker_url = original
+            app.conf.broker_url, app.conf.broker_write_url = original
         assert response.status_code == 503
         assert response.json()["checks"]["broker"].startswith("error")
 

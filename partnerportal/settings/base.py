@@ -82,6 +82,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A shared cache (Redis in production) so the sign-in brake holds across processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "membership:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -163,4 +169,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own console handler would print every line a second time.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

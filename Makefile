@@ -1,0 +1,75 @@
+# Partner portal: developer and CI entry points.
+#
+#   make venv      create .venv and install requirements.txt (again only when it changed)
+#   make setup     venv + gettext + compiled translations + database migrations
+#   make run       setup, then localstripe + Celery worker/beat + runserver (scripts/run-dev.sh)
+#   make browsers  install Debian's chromium for the browser tests when it is missing
+#   make test      setup + browsers, then pytest (pytest's exit code is make's)
+#   make bench     run bench/run_all.py when it exists
+#
+# Works from a fresh clone with python3.11 (or python3) and make; apt-get
+# needs root (sudo is used when not root).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.requirements-installed
+BOOT_PY   := $(shell command -v python3.11 || command -v python3)
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET   := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+CHROMIUM  := /usr/bin/chromium
+# Folders compilemessages must not walk into (the venv holds Django's own catalogues).
+I18N_SKIP := --ignore=$(VENV) --ignore=var --ignore=artifacts --ignore=node_modules
+
+.PHONY: help venv setup run browsers test bench
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+venv: $(STAMP)
+
+# The stamp is older than requirements.txt whenever the pins changed.
+$(STAMP): requirements.txt
+	@if [ ! -x $(PY) ]; then \
+		echo "Creating $(VENV) with $(BOOT_PY)"; \
+		$(BOOT_PY) -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+setup: venv
+	@if ! command -v msgfmt >/dev/null; then \
+		echo "Installing gettext (msgfmt) for compilemessages"; \
+		$(APT_GET) update && $(APT_GET) install -y gettext; \
+	fi
+	@if find . -path ./$(VENV) -prune -o -type d -name locale -print | grep -q .; then \
+		echo "$(PY) manage.py compilemessages"; \
+		$(PY) manage.py compilemessages $(I18N_SKIP); \
+	else \
+		echo "No locale/ folder yet: nothing to compile"; \
+	fi
+	$(PY) manage.py migrate --noinput
+
+run: setup
+	scripts/run-dev.sh
+
+browsers:
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "Found $$($(CHROMIUM) --version 2>/dev/null || echo $(CHROMIUM))"; \
+	else \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(APT_GET) update && $(APT_GET) install -y chromium; \
+	fi
+
+test: setup browsers
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup
+	@if [ -f bench/run_all.py ]; then \
+		$(PY) bench/run_all.py; \
+	else \
+		echo "bench/run_all.py does not exist yet: nothing to run"; \
+	fi
