@@ -1,8 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Competency, Organization, User, UserRole
+from . import services
+from .models import (
+    ActivityEntry,
+    BenefitActivation,
+    Competency,
+    CompetencyReminder,
+    CreditGrant,
+    Invitation,
+    LicenseKey,
+    Organization,
+    SeatAssignment,
+    User,
+    UserRole,
+)
 
 
 class UserRoleInline(admin.TabularInline):
@@ -14,6 +28,7 @@ class CompetencyInline(admin.TabularInline):
     model = Competency
     extra = 0
     autocomplete_fields = ["granted_by"]
+    readonly_fields = ["expired_at"]
 
 
 @admin.register(Organization)
@@ -44,8 +59,114 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Competency)
 class CompetencyAdmin(admin.ModelAdmin):
-    list_display = ["organization", "solution_area", "level", "granted_on", "expires_on"]
+    list_display = ["organization", "solution_area", "level", "granted_on", "expires_on", "expired_at"]
     list_filter = ["level", "solution_area"]
     list_select_related = ["organization"]
     search_fields = ["organization__name"]
     autocomplete_fields = ["organization", "granted_by"]
+    readonly_fields = ["expired_at"]
+    actions = ["renew_for_a_year", "expire_now"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            services.activity_record(
+                actor=request.user, organization=obj.organization, verb="competency.changed", obj=obj,
+                detail=f"Expires on {obj.expires_on}",
+            )
+        else:
+            services.competency_grant(actor=request.user, competency=obj)
+
+    @admin.action(description=_("Renew for a year"))
+    def renew_for_a_year(self, request, queryset):
+        for competency in queryset:
+            services.competency_renew(actor=request.user, competency=competency)
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%(count)d competency renewed.", "%(count)d competencies renewed.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Expire now"))
+    def expire_now(self, request, queryset):
+        for competency in queryset:
+            services.competency_expire(actor=request.user, competency=competency)
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%(count)d competency expired.", "%(count)d competencies expired.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services only: staff read them, never edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActivityEntry)
+class ActivityEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "organization", "actor", "verb", "object_repr", "detail"]
+    list_filter = ["verb", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["organization", "actor"]
+    search_fields = ["organization__name", "actor__email", "object_repr", "detail", "verb"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "organization", "created_at", "accepted_at", "revoked_at", "invited_by"]
+    list_select_related = ["organization", "invited_by"]
+    search_fields = ["email", "organization__name"]
+
+
+@admin.register(LicenseKey)
+class LicenseKeyAdmin(admin.ModelAdmin):
+    """The pool of keys staff keep per license benefit; issued keys are read-only."""
+
+    list_display = ["benefit", "masked", "issued_to_subscription", "issued_at"]
+    list_filter = ["benefit", ("issued_to_subscription", admin.EmptyFieldListFilter)]
+    list_select_related = ["benefit", "issued_to_subscription__organization", "issued_to_subscription__offer"]
+    search_fields = ["key", "issued_to_subscription__organization__name"]
+    fields = ["benefit", "key", "issued_to_subscription", "issued_at", "issued_by"]
+    readonly_fields = ["issued_to_subscription", "issued_at", "issued_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.issued_to_subscription_id:
+            return ["benefit", "key", *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.issued_to_subscription_id is None
+
+
+@admin.register(BenefitActivation)
+class BenefitActivationAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "benefit", "activated_by", "activated_at"]
+    list_select_related = ["subscription__organization", "subscription__offer", "benefit", "activated_by"]
+
+
+@admin.register(SeatAssignment)
+class SeatAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "benefit", "seat", "user", "assigned_at"]
+    list_select_related = ["subscription__organization", "subscription__offer", "benefit", "user"]
+
+
+@admin.register(CreditGrant)
+class CreditGrantAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "month", "amount", "currency", "created_at"]
+    list_select_related = ["subscription__organization", "subscription__offer"]
+
+
+@admin.register(CompetencyReminder)
+class CompetencyReminderAdmin(ReadOnlyAdmin):
+    list_display = ["competency", "expires_on", "sent_at"]
+    list_select_related = ["competency__organization"]

@@ -1,5 +1,7 @@
 """Organisations, their users and roles, network enrolment and competencies."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -168,6 +170,8 @@ class Competency(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set when staff expire it early or the daily task finds it lapsed; a renewal clears it.
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("competency")
@@ -182,4 +186,261 @@ class Competency(models.Model):
         return f"{self.get_level_display()} {self.get_solution_area_display()}"
 
     def is_current(self, today=None):
-        return self.expires_on >= (today or timezone.localdate())
+        return self.expired_at is None and self.expires_on >= (today or timezone.localdate())
+
+
+class Invitation(models.Model):
+    """A Global admin's invitation to join one organisation with chosen roles; the link is signed and used once."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    # A list of Role values; a JSON list keeps the invitation one row.
+    roles = models.JSONField(_("roles"), default=list)
+    # The signed link carries this random key, not the sequential id.
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("joined as"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and organisation; a new one needs the old one revoked.
+            models.UniqueConstraint(
+                Lower("email"), "organization",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email_org",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization}"
+
+    @property
+    def is_open(self):
+        return self.accepted_at is None and self.revoked_at is None
+
+    def role_labels(self):
+        return [str(Role(role).label) for role in Role.values if role in self.roles]
+
+
+# Labels of the verbs the portal records; other apps may record verbs of their own (shown as stored).
+ACTIVITY_VERBS = {
+    "organization.signed_up": _("Organisation signed up"),
+    "organization.enrolled": _("Network agreement accepted"),
+    "invitation.sent": _("User invited"),
+    "invitation.revoked": _("Invitation withdrawn"),
+    "invitation.accepted": _("Invitation accepted"),
+    "user.roles_changed": _("Roles changed"),
+    "user.deactivated": _("User deactivated"),
+    "user.reactivated": _("User reactivated"),
+    "benefit.activated": _("Benefit activated"),
+    "benefit.license_issued": _("License key issued"),
+    "benefit.seat_assigned": _("Seat assigned"),
+    "benefit.seat_released": _("Seat released"),
+    "competency.granted": _("Competency granted"),
+    "competency.changed": _("Competency changed"),
+    "competency.renewed": _("Competency renewed"),
+    "competency.expired": _("Competency expired"),
+    "competency.reminder_sent": _("Competency expiry reminder sent"),
+}
+
+
+class ActivityEntry(models.Model):
+    """Who did what to which object, and when; written by services, never edited."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="activity",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    verb = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # A snapshot of the object's name, so the entry still reads well once the object changes or goes.
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("activity entry")
+        verbose_name_plural = _("activity log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="activity_org_created_idx")]
+
+    def __str__(self):
+        return f"{self.verb} {self.object_repr}"
+
+    @property
+    def verb_label(self):
+        return ACTIVITY_VERBS.get(self.verb, self.verb)
+
+
+class LicenseKey(models.Model):
+    """One product key in the pool staff keep for a license benefit; issued to at most one subscription."""
+
+    benefit = models.ForeignKey(
+        "offers.OfferBenefit", verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="license_keys"
+    )
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    issued_to_subscription = models.ForeignKey(
+        "offers.Subscription", verbose_name=_("issued to"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="license_keys",
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("license key")
+        verbose_name_plural = _("license keys")
+        ordering = ["benefit", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="license_key_issued_fields_together",
+                condition=(
+                    models.Q(issued_to_subscription__isnull=True, issued_at__isnull=True)
+                    | models.Q(issued_to_subscription__isnull=False, issued_at__isnull=False)
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["benefit", "issued_to_subscription"], name="license_key_pool_idx")]
+
+    def __str__(self):
+        return f"{self.benefit} – {self.masked}"
+
+    @property
+    def masked(self):
+        return "•••••-" + self.key[-5:]
+
+
+class BenefitActivation(models.Model):
+    """An activated benefit that is on or off (developer tools, the account, the monthly credit)."""
+
+    subscription = models.ForeignKey(
+        "offers.Subscription", verbose_name=_("subscription"), on_delete=models.CASCADE,
+        related_name="benefit_activations",
+    )
+    benefit = models.ForeignKey(
+        "offers.OfferBenefit", verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="activations"
+    )
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("activated by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    activated_at = models.DateTimeField(_("activated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("benefit activation")
+        verbose_name_plural = _("benefit activations")
+        ordering = ["-activated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "benefit"], name="benefit_activation_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.benefit} – {self.subscription}"
+
+
+class SeatAssignment(models.Model):
+    """A seat of a seat benefit given to a named user of the organisation.
+
+    The seat number ranges over 1..quantity (the service picks a free one under a lock on the
+    subscription row); the unique (subscription, benefit, seat) constraint makes it impossible
+    for two assignments to share a seat, so the count can never pass the quantity.
+    """
+
+    subscription = models.ForeignKey(
+        "offers.Subscription", verbose_name=_("subscription"), on_delete=models.CASCADE,
+        related_name="seat_assignments",
+    )
+    benefit = models.ForeignKey(
+        "offers.OfferBenefit", verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="seat_assignments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="seat_assignments"
+    )
+    seat = models.PositiveSmallIntegerField(_("seat number"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seat assignment")
+        verbose_name_plural = _("seat assignments")
+        ordering = ["benefit", "seat"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "benefit", "seat"], name="seat_unique_number"),
+            models.UniqueConstraint(fields=["subscription", "benefit", "user"], name="seat_one_per_user"),
+            models.CheckConstraint(name="seat_number_positive", condition=models.Q(seat__gte=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.benefit} #{self.seat} – {self.user}"
+
+
+class CreditGrant(models.Model):
+    """One month's cloud credit for a subscription; unique per month, so a second run adds nothing."""
+
+    subscription = models.ForeignKey(
+        "offers.Subscription", verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="credit_grants"
+    )
+    benefit = models.ForeignKey(
+        "offers.OfferBenefit", verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="credit_grants"
+    )
+    month = models.DateField(_("month"))  # always the first day of the month
+    amount = models.PositiveIntegerField(_("amount in minor units"))
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    created_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credit grant")
+        verbose_name_plural = _("credit grants")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "month"], name="credit_grant_once_per_month"),
+            models.CheckConstraint(name="credit_grant_first_of_month", condition=models.Q(month__day=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription} – {self.month:%Y-%m}"
+
+
+class CompetencyReminder(models.Model):
+    """The e-mail sent 30 days before a competency expires; once per expiry date."""
+
+    competency = models.ForeignKey(
+        Competency, verbose_name=_("competency"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    expires_on = models.DateField(_("expires on"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("competency reminder")
+        verbose_name_plural = _("competency reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["competency", "expires_on"], name="competency_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.competency} ({self.expires_on})"

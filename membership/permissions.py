@@ -16,6 +16,7 @@ class Action:
     MANAGE_MEMBERSHIP = "manage_membership"
     ACTIVATE_BENEFITS = "activate_benefits"
     MANAGE_USERS = "manage_users"
+    VIEW_ACTIVITY = "view_activity"
 
 
 ALL_ROLES = frozenset(Role.values)
@@ -32,6 +33,7 @@ ALLOWED_ROLES = {
     Action.MANAGE_MEMBERSHIP: frozenset({Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN}),
     Action.ACTIVATE_BENEFITS: frozenset({Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.GLOBAL_ADMIN}),
+    Action.VIEW_ACTIVITY: frozenset({Role.GLOBAL_ADMIN}),
 }
 
 

@@ -1,13 +1,62 @@
-"""Writes for organisations, users and roles."""
+"""Writes for organisations, users and roles, invitations, benefits, competencies and the activity log."""
 
+import datetime
+import logging
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
-from django.utils import timezone
+from django.contrib.sessions.models import Session
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .models import Organization, Role, User, UserRole
+from .models import (
+    ActivityEntry,
+    BenefitActivation,
+    Competency,
+    CompetencyReminder,
+    CreditGrant,
+    Invitation,
+    LicenseKey,
+    Organization,
+    Role,
+    SeatAssignment,
+    User,
+    UserRole,
+)
+from .permissions import Action, denial_reason, user_can
+
+logger = logging.getLogger(__name__)
 
 NETWORK_AGREEMENT_VERSION = "2026-01"
+INVITATION_SALT = "membership.invitation"
+INVITATION_MAX_AGE = datetime.timedelta(days=7)
+COMPETENCY_REMINDER_DAYS = 30
 
+
+# --- activity log -----------------------------------------------------------------------------
+
+def activity_record(*, actor, organization, verb: str, obj=None, detail: str = "") -> ActivityEntry:
+    """Append who did what to which object; call it inside the write's transaction."""
+    entry = ActivityEntry(
+        organization=organization,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        verb=verb[:60],
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        detail=(detail or "")[:500],
+    )
+    entry.save()
+    return entry
+
+
+# --- organisations ----------------------------------------------------------------------------
 
 @transaction.atomic
 def organization_enrol(*, organization: Organization, user: User) -> Organization:
@@ -20,6 +69,10 @@ def organization_enrol(*, organization: Organization, user: User) -> Organizatio
     organization.network_agreement_accepted_by = user
     organization.full_clean()
     organization.save()
+    activity_record(
+        actor=user, organization=organization, verb="organization.enrolled", obj=organization,
+        detail=f"Network agreement {NETWORK_AGREEMENT_VERSION} accepted",
+    )
     return organization
 
 
@@ -43,13 +96,16 @@ def organization_sign_up(
     user.full_clean()
     user.save()
     user_roles_set(user=user, roles=[Role.GLOBAL_ADMIN])
+    activity_record(actor=user, organization=organization, verb="organization.signed_up", obj=organization)
     organization_enrol(organization=organization, user=user)
     return user
 
 
+# --- users and roles --------------------------------------------------------------------------
+
 @transaction.atomic
 def user_roles_set(*, user: User, roles) -> None:
-    """Replace the user's roles with the given ones."""
+    """Replace the user's roles with the given ones (no permission or last-admin check: see member_roles_update)."""
     wanted = {Role(role) for role in roles}
     UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
     existing = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
@@ -63,3 +119,512 @@ def user_set_language(*, user: User, language: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["language"])
     return user
+
+
+def _require(actor, action, organization_id):
+    """Refuse unless the actor may take the action in that organisation (the views check too)."""
+    if not user_can(actor, action) or actor.organization_id != organization_id:
+        raise PermissionDenied(denial_reason(action))
+
+
+def _require_again(actor, organization_id):
+    """Re-read the actor's roles under the organisation lock: a concurrent change may have just demoted them."""
+    actor._role_cache = None
+    _require(actor, Action.MANAGE_USERS, organization_id)
+
+
+def _lock_organization(organization_id) -> Organization:
+    return Organization.objects.select_for_update().get(pk=organization_id)
+
+
+def _other_active_global_admins(organization_id, member) -> bool:
+    return (
+        User.objects.filter(organization_id=organization_id, is_active=True, roles__role=Role.GLOBAL_ADMIN)
+        .exclude(pk=member.pk)
+        .exists()
+    )
+
+
+def _last_admin_error():
+    return ValidationError(
+        _("The last active Global admin cannot be removed, demoted or deactivated. Make another user Global admin first."),
+        code="last_global_admin",
+    )
+
+
+def _roles_label(roles) -> str:
+    return ", ".join(str(Role(role).label) for role in Role.values if role in set(roles)) or "—"
+
+
+@transaction.atomic
+def member_roles_update(*, actor: User, member: User, roles) -> User:
+    """A Global admin replaces a user's roles; the organisation always keeps an active Global admin."""
+    _require(actor, Action.MANAGE_USERS, member.organization_id)
+    wanted = {Role(role) for role in roles}
+    # The organisation row lock serialises concurrent demotions, so two admins cannot demote each other.
+    _lock_organization(member.organization_id)
+    _require_again(actor, member.organization_id)
+    member = User.objects.get(pk=member.pk)
+    before = member.role_set()
+    if (
+        Role.GLOBAL_ADMIN in before
+        and Role.GLOBAL_ADMIN not in wanted
+        and member.is_active
+        and not _other_active_global_admins(member.organization_id, member)
+    ):
+        raise _last_admin_error()
+    if before == wanted:
+        return member
+    user_roles_set(user=member, roles=wanted)
+    activity_record(
+        actor=actor, organization=member.organization, verb="user.roles_changed", obj=member,
+        detail=f"{_roles_label(before)} → {_roles_label(wanted)}",
+    )
+    return member
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every stored session of the user, so they are signed out everywhere at once."""
+    ended = 0
+    user_id = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == user_id:
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def member_deactivate(*, actor: User, member: User) -> User:
+    """Switch a user off: they can no longer sign in, and their open sessions end now."""
+    _require(actor, Action.MANAGE_USERS, member.organization_id)
+    if member.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate yourself."), code="self")
+    _lock_organization(member.organization_id)
+    _require_again(actor, member.organization_id)
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if not member.is_active:
+        return member
+    if Role.GLOBAL_ADMIN in member.role_set() and not _other_active_global_admins(member.organization_id, member):
+        raise _last_admin_error()
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    ended = user_sessions_end(user=member)
+    activity_record(
+        actor=actor, organization=member.organization, verb="user.deactivated", obj=member,
+        detail=f"{ended} session(s) ended",
+    )
+    return member
+
+
+@transaction.atomic
+def member_reactivate(*, actor: User, member: User) -> User:
+    _require(actor, Action.MANAGE_USERS, member.organization_id)
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if member.is_active:
+        return member
+    member.is_active = True
+    member.save(update_fields=["is_active"])
+    activity_record(actor=actor, organization=member.organization, verb="user.reactivated", obj=member)
+    return member
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, timestamped value of the invitation link; it names the key and the organisation."""
+    return signing.TimestampSigner(salt=INVITATION_SALT).sign_object(
+        {"k": str(invitation.key), "o": invitation.organization_id}
+    )
+
+
+def invitation_url(invitation: Invitation, base_url: str) -> str:
+    return base_url.rstrip("/") + reverse("membership:invitation_accept", args=[invitation_token(invitation)])
+
+
+def _invitation_send(invitation_id: int, base_url: str) -> None:
+    invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
+    language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "invitation": invitation,
+            "url": invitation_url(invitation, base_url),
+            "expires_at": invitation.created_at + INVITATION_MAX_AGE,
+            "PORTAL_NAME": settings.PORTAL_NAME,
+        }
+        subject = _("You are invited to %(organization)s on %(portal)s") % {
+            "organization": invitation.organization.name,
+            "portal": _(settings.PORTAL_NAME),
+        }
+        body = render_to_string("membership/email/invitation.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+@transaction.atomic
+def invitation_create(*, actor: User, email: str, roles, base_url: str) -> Invitation:
+    """A Global admin invites someone by e-mail into the admin's own organisation with chosen roles."""
+    _require(actor, Action.MANAGE_USERS, actor.organization_id)
+    email = User.objects.normalize_email(email).strip().lower()
+    wanted = sorted({Role(role).value for role in roles})
+    if not wanted:
+        raise ValidationError({"roles": _("Choose at least one role.")})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    organization = _lock_organization(actor.organization_id)
+    # Inviting the same address again replaces the earlier link.
+    now = timezone.now()
+    Invitation.objects.filter(
+        organization=organization, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    invitation = Invitation(organization=organization, email=email, roles=wanted, invited_by=actor, created_at=now)
+    invitation.full_clean()
+    invitation.save()
+    activity_record(
+        actor=actor, organization=organization, verb="invitation.sent", obj=invitation,
+        detail=f"Roles: {_roles_label(wanted)}",
+    )
+    transaction.on_commit(lambda: _invitation_send(invitation.pk, base_url))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    _require(actor, Action.MANAGE_USERS, invitation.organization_id)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    activity_record(actor=actor, organization=invitation.organization, verb="invitation.revoked", obj=invitation)
+    return invitation
+
+
+def invitation_from_token(token: str, *, lock: bool = False) -> Invitation:
+    """The open invitation a link names; ValidationError (code expired/used/revoked/invalid) otherwise."""
+    try:
+        value = signing.TimestampSigner(salt=INVITATION_SALT).unsign_object(token, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(_("This invitation link has expired. Ask your Global admin for a new one."), code="expired")
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    if not isinstance(value, dict) or not isinstance(value.get("k"), str):
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    queryset = Invitation.objects.select_related("organization", "invited_by")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        invitation = queryset.get(key=value["k"])
+    except (Invitation.DoesNotExist, ValidationError, ValueError):
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    # The link joins exactly the organisation it was issued for.
+    if invitation.organization_id != value.get("o"):
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been used. Sign in instead."), code="used")
+    if invitation.revoked_at is not None:
+        raise ValidationError(_("This invitation has been withdrawn. Ask your Global admin for a new one."), code="revoked")
+    if timezone.now() - invitation.created_at > INVITATION_MAX_AGE:
+        raise ValidationError(_("This invitation link has expired. Ask your Global admin for a new one."), code="expired")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, first_name: str, last_name: str, password: str, language: str | None = None
+) -> User:
+    """The invitee sets a name and a password and joins the invitation's organisation with its roles."""
+    invitation = invitation_from_token(token, lock=True)  # the row lock makes the link single use
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("A user with this e-mail address already exists."), code="exists")
+    user = User(
+        email=invitation.email,
+        first_name=first_name,
+        last_name=last_name,
+        organization=invitation.organization,
+        language=language or (invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE),
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    user_roles_set(user=user, roles=invitation.roles)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    activity_record(
+        actor=user, organization=invitation.organization, verb="invitation.accepted", obj=user,
+        detail=f"Roles: {_roles_label(invitation.roles)}",
+    )
+    return user
+
+
+# --- Action Pack benefits ---------------------------------------------------------------------
+
+def _locked_live_subscription(subscription):
+    from offers.models import Subscription
+
+    subscription = Subscription.objects.select_for_update().select_related("organization").get(pk=subscription.pk)
+    if not subscription.is_live:
+        raise ValidationError(
+            _("Benefits can only be activated while the subscription is live. Renew it to use them again."),
+            code="not_live",
+        )
+    return subscription
+
+
+def _check_benefit(subscription, benefit, *kinds):
+    if benefit.offer_id != subscription.offer_id or benefit.kind not in kinds:
+        raise ValidationError(_("This benefit cannot be activated this way."), code="kind")
+
+
+def _timeline(subscription, actor, detail):
+    from offers.models import TimelineKind
+    from offers.services import timeline_add
+
+    timeline_add(subscription=subscription, kind=TimelineKind.BENEFIT_ACTIVATED, actor=actor, detail=detail)
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+@transaction.atomic
+def benefit_activate(*, actor: User, subscription, benefit, today: datetime.date | None = None) -> BenefitActivation:
+    """Switch on developer tools, the account or the monthly credit; a second call changes nothing."""
+    from offers.models import BenefitKind
+
+    _require(actor, Action.ACTIVATE_BENEFITS, subscription.organization_id)
+    subscription = _locked_live_subscription(subscription)
+    _check_benefit(subscription, benefit, BenefitKind.TOOLS, BenefitKind.ACCOUNT, BenefitKind.CREDIT)
+    activation = BenefitActivation.objects.filter(subscription=subscription, benefit=benefit).first()
+    if activation is not None:
+        return activation
+    activation = BenefitActivation(subscription=subscription, benefit=benefit, activated_by=actor)
+    activation.full_clean()
+    activation.save()
+    if benefit.kind == BenefitKind.CREDIT:
+        # The current month's credit arrives with the activation; the monthly task adds the next ones.
+        credit_grant_month(subscription=subscription, benefit=benefit, month=month_start(today or timezone.localdate()))
+    _timeline(subscription, actor, f"{benefit.name} activated")
+    activity_record(
+        actor=actor, organization=subscription.organization, verb="benefit.activated", obj=subscription,
+        detail=benefit.name,
+    )
+    return activation
+
+
+@transaction.atomic
+def license_key_issue(*, actor: User, subscription, benefit) -> LicenseKey:
+    """Issue the next free key of the benefit's pool; never more keys than the benefit's quantity."""
+    from offers.models import BenefitKind
+
+    _require(actor, Action.ACTIVATE_BENEFITS, subscription.organization_id)
+    subscription = _locked_live_subscription(subscription)
+    _check_benefit(subscription, benefit, BenefitKind.LICENSE)
+    issued = LicenseKey.objects.filter(benefit=benefit, issued_to_subscription=subscription).count()
+    if issued >= benefit.quantity:
+        raise ValidationError(
+            _("All %(quantity)s licenses of this benefit are already issued.") % {"quantity": benefit.quantity},
+            code="quantity",
+        )
+    # skip_locked: two activations at once each take a different free key instead of waiting for the same one.
+    key = (
+        LicenseKey.objects.select_for_update(skip_locked=True)
+        .filter(benefit=benefit, issued_to_subscription__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if key is None:
+        logger.warning("License key pool of benefit %s is empty", benefit.pk)
+        raise ValidationError(
+            _("No license key is available right now. Please try again later or file a service request."),
+            code="pool_empty",
+        )
+    key.issued_to_subscription = subscription
+    key.issued_at = timezone.now()
+    key.issued_by = actor
+    key.full_clean()
+    key.save(update_fields=["issued_to_subscription", "issued_at", "issued_by"])
+    _timeline(subscription, actor, f"{benefit.name}: license key {key.masked} issued")
+    activity_record(
+        actor=actor, organization=subscription.organization, verb="benefit.license_issued", obj=subscription,
+        detail=f"{benefit.name}: {key.masked}",
+    )
+    return key
+
+
+@transaction.atomic
+def seat_assign(*, actor: User, subscription, benefit, user: User) -> SeatAssignment:
+    """Give a seat to a named, active user of the organisation; refused when every seat is taken."""
+    from offers.models import BenefitKind
+
+    _require(actor, Action.ACTIVATE_BENEFITS, subscription.organization_id)
+    # The subscription row lock serialises assignments, so the free-seat count below cannot go stale.
+    subscription = _locked_live_subscription(subscription)
+    _check_benefit(subscription, benefit, BenefitKind.SEAT)
+    if user.organization_id != subscription.organization_id or not user.is_active:
+        raise ValidationError(_("Seats can only be assigned to active users of your organisation."), code="user")
+    taken = set(
+        SeatAssignment.objects.filter(subscription=subscription, benefit=benefit).values_list("seat", flat=True)
+    )
+    if SeatAssignment.objects.filter(subscription=subscription, benefit=benefit, user=user).exists():
+        raise ValidationError(_("%(user)s already has a seat of this benefit.") % {"user": user.display_name}, code="dup")
+    free = sorted(set(range(1, benefit.quantity + 1)) - taken)
+    if not free:
+        raise ValidationError(
+            _("All %(quantity)s seats of this benefit are assigned. Release a seat first.") % {"quantity": benefit.quantity},
+            code="quantity",
+        )
+    assignment = SeatAssignment(subscription=subscription, benefit=benefit, user=user, seat=free[0], assigned_by=actor)
+    assignment.full_clean()
+    assignment.save()
+    _timeline(subscription, actor, f"{benefit.name}: seat {assignment.seat} assigned to {user.email}")
+    activity_record(
+        actor=actor, organization=subscription.organization, verb="benefit.seat_assigned", obj=subscription,
+        detail=f"{benefit.name}: {user.email}",
+    )
+    return assignment
+
+
+@transaction.atomic
+def seat_release(*, actor: User, assignment: SeatAssignment) -> None:
+    _require(actor, Action.ACTIVATE_BENEFITS, assignment.subscription.organization_id)
+    subscription = _locked_live_subscription(assignment.subscription)
+    deleted, _rows = SeatAssignment.objects.filter(pk=assignment.pk).delete()
+    if deleted:
+        activity_record(
+            actor=actor, organization=subscription.organization, verb="benefit.seat_released", obj=subscription,
+            detail=f"{assignment.benefit.name}: {assignment.user.email}",
+        )
+
+
+def credit_grant_month(*, subscription, benefit, month: datetime.date) -> tuple[CreditGrant, bool]:
+    """Add one month's credit; the (subscription, month) constraint makes a second call a no-op."""
+    month = month_start(month)
+    try:
+        with transaction.atomic():
+            return CreditGrant.objects.get_or_create(
+                subscription=subscription,
+                month=month,
+                defaults={"benefit": benefit, "amount": benefit.quantity, "currency": "USD"},
+            )
+    except IntegrityError:  # a concurrent run inserted it first
+        return CreditGrant.objects.get(subscription=subscription, month=month), False
+
+
+def credits_grant_monthly(*, today: datetime.date | None = None) -> int:
+    """Grant this month's credit to every live subscription whose credit benefit is activated."""
+    from offers.models import LIVE_STATUSES, BenefitKind
+
+    month = month_start(today or timezone.localdate())
+    activations = BenefitActivation.objects.filter(
+        benefit__kind=BenefitKind.CREDIT, subscription__status__in=LIVE_STATUSES
+    ).select_related("subscription", "benefit")
+    granted = 0
+    for activation in activations.iterator():
+        _grant, created = credit_grant_month(subscription=activation.subscription, benefit=activation.benefit, month=month)
+        granted += int(created)
+    return granted
+
+
+# --- competencies -----------------------------------------------------------------------------
+
+def _add_year(day: datetime.date) -> datetime.date:
+    from offers.terms import add_months
+
+    return add_months(day, 12)
+
+
+@transaction.atomic
+def competency_grant(*, actor, competency: Competency) -> Competency:
+    """Staff grant a competency (from admin); the activity log keeps who granted it."""
+    if competency.granted_by_id is None and getattr(actor, "is_authenticated", False):
+        competency.granted_by = actor
+    competency.full_clean()
+    competency.save()
+    activity_record(
+        actor=actor, organization=competency.organization, verb="competency.granted", obj=competency,
+        detail=f"Expires on {competency.expires_on}",
+    )
+    return competency
+
+
+@transaction.atomic
+def competency_renew(*, actor, competency: Competency, today: datetime.date | None = None) -> Competency:
+    """Extend a competency by a year from its end date (or from today when it has lapsed)."""
+    today = today or timezone.localdate()
+    competency = Competency.objects.select_for_update().get(pk=competency.pk)
+    base = competency.expires_on if competency.is_current(today) else today
+    competency.expires_on = _add_year(base)
+    competency.expired_at = None
+    competency.full_clean()
+    competency.save(update_fields=["expires_on", "expired_at"])
+    activity_record(
+        actor=actor, organization=competency.organization, verb="competency.renewed", obj=competency,
+        detail=f"Expires on {competency.expires_on}",
+    )
+    return competency
+
+
+@transaction.atomic
+def competency_expire(*, actor, competency: Competency) -> Competency:
+    competency = Competency.objects.select_for_update().get(pk=competency.pk)
+    if competency.expired_at is not None:
+        return competency
+    competency.expired_at = timezone.now()
+    competency.save(update_fields=["expired_at"])
+    activity_record(actor=actor, organization=competency.organization, verb="competency.expired", obj=competency)
+    return competency
+
+
+def competencies_expire_lapsed(*, today: datetime.date | None = None) -> int:
+    """Mark every competency past its end date as expired (the daily task)."""
+    today = today or timezone.localdate()
+    lapsed = Competency.objects.filter(expired_at__isnull=True, expires_on__lt=today)
+    count = 0
+    for competency in lapsed.iterator():
+        competency_expire(actor=None, competency=competency)
+        count += 1
+    return count
+
+
+def _competency_reminder_send(reminder_id: int) -> None:
+    reminder = CompetencyReminder.objects.select_related("competency__organization").get(pk=reminder_id)
+    competency = reminder.competency
+    recipients = User.objects.filter(
+        organization=competency.organization,
+        is_active=True,
+        roles__role__in=[Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN],
+    ).distinct()
+    for user in recipients:
+        with translation.override(user.language):
+            subject = _("Your %(competency)s competency expires on %(date)s") % {
+                "competency": str(competency),
+                "date": reminder.expires_on.isoformat(),
+            }
+            body = render_to_string(
+                "membership/email/competency_reminder.txt",
+                {"competency": competency, "user": user, "PORTAL_NAME": settings.PORTAL_NAME},
+            )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def competencies_send_expiry_reminders(*, today: datetime.date | None = None) -> int:
+    """E-mail the organisation once, 30 days before a competency expires (a reminder row per expiry date)."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=COMPETENCY_REMINDER_DAYS)
+    due = Competency.objects.filter(expired_at__isnull=True, expires_on__gte=today, expires_on__lte=horizon)
+    sent = 0
+    for competency in due.iterator():
+        with transaction.atomic():
+            reminder, created = CompetencyReminder.objects.get_or_create(
+                competency=competency, expires_on=competency.expires_on
+            )
+            if created:
+                transaction.on_commit(lambda pk=reminder.pk: _competency_reminder_send(pk))
+                activity_record(
+                    actor=None, organization=competency.organization, verb="competency.reminder_sent",
+                    obj=competency, detail=f"Expires on {competency.expires_on}",
+                )
+                sent += 1
+    return sent

@@ -15,6 +15,21 @@ from .forms import EnrolForm, LanguageForm, SignUpForm
 from .permissions import Action, user_can
 from .selectors import organization_tiers, organization_user, organization_users
 from .services import organization_enrol, organization_sign_up, user_set_language
+from .views_admin import (  # noqa: F401  (users, invitations, benefits, activity)
+    activity,
+    activity_export,
+    benefit_activate,
+    benefits,
+    invitation_accept,
+    invitation_revoke,
+    invite,
+    overview,
+    seat_assign,
+    seat_release,
+    user_deactivate,
+    user_reactivate,
+    user_roles,
+)
 
 
 def home(request):
@@ -69,15 +84,36 @@ def enrol(request):
 
 @role_required(Action.VIEW)
 def users(request):
+    from .selectors import organization_open_invitations, users_who_can
+
+    organization = request.user.organization
     return render(
-        request, "membership/users.html", {"users": organization_users(organization=request.user.organization)}
+        request,
+        "membership/users.html",
+        {
+            "users": organization_users(organization=organization),
+            "invitations": organization_open_invitations(organization=organization),
+            "who_can_manage_users": users_who_can(organization=organization, action=Action.MANAGE_USERS),
+        },
     )
 
 
 @role_required(Action.VIEW)
 def user_detail(request, pk):
+    from .forms import MemberRolesForm
+    from .selectors import users_who_can
+
     member = organization_user(organization=request.user.organization, user_id=pk)
-    return render(request, "membership/user_detail.html", {"member": member})
+    form = MemberRolesForm(initial={"roles": sorted(member.role_set())})
+    return render(
+        request,
+        "membership/user_detail.html",
+        {
+            "member": member,
+            "form": form,
+            "who_can_manage_users": users_who_can(organization=request.user.organization, action=Action.MANAGE_USERS),
+        },
+    )
 
 
 @require_POST

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from membership.models import Organization, Role, User
+from membership.models import LicenseKey, Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
 from offers.demo_catalogue import load_demo_catalogue
 
@@ -41,10 +41,23 @@ class Command(BaseCommand):
                 organization_enrol(organization=organization, user=user)
         if not User.objects.filter(email=STAFF_EMAIL).exists():
             User.objects.create_superuser(email=STAFF_EMAIL, password=DEMO_PASSWORD, first_name="Sam", last_name="Staff")
-        load_demo_catalogue()
+        offer = load_demo_catalogue()
+        self._license_key_pool(offer)
 
         self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD))
         for org_name, email, _first, _last, roles in DEMO_USERS:
             role_names = ", ".join(str(Role(role).label) for role in roles)
             self.stdout.write(f"  {email:<28} {role_names:<18} {org_name}")
         self.stdout.write(f"  {STAFF_EMAIL:<28} {'staff superuser':<18} /admin/")
+
+    def _license_key_pool(self, offer, per_benefit=30):
+        """A demo pool of keys for each license benefit, so activation works out of the box."""
+        from offers.models import BenefitKind
+
+        for benefit in offer.benefits.filter(kind=BenefitKind.LICENSE):
+            prefix = "".join(word[0] for word in benefit.code.split("-")).upper()
+            for number in range(1, per_benefit + 1):
+                LicenseKey.objects.get_or_create(
+                    key=f"DEMO{prefix}-{benefit.pk:04d}-{number:05d}-XXXXX-{number * 7919 % 100000:05d}",
+                    defaults={"benefit": benefit},
+                )
