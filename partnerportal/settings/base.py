@@ -143,10 +143,26 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Modules with tasks outside an app's tasks.py (autodiscovery only imports tasks.py).
+CELERY_IMPORTS = ["billing.reconciliation"]
+# Only one beat runs. Every task below is safe to run twice: the services' guards and
+# unique constraints make a repeated run a no-op.
 CELERY_BEAT_SCHEDULE = {
     "daily-subscription-sweep": {
         "task": "offers.tasks.sweep_subscriptions",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "daily-azure-credit-grant": {
+        "task": "membership.tasks.grant_monthly_credits",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "daily-competency-expiry": {
+        "task": "membership.tasks.expire_competencies",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "nightly-payment-reconciliation": {
+        "task": "billing.reconciliation.reconcile_payments",
+        "schedule": crontab(hour=3, minute=0),
     },
 }
 

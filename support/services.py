@@ -1,0 +1,494 @@
+"""Writes for service requests: filing, conversation, status transitions, assignment, cancellation.
+
+The allowed status transitions live in TRANSITIONS below and nowhere else; every status change goes
+through ``request_change_status``. E-mails are enqueued with ``transaction.on_commit``.
+"""
+
+import datetime
+import logging
+import os
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from billing.models import Payment, PaymentStatus
+from billing.refunds import RefundError, refund_create, refundable_amount
+from offers.models import LIVE_STATUSES, Subscription, TimelineKind
+from offers.services import subscription_cancel, timeline_add
+
+from .models import (
+    Attachment,
+    CancellationDecision,
+    DecisionStatus,
+    ProblemType,
+    RefundKind,
+    RequestMessage,
+    RequestStatus,
+    ServiceRequest,
+    StatusChange,
+)
+from .validators import validate_attachment
+
+logger = logging.getLogger(__name__)
+
+S = RequestStatus
+
+# The one table of allowed status moves. Closed is final; a resolved request may be reopened.
+TRANSITIONS = {
+    S.OPEN: {S.IN_PROGRESS, S.WAITING_ON_PARTNER, S.RESOLVED, S.CLOSED},
+    S.IN_PROGRESS: {S.OPEN, S.WAITING_ON_PARTNER, S.RESOLVED, S.CLOSED},
+    S.WAITING_ON_PARTNER: {S.IN_PROGRESS, S.RESOLVED, S.CLOSED},
+    S.RESOLVED: {S.IN_PROGRESS, S.CLOSED},
+    S.CLOSED: set(),
+}
+
+REFUND_PERMISSION = "support.process_refund"
+
+
+class InvalidTransition(ValidationError):
+    pass
+
+
+def transition_allowed(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, set())
+
+
+def check_transition(from_status: str, to_status: str) -> None:
+    if not transition_allowed(from_status, to_status):
+        raise InvalidTransition(
+            _("A request cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": S(from_status).label, "to": S(to_status).label},
+            code="invalid_transition",
+        )
+
+
+def _enqueue_email(service_request_id: int, event: str, **extra) -> None:
+    from .tasks import send_request_email
+
+    transaction.on_commit(lambda: send_request_email.delay(service_request_id, event, **extra))
+
+
+def _locked(service_request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+
+
+def _attach(*, service_request, message, uploads, user) -> list[Attachment]:
+    saved = []
+    for upload in uploads:
+        content_type = validate_attachment(upload)
+        attachment = Attachment(
+            request=service_request,
+            message=message,
+            original_name=os.path.basename(upload.name)[:200],
+            size=upload.size,
+            content_type=content_type,
+            uploaded_by=user,
+        )
+        attachment.file.save(os.path.basename(upload.name), upload, save=False)
+        attachment.full_clean()
+        attachment.save()
+        saved.append(attachment)
+    return saved
+
+
+@transaction.atomic
+def request_file(
+    *,
+    user,
+    problem_type: str,
+    title: str,
+    description: str,
+    severity: str,
+    subscription: Subscription | None = None,
+    order=None,
+    wants_cancellation: bool = False,
+    uploads=(),
+) -> ServiceRequest:
+    """File a service request for the user's organisation; a named subscription gets a timeline entry."""
+    organization = user.organization
+    if subscription is not None and subscription.organization_id != organization.pk:
+        raise ValidationError(_("That subscription does not belong to your organisation."))
+    if order is not None and order.organization_id != organization.pk:
+        raise ValidationError(_("That order does not belong to your organisation."))
+    if wants_cancellation and problem_type != ProblemType.INVOICE_PAYMENT:
+        # Cancellation is filed under the seed's invoice and payment type only.
+        wants_cancellation = False
+    if wants_cancellation and (subscription is None or subscription.status not in LIVE_STATUSES):
+        raise ValidationError(_("Choose the live subscription you want cancelled."))
+    service_request = ServiceRequest(
+        organization=organization,
+        requester=user,
+        problem_type=problem_type,
+        title=title,
+        description=description,
+        severity=severity,
+        subscription=subscription,
+        order=order,
+        wants_cancellation=wants_cancellation,
+        status=S.OPEN,
+    )
+    service_request.full_clean(exclude=["number"])
+    service_request.save()
+    service_request.number = f"SR-{service_request.pk:06d}"
+    service_request.save(update_fields=["number"])
+    StatusChange.objects.create(request=service_request, from_status="", to_status=S.OPEN, changed_by=user)
+    _attach(service_request=service_request, message=None, uploads=uploads, user=user)
+    if subscription is not None:
+        detail = f"Service request {service_request.number}: {title}"
+        if wants_cancellation:
+            detail += " (cancellation requested)"
+        timeline_add(subscription=subscription, kind=TimelineKind.REQUEST_FILED, actor=user, detail=detail)
+    return service_request
+
+
+@transaction.atomic
+def message_add(
+    *, service_request: ServiceRequest, author, body: str, is_internal: bool = False, uploads=(), notify: bool = True
+) -> RequestMessage:
+    """Add a reply or an internal note; a staff public reply e-mails the requester."""
+    service_request = _locked(service_request)
+    from_staff = bool(author and author.is_staff)
+    if is_internal and not from_staff:
+        raise PermissionDenied(_("Only staff can write internal notes."))
+    if not from_staff and service_request.status == S.CLOSED:
+        raise ValidationError(_("This request is closed. File a new request if you still need help."))
+    message = RequestMessage(request=service_request, author=author, body=body, is_internal=is_internal)
+    message.full_clean()
+    message.save()
+    _attach(service_request=service_request, message=message, uploads=uploads, user=author)
+    if from_staff and not is_internal and notify:
+        _enqueue_email(service_request.pk, "reply", message_id=message.pk)
+    if not from_staff and service_request.status in (S.WAITING_ON_PARTNER, S.RESOLVED):
+        # The partner answered (or came back to a resolved request): the ball is back with staff.
+        request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=author, notify=False)
+    else:
+        ServiceRequest.objects.filter(pk=service_request.pk).update(updated_at=timezone.now())
+    return message
+
+
+@transaction.atomic
+def request_change_status(
+    *, service_request: ServiceRequest, to_status: str, actor, note: str = "", notify: bool = True
+) -> ServiceRequest:
+    """Move the request to another status if TRANSITIONS allows it; record it and tell the requester."""
+    service_request = _locked(service_request)
+    from_status = service_request.status
+    if from_status == to_status:
+        return service_request
+    check_transition(from_status, to_status)
+    now = timezone.now()
+    service_request.status = to_status
+    if to_status == S.RESOLVED:
+        service_request.resolved_at = now
+    elif to_status == S.CLOSED:
+        service_request.closed_at = now
+    else:
+        service_request.resolved_at = None
+    service_request.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    change = StatusChange.objects.create(
+        request=service_request, from_status=from_status, to_status=to_status, changed_by=actor, note=note[:500]
+    )
+    if notify:
+        _enqueue_email(service_request.pk, "status", status_change_id=change.pk)
+    return service_request
+
+
+@transaction.atomic
+def request_assign(*, service_request: ServiceRequest, assignee, actor) -> ServiceRequest:
+    """Give the request to a staff member; an open request is then in progress."""
+    if assignee is not None and not assignee.is_staff:
+        raise ValidationError(_("Only staff can be assigned to a service request."))
+    service_request = _locked(service_request)
+    service_request.assignee = assignee
+    service_request.save(update_fields=["assignee", "updated_at"])
+    if assignee is not None and service_request.status == S.OPEN:
+        request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=actor)
+        service_request.refresh_from_db()
+    return service_request
+
+
+# --- Cancellation (R11) -------------------------------------------------------------------------
+
+
+def benefits_activated(subscription: Subscription) -> bool:
+    """Whether any benefit of the subscription was used; R11 refuses the automatic full refund then.
+
+    Benefit activation is issue 6. This looks for its models when they are installed (activations,
+    seat assignments, issued license keys) and answers False while they do not exist.
+    """
+    checks = [
+        ("membership", "BenefitActivation", "subscription"),
+        ("membership", "SeatAssignment", "subscription"),
+        ("membership", "LicenseKey", "issued_to_subscription"),
+    ]
+    for app_label, model_name, field in checks:
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        if model.objects.filter(**{field: subscription}).exists():
+            return True
+    return False
+
+
+def last_term_payment(subscription: Subscription) -> Payment | None:
+    """The succeeded payment of the subscription's latest purchase or renewal."""
+    from django.db.models import Q
+
+    return (
+        Payment.objects.filter(status=PaymentStatus.SUCCEEDED, order__status="paid")
+        .filter(
+            Q(order__subscription=subscription)
+            # A purchase order may not point back at the subscription it created.
+            | Q(
+                order__subscription__isnull=True,
+                order__kind="purchase",
+                order__organization_id=subscription.organization_id,
+                order__offer_id=subscription.offer_id,
+                order__created_at__lte=subscription.created_at,
+            )
+        )
+        .select_related("order")
+        .order_by("-succeeded_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CancellationQuote:
+    """What staff see before deciding: R11 eligibility and the amount of each choice."""
+
+    subscription: Subscription
+    payment: Payment | None
+    paid_on: datetime.date | None
+    days_since_payment: int | None
+    within_window: bool
+    benefits_activated: bool
+    full_eligible: bool
+    refundable: int
+    remaining_days: int
+    term_days: int
+    amounts: dict
+    currency: str
+
+    def amount_for(self, kind: str) -> int:
+        return self.amounts[kind]
+
+
+def prorated_amount(*, paid: int, period_start: datetime.date, period_end: datetime.date, today: datetime.date) -> int:
+    """Remaining days of the term over its length × the amount paid, in minor units, rounded down."""
+    term_days = (period_end - period_start).days
+    if term_days <= 0:
+        return 0
+    remaining = (period_end - max(today, period_start)).days
+    remaining = min(max(remaining, 0), term_days)
+    return paid * remaining // term_days
+
+
+def cancellation_quote(*, service_request: ServiceRequest, today: datetime.date | None = None) -> CancellationQuote:
+    subscription = service_request.subscription
+    if subscription is None:
+        raise ValidationError(_("This request does not name a subscription."))
+    today = today or timezone.localdate()
+    payment = last_term_payment(subscription)
+    paid = payment.amount if payment else 0
+    paid_on = timezone.localdate(payment.succeeded_at) if payment and payment.succeeded_at else None
+    days = (today - paid_on).days if paid_on else None
+    within = days is not None and days <= settings.REFUND_FULL_WITHIN_DAYS
+    activated = benefits_activated(subscription)
+    start, end = subscription.current_period_start, subscription.current_period_end
+    return CancellationQuote(
+        subscription=subscription,
+        payment=payment,
+        paid_on=paid_on,
+        days_since_payment=days,
+        within_window=within,
+        benefits_activated=activated,
+        full_eligible=within and not activated and payment is not None,
+        refundable=refundable_amount(payment=payment) if payment else 0,
+        remaining_days=min(max((end - max(today, start)).days, 0), (end - start).days),
+        term_days=(end - start).days,
+        amounts={
+            RefundKind.NONE: 0,
+            RefundKind.PRORATED: prorated_amount(paid=paid, period_start=start, period_end=end, today=today),
+            RefundKind.FULL: paid,
+        },
+        currency=payment.currency if payment else subscription.currency,
+    )
+
+
+class CancellationError(Exception):
+    """Processing stopped; the message is for staff. The request stays open and can be retried."""
+
+
+def _start_decision(*, service_request, refund_kind, expected_amount, actor, today):
+    """Lock the request and record (or reuse) a pending decision; (request, decision, True) if already completed."""
+    with transaction.atomic():
+        locked = _locked(service_request)
+        completed = locked.decisions.filter(status=DecisionStatus.COMPLETED).first()
+        if completed is not None:
+            return locked, completed, True
+        if locked.status == S.CLOSED:
+            raise CancellationError(_("This request is closed."))
+        pending = locked.decisions.filter(status=DecisionStatus.PENDING).first()
+        if pending is not None:
+            stale = timezone.now() - pending.decided_at > datetime.timedelta(minutes=10)
+            if not stale:
+                raise CancellationError(_("This cancellation is already being processed."))
+            pending.status = DecisionStatus.FAILED
+            pending.failure_message = "Abandoned: no answer within 10 minutes."
+            pending.save(update_fields=["status", "failure_message"])
+        quote = cancellation_quote(service_request=locked, today=today)
+        amount = quote.amount_for(refund_kind)
+        if expected_amount is not None and amount != expected_amount:
+            raise CancellationError(_("The amount has changed since you reviewed it. Review the decision again."))
+        if refund_kind != RefundKind.NONE:
+            if quote.payment is None:
+                raise CancellationError(_("There is no succeeded payment for this subscription to refund."))
+            if amount <= 0:
+                raise CancellationError(_("Nothing is left of the term to refund; choose no refund."))
+        subscription = Subscription.objects.get(pk=locked.subscription_id)
+        if subscription.status not in LIVE_STATUSES:
+            raise CancellationError(_("Only a live subscription can be cancelled."))
+        # A retry of the same decision reuses its key, so the gateway sees the same idempotency key.
+        decision = (
+            locked.decisions.filter(
+                status=DecisionStatus.FAILED, refund_kind=refund_kind, amount=amount, payment=quote.payment
+            )
+            .order_by("-decided_at")
+            .first()
+        )
+        if decision is None:
+            decision = CancellationDecision(
+                request=locked,
+                subscription=subscription,
+                payment=quote.payment if refund_kind != RefundKind.NONE else None,
+                refund_kind=refund_kind,
+                amount=amount,
+                currency=quote.currency,
+                decided_by=actor,
+            )
+        decision.status = DecisionStatus.PENDING
+        decision.failure_message = ""
+        decision.decided_by = actor
+        decision.decided_at = timezone.now()
+        decision.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                decision.save()
+        except IntegrityError:
+            # Another staff member's decision got in first (the partial unique constraint said no).
+            raise CancellationError(_("This cancellation is already being processed.")) from None
+        return locked, decision, False
+
+
+def _fail_decision(decision, message, actor):
+    with transaction.atomic():
+        CancellationDecision.objects.filter(pk=decision.pk).update(
+            status=DecisionStatus.FAILED, failure_message=message[:500]
+        )
+        RequestMessage.objects.create(
+            request_id=decision.request_id,
+            author=actor,
+            is_internal=True,
+            body=f"Cancellation not completed: {message}",
+        )
+
+
+def _post_outcome_reply(*, service_request, decision, refund, actor):
+    """Tell the partner in the conversation too, in their language (the e-mail says the same)."""
+    from billing.templatetags.money import format_money
+
+    with translation.override(service_request.requester.language or settings.LANGUAGE_CODE):
+        body = _("“%(offer)s” is cancelled.") % {
+            "offer": decision.subscription.offer.localized("name")
+        }
+        if refund is not None:
+            body += " " + _("We refunded %(amount)s to the card you paid with.") % {
+                "amount": format_money(refund.amount, refund.currency)
+            }
+        else:
+            body += " " + _("No refund was made.")
+    RequestMessage.objects.create(request=service_request, author=actor, body=body, is_internal=False)
+
+
+def cancellation_process(
+    *,
+    service_request: ServiceRequest,
+    refund_kind: str,
+    actor,
+    expected_amount: int | None = None,
+    today: datetime.date | None = None,
+) -> CancellationDecision:
+    """Refund (if chosen), cancel the subscription, resolve the request, e-mail the partner, in that order.
+
+    Exactly once: a completed decision makes a repeat a no-op, a pending one refuses a concurrent
+    start, and the refund is keyed by the decision. A refund failure leaves the subscription and
+    the request as they were and raises CancellationError; running it again retries.
+    """
+    if not actor.has_perm(REFUND_PERMISSION):
+        raise PermissionDenied(_("Only staff with the billing permission can process cancellations and refunds."))
+    refund_kind = RefundKind(refund_kind)
+    service_request, decision, done = _start_decision(
+        service_request=service_request, refund_kind=refund_kind, expected_amount=expected_amount, actor=actor, today=today
+    )
+    if done:
+        return decision
+
+    refund = None
+    if decision.refund_kind != RefundKind.NONE:
+        try:
+            refund = refund_create(
+                payment=decision.payment,
+                amount=decision.amount,
+                decision_key=decision.key,
+                actor=actor,
+                reason=f"Cancellation {service_request.number}",
+            )
+        except RefundError as exc:
+            _fail_decision(decision, str(exc), actor)
+            raise CancellationError(str(exc)) from exc
+
+    try:
+        with transaction.atomic():
+            locked = _locked(service_request)
+            decision = CancellationDecision.objects.select_for_update().get(pk=decision.pk)
+            subscription = subscription_cancel(
+                subscription=decision.subscription,
+                actor=actor,
+                detail=f"Cancelled through service request {locked.number} (refund: {decision.refund_kind})",
+            )
+            if refund is not None:
+                timeline_add(
+                    subscription=subscription,
+                    kind=TimelineKind.REFUNDED,
+                    actor=actor,
+                    detail=f"Refund of {refund.amount} {refund.currency} ({decision.refund_kind}) on payment "
+                    f"{refund.payment_id} for {locked.number}",
+                )
+            decision.refund = refund
+            decision.status = DecisionStatus.COMPLETED
+            decision.completed_at = timezone.now()
+            decision.save(update_fields=["refund", "status", "completed_at"])
+            if locked.status != S.RESOLVED:
+                request_change_status(
+                    service_request=locked,
+                    to_status=S.RESOLVED,
+                    actor=actor,
+                    note=f"Subscription cancelled ({decision.refund_kind})",
+                    notify=False,
+                )
+            _post_outcome_reply(service_request=locked, decision=decision, refund=refund, actor=actor)
+            _enqueue_email(locked.pk, "cancelled", decision_id=decision.pk)
+    except ValidationError as exc:
+        # The refund (if any) is made and recorded under this decision's key; a retry reuses it.
+        message = "; ".join(exc.messages)
+        _fail_decision(decision, message, actor)
+        raise CancellationError(message) from exc
+    return decision
