@@ -25,8 +25,22 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
     search_fields = ["organization__name", "last4", "stripe_payment_method_id"]
 
 
+class PaymentInline(admin.TabularInline):
+    """Every charge attempt of an order, so staff see declines and retries in one place."""
+
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ["attempt", "status", "amount", "currency", "stripe_payment_intent_id", "failure_code", "created_at", "succeeded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
+    inlines = [PaymentInline]
     list_display = ["number", "organization", "offer", "kind", "status", "amount", "currency", "created_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["organization", "offer"]

@@ -1,6 +1,11 @@
 """Reads for offers and subscriptions."""
 
-from .models import LIVE_STATUSES, Offer, Subscription
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils.translation import get_language
+
+from .models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
 
 ACTION_PACK_CODE = "action-pack"
 
@@ -16,3 +21,152 @@ def live_action_pack_subscription(*, organization):
 
 def active_offers():
     return Offer.objects.filter(is_active=True).prefetch_related("benefits")
+
+
+# --- Subscription lifecycle (issue 4): details page and e-mail recipients -------------------
+
+
+def subscription_for_organization(*, organization, pk):
+    """One subscription of the organisation (404 material when it is another's), for its details page."""
+    return (
+        Subscription.objects.filter(organization=organization, pk=pk)
+        .select_related("offer", "organization", "payment_method")
+        .get()
+    )
+
+
+def subscription_timeline(*, subscription):
+    """R13: the subscription's timeline, newest first, with who did each thing."""
+    return subscription.timeline.select_related("actor").order_by("-created_at", "-id")
+
+
+def lifecycle_email_recipients(*, organization):
+    """The organisation's Global and Billing admins, who receive renewal and expiry e-mails."""
+    from membership.models import Role, User
+
+    return (
+        User.objects.filter(
+            organization=organization,
+            is_active=True,
+            roles__role__in=[Role.GLOBAL_ADMIN, Role.BILLING_ADMIN],
+        )
+        .distinct()
+        .order_by("email")
+    )
+
+
+def current_terms(*, offer):
+    """The latest published terms version of an offer, or None."""
+    return OfferTerms.objects.filter(offer=offer).order_by("-version").first()
+
+
+def organization_subscriptions(*, organization):
+    """Purchased offers: the organisation's subscriptions with their offer (one query)."""
+    return (
+        Subscription.objects.filter(organization=organization)
+        .select_related("offer")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass
+class CatalogueBenefit:
+    localized_name: str
+    quantity: int
+    localized_unit: str
+
+
+@dataclass
+class CatalogueOffer:
+    """An active offer as Partnership > Offers shows it, in the active language."""
+
+    pk: int
+    code: str
+    localized_name: str
+    localized_description: str
+    price_amount: int
+    currency: str
+    term_months: int
+    benefits: list = field(default_factory=list)
+    live_subscription: Subscription | None = None
+    renewal_open: bool = False
+    renewal_opens_on: object = None
+
+
+def _pick(english, russian, in_russian):
+    return russian if in_russian and russian else english
+
+
+def catalogue():
+    """Active offers with their benefits in one query.
+
+    The offers page is the portal's busiest read; bench/offers_throughput.py showed that building
+    these two querysets (SQL compilation and model instances) cost more than the rest of the view,
+    so this selector reads plain rows in a single LEFT JOIN instead.
+    """
+    in_russian = (get_language() or "").startswith("ru")
+    sql = (
+        "SELECT o.id, o.code, o.name, o.name_ru, o.description, o.description_ru, o.price_amount, o.currency,"
+        " o.term_months, b.id, b.name, b.name_ru, b.quantity, b.unit, b.unit_ru"
+        " FROM {offer} o LEFT JOIN {benefit} b ON b.offer_id = o.id"
+        " WHERE o.is_active = %s"
+        " ORDER BY o.position, o.name, o.id, b.position, b.id"
+    ).format(offer=Offer._meta.db_table, benefit=OfferBenefit._meta.db_table)
+    offers = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True])
+        rows = cursor.fetchall()
+    for (pk, code, name, name_ru, description, description_ru, price, currency, months,
+         benefit_id, b_name, b_name_ru, quantity, unit, unit_ru) in rows:
+        offer = offers.get(pk)
+        if offer is None:
+            offer = offers[pk] = CatalogueOffer(
+                pk=pk,
+                code=code,
+                localized_name=_pick(name, name_ru, in_russian),
+                localized_description=_pick(description, description_ru, in_russian),
+                price_amount=price,
+                currency=currency,
+                term_months=months,
+            )
+        if benefit_id is not None:
+            offer.benefits.append(
+                CatalogueBenefit(_pick(b_name, b_name_ru, in_russian), quantity, _pick(unit, unit_ru, in_russian))
+            )
+    return list(offers.values())
+
+
+def offers_page(*, organization, today):
+    """Available offers with their benefits, and purchased offers: two queries whatever the data size.
+
+    Each offer gets ``live_subscription`` (R3) and ``renewal_open`` (R8) computed from the one
+    subscription query, so the page costs the same with 1 or 200 orders and subscriptions.
+    """
+    from .terms import renewal_window
+
+    offers = catalogue()
+    names = {offer.pk: offer.localized_name for offer in offers}
+    # Same rows as organization_subscriptions() without the join; raw() skips the SQL compiler,
+    # which cost more than the query itself on this page (bench/offers_throughput.py).
+    subscriptions = list(
+        Subscription.objects.raw(
+            "SELECT * FROM %s WHERE organization_id = %%s ORDER BY created_at DESC, id DESC"
+            % Subscription._meta.db_table,
+            [organization.pk],
+        )
+    )
+    missing = {s.offer_id for s in subscriptions} - names.keys()
+    if missing:  # subscriptions to offers no longer sold: one more query, whatever their number
+        names.update((o.pk, o.localized("name")) for o in Offer.objects.filter(pk__in=missing))
+    live = {}
+    for subscription in subscriptions:
+        subscription.offer_name = names.get(subscription.offer_id, "")
+        if subscription.is_live:
+            live.setdefault(subscription.offer_id, subscription)
+    for offer in offers:
+        offer.live_subscription = live.get(offer.pk)
+        if offer.live_subscription is not None:
+            opens, closes = renewal_window(offer.live_subscription.current_period_end)
+            offer.renewal_open = opens <= today <= closes
+            offer.renewal_opens_on = opens
+    return offers, subscriptions

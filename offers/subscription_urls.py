@@ -2,6 +2,11 @@
 
 from django.urls import path
 
+from . import subscription_views as views
+
 app_name = "subscriptions"
 
-urlpatterns = []
+urlpatterns = [
+    path("<int:pk>/", views.subscription_detail, name="detail"),
+    path("<int:pk>/auto-renewal/off/", views.turn_off_auto_renewal, name="turn_off_auto_renewal"),
+]

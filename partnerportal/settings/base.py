@@ -116,6 +116,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Center <no-reply
 # Names shown in the interface; the seed's defaults.
 PORTAL_NAME = env("PORTAL_NAME", default="Partner Center")
 PROGRAM_NAME = env("PROGRAM_NAME", default="Microsoft Partner Network")
+# The public address used for links in e-mails (they are sent from workers, outside any request).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis when configured, otherwise kombu's filesystem transport so a
 # fresh machine needs no broker server.

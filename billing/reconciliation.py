@@ -1,0 +1,364 @@
+"""Nightly reconciliation: local payments and refunds against Stripe's charges and refunds.
+
+Stripe is the record of money moved; our tables are the record of what we think moved. They can
+part ways: a worker that dies between the charge and the database write, a refund made in Stripe's
+dashboard, a duplicate charge that was never refunded, an amount edited by hand. The nightly task
+lists Stripe's charges and refunds, compares them with the Payment and Refund rows, and tells staff
+(an e-mail to every active staff user, plus a log line) about every difference. It changes nothing:
+deciding what to do with money is a person's job.
+
+Objects younger than ``grace_seconds`` (on either side) are left for the next run, so a payment in
+flight while the task runs is not reported.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from .gateways import GatewayError, get_gateway
+from .models import Payment, PaymentStatus, Refund, RefundStatus
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "billing.reconciliation.reconcile_payments"
+DEFAULT_GRACE_SECONDS = 15 * 60
+PAGE_SIZE = 100
+TEMPLATE_DIR = "billing/emails"
+
+
+class Kind:
+    MISSING_AT_STRIPE = "missing_at_stripe"
+    MISSING_LOCALLY = "missing_locally"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    STATUS_MISMATCH = "status_mismatch"
+    PAYMENT_MISMATCH = "payment_mismatch"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One disagreement between a local row and Stripe; empty fields are the side that is missing."""
+
+    kind: str
+    object_type: str  # payment | refund
+    stripe_id: str = ""
+    local_id: int | None = None
+    local_reference: str = ""  # order number and attempt, for a person to find the row
+    stripe_amount: int | None = None
+    stripe_currency: str = ""
+    stripe_status: str = ""
+    local_amount: int | None = None
+    local_currency: str = ""
+    local_status: str = ""
+
+    @property
+    def label(self):
+        """The kind, in the active language (read while rendering, under translation.override)."""
+        labels = {
+            Kind.MISSING_AT_STRIPE: gettext("Recorded here, missing at Stripe"),
+            Kind.MISSING_LOCALLY: gettext("At Stripe, not recorded here"),
+            Kind.AMOUNT_MISMATCH: gettext("Amounts differ"),
+            Kind.STATUS_MISMATCH: gettext("Statuses differ"),
+            Kind.PAYMENT_MISMATCH: gettext("Refund of another payment"),
+        }
+        return labels[self.kind]
+
+    @property
+    def object_label(self):
+        return gettext("Payment") if self.object_type == "payment" else gettext("Refund")
+
+    def as_log(self):
+        return (
+            "%s %s stripe=%s local=%s stripe_amount=%s %s stripe_status=%s local_amount=%s %s local_status=%s"
+            % (
+                self.kind,
+                self.object_type,
+                self.stripe_id or "-",
+                self.local_reference or "-",
+                self.stripe_amount,
+                self.stripe_currency,
+                self.stripe_status or "-",
+                self.local_amount,
+                self.local_currency,
+                self.local_status or "-",
+            )
+        )
+
+
+@dataclass
+class ReconciliationReport:
+    checked_at: datetime
+    payments_checked: int = 0
+    refunds_checked: int = 0
+    stripe_charges: int = 0
+    stripe_refunds: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def clean(self):
+        return not self.differences
+
+
+# --- Reading Stripe -----------------------------------------------------------------------------
+
+
+def _list_all(list_method):
+    """Every object of a Stripe list endpoint, page by page (the SDK follows starting_after)."""
+    page = list_method(params={"limit": PAGE_SIZE})
+    return list(page.auto_paging_iter())
+
+
+def _stripe_objects(gateway):
+    """(charges, refunds) as plain dicts; GatewayError when Stripe cannot be read."""
+    import stripe
+
+    client = getattr(gateway, "client", None)
+    if client is None:
+        raise GatewayError("the configured payment gateway cannot list charges and refunds")
+    try:
+        charges = _list_all(client.v1.charges.list)
+        refunds = _list_all(client.v1.refunds.list)
+    except stripe.StripeError as exc:
+        raise GatewayError(str(exc)) from exc
+    return [_plain(c) for c in charges], [_plain(r) for r in refunds]
+
+
+def _plain(obj):
+    value = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return value
+
+
+def _object_id(value):
+    """An id from a field that may come expanded (localstripe expands some) or as a bare id."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+# --- Comparing ----------------------------------------------------------------------------------
+
+
+def _payment_reference(payment):
+    return "%s #%s" % (payment.order.number, payment.attempt)
+
+
+def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=None) -> ReconciliationReport:
+    """Compare every local Payment and Refund with Stripe's charges and refunds; read only."""
+    gateway = gateway or get_gateway()
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    cutoff_ts = cutoff.timestamp()
+    charges, stripe_refunds = _stripe_objects(gateway)
+    report = ReconciliationReport(checked_at=now, stripe_charges=len(charges), stripe_refunds=len(stripe_refunds))
+    diff = report.differences.append
+
+    # A PaymentIntent can have several charges (a failed one, then a successful retry): keep the
+    # successful one, else the latest.
+    charge_by_intent = {}
+    for charge in charges:
+        intent_id = _object_id(charge.get("payment_intent"))
+        if not intent_id:
+            continue
+        kept = charge_by_intent.get(intent_id)
+        if kept is None or charge.get("status") == "succeeded" or (
+            kept.get("status") != "succeeded" and charge.get("created", 0) >= kept.get("created", 0)
+        ):
+            charge_by_intent[intent_id] = charge
+    intent_by_charge = {c["id"]: _object_id(c.get("payment_intent")) for c in charges}
+
+    payments = list(Payment.objects.select_related("order").order_by("pk"))
+    payment_by_intent = {p.stripe_payment_intent_id: p for p in payments if p.stripe_payment_intent_id}
+
+    # Local successful payments must be successful charges of the same amount at Stripe.
+    for payment in payments:
+        if payment.status != PaymentStatus.SUCCEEDED or payment.created_at > cutoff:
+            continue
+        report.payments_checked += 1
+        local = {
+            "local_id": payment.pk,
+            "local_reference": _payment_reference(payment),
+            "local_amount": payment.amount,
+            "local_currency": payment.currency.upper(),
+            "local_status": payment.status,
+        }
+        charge = charge_by_intent.get(payment.stripe_payment_intent_id or "")
+        if charge is None:
+            diff(Difference(Kind.MISSING_AT_STRIPE, "payment", stripe_id=payment.stripe_payment_intent_id or "", **local))
+            continue
+        stripe_side = _charge_side(payment.stripe_payment_intent_id, charge)
+        if charge.get("status") != "succeeded":
+            diff(Difference(Kind.STATUS_MISMATCH, "payment", **stripe_side, **local))
+        elif (charge.get("amount"), (charge.get("currency") or "").upper()) != (payment.amount, payment.currency.upper()):
+            diff(Difference(Kind.AMOUNT_MISMATCH, "payment", **stripe_side, **local))
+
+    # Stripe's successful charges must be successful payments here, unless the money went back
+    # in full (a duplicate charge that staff refunded).
+    for intent_id, charge in charge_by_intent.items():
+        if charge.get("status") != "succeeded" or charge.get("created", 0) > cutoff_ts:
+            continue
+        payment = payment_by_intent.get(intent_id)
+        if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+            continue  # compared above
+        if charge.get("refunded") or (charge.get("amount_refunded") or 0) >= (charge.get("amount") or 0):
+            continue
+        stripe_side = _charge_side(intent_id, charge)
+        if payment is None:
+            diff(Difference(Kind.MISSING_LOCALLY, "payment", **stripe_side))
+        else:
+            diff(
+                Difference(
+                    Kind.STATUS_MISMATCH,
+                    "payment",
+                    local_id=payment.pk,
+                    local_reference=_payment_reference(payment),
+                    local_amount=payment.amount,
+                    local_currency=payment.currency.upper(),
+                    local_status=payment.status,
+                    **stripe_side,
+                )
+            )
+
+    refunds = list(Refund.objects.select_related("payment__order").order_by("pk"))
+    stripe_refund_by_id = {r["id"]: r for r in stripe_refunds}
+    local_refund_ids = {r.stripe_refund_id for r in refunds if r.stripe_refund_id}
+
+    for refund in refunds:
+        if refund.created_at > cutoff:
+            continue
+        stripe_refund = stripe_refund_by_id.get(refund.stripe_refund_id or "")
+        if refund.status != RefundStatus.SUCCEEDED and not (
+            stripe_refund is not None and stripe_refund.get("status") == "succeeded"
+        ):
+            continue  # pending or failed on both sides (or not sent): nothing moved
+        report.refunds_checked += 1
+        local = {
+            "local_id": refund.pk,
+            "local_reference": "%s (%s)" % (_payment_reference(refund.payment), refund.pk),
+            "local_amount": refund.amount,
+            "local_currency": refund.currency.upper(),
+            "local_status": refund.status,
+        }
+        if stripe_refund is None:
+            diff(Difference(Kind.MISSING_AT_STRIPE, "refund", stripe_id=refund.stripe_refund_id or "", **local))
+            continue
+        stripe_side = {
+            "stripe_id": stripe_refund["id"],
+            "stripe_amount": stripe_refund.get("amount"),
+            "stripe_currency": (stripe_refund.get("currency") or "").upper(),
+            "stripe_status": stripe_refund.get("status") or "",
+        }
+        refund_intent = _object_id(stripe_refund.get("payment_intent")) or intent_by_charge.get(
+            _object_id(stripe_refund.get("charge")), ""
+        )
+        if stripe_refund.get("status") != refund.status:
+            diff(Difference(Kind.STATUS_MISMATCH, "refund", **stripe_side, **local))
+        elif (stripe_refund.get("amount"), stripe_side["stripe_currency"]) != (refund.amount, refund.currency.upper()):
+            diff(Difference(Kind.AMOUNT_MISMATCH, "refund", **stripe_side, **local))
+        elif refund_intent and refund_intent != refund.payment.stripe_payment_intent_id:
+            diff(Difference(Kind.PAYMENT_MISMATCH, "refund", **stripe_side, **local))
+
+    for stripe_refund in stripe_refunds:
+        if (
+            stripe_refund["id"] in local_refund_ids
+            or stripe_refund.get("status") != "succeeded"
+            or stripe_refund.get("created", 0) > cutoff_ts
+        ):
+            continue
+        diff(
+            Difference(
+                Kind.MISSING_LOCALLY,
+                "refund",
+                stripe_id=stripe_refund["id"],
+                stripe_amount=stripe_refund.get("amount"),
+                stripe_currency=(stripe_refund.get("currency") or "").upper(),
+                stripe_status=stripe_refund.get("status") or "",
+            )
+        )
+    return report
+
+
+def _charge_side(intent_id, charge):
+    return {
+        "stripe_id": intent_id or charge.get("id", ""),
+        "stripe_amount": charge.get("amount"),
+        "stripe_currency": (charge.get("currency") or "").upper(),
+        "stripe_status": charge.get("status") or "",
+    }
+
+
+# --- Telling staff ------------------------------------------------------------------------------
+
+
+def staff_recipients():
+    return get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="").order_by("pk")
+
+
+def render_report_email(*, report: ReconciliationReport, user):
+    """(subject, text, html) for one staff user, in their language."""
+    context = {"report": report, "user": user, "PORTAL_NAME": settings.PORTAL_NAME}
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{TEMPLATE_DIR}/reconciliation_subject.txt", context)
+        text = render_to_string(f"{TEMPLATE_DIR}/reconciliation.txt", context)
+        html = render_to_string(f"{TEMPLATE_DIR}/reconciliation.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def reconciliation_notify(*, report: ReconciliationReport) -> int:
+    """Log the outcome; e-mail every active staff user when there is a difference. Returns e-mails sent."""
+    if report.clean:
+        logger.info(
+            "Reconciliation clean: %d payments and %d refunds match Stripe's %d charges and %d refunds",
+            report.payments_checked,
+            report.refunds_checked,
+            report.stripe_charges,
+            report.stripe_refunds,
+        )
+        return 0
+    logger.warning(
+        "Reconciliation found %d difference(s) with Stripe: %s",
+        len(report.differences),
+        "; ".join(d.as_log() for d in report.differences),
+    )
+    messages = []
+    for user in staff_recipients():
+        subject, text, html = render_report_email(report=report, user=user)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    if not messages:
+        logger.error("Reconciliation found differences but there is no active staff user with an e-mail address")
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def reconciliation_run(*, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=None) -> ReconciliationReport:
+    report = reconcile(grace_seconds=grace_seconds, now=now)
+    reconciliation_notify(report=report)
+    return report
+
+
+@shared_task(
+    name=TASK_NAME,
+    bind=True,
+    ignore_result=True,
+    max_retries=3,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def reconcile_payments(self):
+    """Nightly (beat): compare with Stripe and tell staff; retried while Stripe cannot be read."""
+    try:
+        report = reconciliation_run()
+    except GatewayError as exc:
+        # Below the broker's visibility timeout; the next night runs anyway.
+        logger.error("Reconciliation could not read Stripe (attempt %d): %s", self.request.retries + 1, exc)
+        raise self.retry(exc=exc, countdown=600) from exc
+    return {"differences": len(report.differences), "checked_at": report.checked_at.astimezone(dt_timezone.utc).isoformat()}

@@ -1,0 +1,103 @@
+"""Lifecycle e-mails (R9, R10): HTML and text, each recipient in their own language (R14)."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .models import Subscription
+from .selectors import lifecycle_email_recipients
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_DIR = "offers/emails/lifecycle"
+TEMPLATES = (
+    "upcoming_renewal",
+    "expiry_reminder",
+    "card_expires",
+    "renewal_succeeded",
+    "renewal_failed",
+    "expired",
+)
+
+
+# Why an automatic renewal failed; lazy, so each e-mail shows it in its recipient's language.
+FAILURE_REASONS = {
+    "declined": _("The card was declined."),
+    "authentication_required": _("The card requires authentication, which an automatic renewal cannot provide."),
+    "no_card": _("There is no card on file for the automatic renewal."),
+}
+
+
+def portal_url(path: str) -> str:
+    """An absolute link for e-mails; PORTAL_BASE_URL (optional setting) names the public address."""
+    base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return base + path
+
+
+def _context(subscription: Subscription, extra: dict) -> dict:
+    from billing.models import Order
+
+    from .lifecycle import renewal_card
+    from .terms import renewal_window
+
+    order = None
+    if extra.get("order_id"):
+        order = Order.objects.filter(pk=extra["order_id"], subscription=subscription).first()
+    next_attempt_on = extra.get("next_attempt_on")
+    return {
+        "subscription": subscription,
+        "organization": subscription.organization,
+        "card": renewal_card(subscription),
+        "order": order,
+        "amount": subscription.price_amount,
+        "currency": subscription.currency,
+        "period_end": subscription.current_period_end,
+        "renew_until": renewal_window(subscription.current_period_end)[1],
+        "days_left": extra.get("days_left"),
+        "message": FAILURE_REASONS.get(extra.get("reason"), ""),
+        "attempt": extra.get("attempt"),
+        "final": bool(extra.get("final")),
+        "next_attempt_on": datetime.date.fromisoformat(next_attempt_on) if next_attempt_on else None,
+        "details_url": portal_url(subscription.get_absolute_url()),
+        "offers_url": portal_url(reverse("offers:offer_list")),
+        "PORTAL_NAME": settings.PORTAL_NAME,
+    }
+
+
+def render_lifecycle_email(*, template: str, subscription: Subscription, user, extra: dict | None = None):
+    """(subject, text, html) for one recipient, rendered in the user's language."""
+    if template not in TEMPLATES:
+        raise ValueError("unknown lifecycle e-mail %r" % template)
+    context = _context(subscription, extra or {})
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context["user"] = user
+        context["offer_name"] = subscription.offer.localized("name")
+        subject = render_to_string(f"{TEMPLATE_DIR}/{template}_subject.txt", context)
+        text = render_to_string(f"{TEMPLATE_DIR}/{template}.txt", context)
+        html = render_to_string(f"{TEMPLATE_DIR}/{template}.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def send_lifecycle_email(*, template: str, subscription_id: int, extra: dict | None = None) -> int:
+    """Send one lifecycle e-mail to the organisation's Global and Billing admins; returns the count sent."""
+    subscription = (
+        Subscription.objects.select_related("offer", "organization", "payment_method").filter(pk=subscription_id).first()
+    )
+    if subscription is None:
+        return 0
+    messages = []
+    for user in lifecycle_email_recipients(organization=subscription.organization):
+        subject, text, html = render_lifecycle_email(template=template, subscription=subscription, user=user, extra=extra)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    if not messages:
+        logger.warning("No Global or Billing admin to tell about subscription %s (%s)", subscription_id, template)
+        return 0
+    return get_connection().send_messages(messages) or 0
