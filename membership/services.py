@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -183,13 +184,18 @@ def member_roles_update(*, actor: User, member: User, roles) -> User:
     return member
 
 
+def session_store(session_key):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+
+
 def user_sessions_end(*, user: User) -> int:
     """Delete every stored session of the user, so they are signed out everywhere at once."""
     ended = 0
     user_id = str(user.pk)
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == user_id:
-            session.delete()
+            # Through the session engine, so a cached copy of the session goes too.
+            session_store(session.session_key).delete()
             ended += 1
     return ended
 

@@ -56,7 +56,7 @@ def sign_up(request):
         except ValidationError as exc:
             form.add_error("password1", exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="membership.backends.PortalBackend")
             messages.success(request, _("Welcome! Your organisation is now a member of the network."))
             return redirect("membership:dashboard")
     return render(request, "registration/sign_up.html", {"form": form})

@@ -1,5 +1,6 @@
 """Reads for offers and subscriptions."""
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -88,6 +89,8 @@ class CatalogueOffer:
     currency: str
     term_months: int
     benefits: list = field(default_factory=list)
+    # Changes whenever a shown column or the language changes: the template caches the card under it.
+    fingerprint: str = ""
     live_subscription: Subscription | None = None
     renewal_open: bool = False
     renewal_opens_on: object = None
@@ -133,6 +136,9 @@ def catalogue():
             offer.benefits.append(
                 CatalogueBenefit(_pick(b_name, b_name_ru, in_russian), quantity, _pick(unit, unit_ru, in_russian))
             )
+    for pk, offer in offers.items():
+        shown = [row for row in rows if row[0] == pk]
+        offer.fingerprint = hashlib.sha1(repr((in_russian, shown)).encode()).hexdigest()
     return list(offers.values())
 
 

@@ -1,11 +1,8 @@
 """Partnership > Offers, and the two entries into the wizard (Subscribe now, Renew subscriptions)."""
 
-import functools
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -16,16 +13,6 @@ from membership.permissions import Action
 from . import checkout
 from .models import Offer, Subscription
 from .selectors import offers_page
-
-
-@functools.lru_cache(maxsize=1)
-def _subscription_details_exist():
-    """The details page belongs to the subscription lifecycle; link to it once its URL exists."""
-    try:
-        reverse("subscriptions:detail", args=[0])
-    except NoReverseMatch:
-        return False
-    return True
 
 
 @partner_required
@@ -39,7 +26,6 @@ def offer_list(request):
             "offers": offers,
             "subscriptions": subscriptions,
             "is_network_member": organization.is_network_member,
-            "details_available": _subscription_details_exist(),
         },
     )
 

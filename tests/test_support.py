@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from membership.models import Role, User
-from offers.models import SubscriptionStatus, TimelineEntry, TimelineKind
+from offers.models import TimelineEntry, TimelineKind
 from offers.services import subscription_cancel
 from support import services
 from support.models import (
