@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from membership.models import Organization
 from membership.permissions import Action, denial_reason, user_can
+from membership.services import activity_record
 
 from .gateways import ChargeRequest, ChargeResult, ChargeStatus, GatewayError, PaymentDeclined, get_gateway
 from .models import Order, OrderKind, OrderStatus, Payment, PaymentMethod, PaymentStatus
@@ -129,6 +130,7 @@ def payment_method_add(*, organization: Organization, stripe_payment_method_id: 
         )
         method.full_clean(validate_constraints=False)
         method.save()
+        activity_record(actor=actor, organization=organization, verb="payment_method.added", obj=method)
     return method
 
 
@@ -143,6 +145,7 @@ def payment_method_set_default(*, organization: Organization, payment_method_id:
     PaymentMethod.objects.filter(organization=organization, is_default=True).update(is_default=False)
     method.is_default = True
     method.save(update_fields=["is_default"])
+    activity_record(actor=actor, organization=organization, verb="payment_method.made_default", obj=method)
     return method
 
 
@@ -174,6 +177,7 @@ def payment_method_remove(*, organization: Organization, payment_method_id: int,
             if successor is not None:
                 successor.is_default = True
                 successor.save(update_fields=["is_default"])
+        activity_record(actor=actor, organization=organization, verb="payment_method.removed", obj=method)
     return method
 
 

@@ -255,6 +255,13 @@ ACTIVITY_VERBS = {
     "competency.renewed": _("Competency renewed"),
     "competency.expired": _("Competency expired"),
     "competency.reminder_sent": _("Competency expiry reminder sent"),
+    "payment_method.added": _("Card added"),
+    "payment_method.made_default": _("Default card changed"),
+    "payment_method.removed": _("Card removed"),
+    "service_request.filed": _("Service request filed"),
+    "service_request.replied": _("Reply added to a service request"),
+    "service_request.status_changed": _("Service request status changed"),
+    "service_request.assigned": _("Service request assigned"),
 }
 
 
@@ -288,6 +295,12 @@ class ActivityEntry(models.Model):
 
     @property
     def verb_label(self):
+        if self.verb.startswith("subscription."):
+            from offers.models import TimelineKind
+
+            kind = self.verb.split(".", 1)[1]
+            if kind in TimelineKind.values:
+                return TimelineKind(kind).label
         return ACTIVITY_VERBS.get(self.verb, self.verb)
 
 

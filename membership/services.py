@@ -387,7 +387,11 @@ def _timeline(subscription, actor, detail):
     from offers.models import TimelineKind
     from offers.services import timeline_add
 
-    timeline_add(subscription=subscription, kind=TimelineKind.BENEFIT_ACTIVATED, actor=actor, detail=detail)
+    # The activation services write their own, more specific activity entry.
+    timeline_add(
+        subscription=subscription, kind=TimelineKind.BENEFIT_ACTIVATED, actor=actor, detail=detail,
+        record_activity=False,
+    )
 
 
 def month_start(day: datetime.date) -> datetime.date:

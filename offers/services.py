@@ -15,10 +15,20 @@ from .models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineEnt
 from .terms import add_months
 
 
-def timeline_add(*, subscription: Subscription, kind: str, actor=None, detail: str = "") -> TimelineEntry:
+def timeline_add(
+    *, subscription: Subscription, kind: str, actor=None, detail: str = "", record_activity: bool = True
+) -> TimelineEntry:
+    """Write the subscription's timeline (R13) and, unless the caller logs a richer entry itself, the activity log."""
+    from membership.services import activity_record
+
     entry = TimelineEntry(subscription=subscription, kind=kind, actor=actor, detail=detail[:500])
     entry.full_clean()
     entry.save()
+    if record_activity:
+        activity_record(
+            actor=actor, organization=subscription.organization, verb=f"subscription.{kind}", obj=subscription,
+            detail=detail,
+        )
     return entry
 
 

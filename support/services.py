@@ -9,7 +9,6 @@ import logging
 import os
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from billing.models import Payment, PaymentStatus
 from billing.refunds import RefundError, refund_create, refundable_amount
 from offers.models import LIVE_STATUSES, Subscription, TimelineKind
+from membership.services import activity_record
 from offers.services import subscription_cancel, timeline_add
 
 from .models import (
@@ -144,6 +144,8 @@ def request_file(
         if wants_cancellation:
             detail += " (cancellation requested)"
         timeline_add(subscription=subscription, kind=TimelineKind.REQUEST_FILED, actor=user, detail=detail)
+    activity_record(actor=user, organization=organization, verb="service_request.filed", obj=service_request,
+                    detail=title)
     return service_request
 
 
@@ -162,6 +164,9 @@ def message_add(
     message.full_clean()
     message.save()
     _attach(service_request=service_request, message=message, uploads=uploads, user=author)
+    if not is_internal:  # internal notes stay out of the log the partner's admin can read
+        activity_record(actor=author, organization=service_request.organization, verb="service_request.replied",
+                        obj=service_request)
     if from_staff and not is_internal and notify:
         _enqueue_email(service_request.pk, "reply", message_id=message.pk)
     if not from_staff and service_request.status in (S.WAITING_ON_PARTNER, S.RESOLVED):
@@ -194,6 +199,8 @@ def request_change_status(
     change = StatusChange.objects.create(
         request=service_request, from_status=from_status, to_status=to_status, changed_by=actor, note=note[:500]
     )
+    activity_record(actor=actor, organization=service_request.organization, verb="service_request.status_changed",
+                    obj=service_request, detail=f"{from_status} → {to_status}")
     if notify:
         _enqueue_email(service_request.pk, "status", status_change_id=change.pk)
     return service_request
@@ -207,6 +214,8 @@ def request_assign(*, service_request: ServiceRequest, assignee, actor) -> Servi
     service_request = _locked(service_request)
     service_request.assignee = assignee
     service_request.save(update_fields=["assignee", "updated_at"])
+    activity_record(actor=actor, organization=service_request.organization, verb="service_request.assigned",
+                    obj=service_request, detail=str(assignee or ""))
     if assignee is not None and service_request.status == S.OPEN:
         request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=actor)
         service_request.refresh_from_db()
@@ -217,24 +226,10 @@ def request_assign(*, service_request: ServiceRequest, assignee, actor) -> Servi
 
 
 def benefits_activated(subscription: Subscription) -> bool:
-    """Whether any benefit of the subscription was used; R11 refuses the automatic full refund then.
+    """Whether any benefit of the subscription was used; R11 refuses the automatic full refund then."""
+    from membership.selectors import subscription_benefits_activated
 
-    Benefit activation is issue 6. This looks for its models when they are installed (activations,
-    seat assignments, issued license keys) and answers False while they do not exist.
-    """
-    checks = [
-        ("membership", "BenefitActivation", "subscription"),
-        ("membership", "SeatAssignment", "subscription"),
-        ("membership", "LicenseKey", "issued_to_subscription"),
-    ]
-    for app_label, model_name, field in checks:
-        try:
-            model = apps.get_model(app_label, model_name)
-        except LookupError:
-            continue
-        if model.objects.filter(**{field: subscription}).exists():
-            return True
-    return False
+    return subscription_benefits_activated(subscription=subscription)
 
 
 def last_term_payment(subscription: Subscription) -> Payment | None:

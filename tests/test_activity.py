@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from membership.models import ActivityEntry, Role, User
 from membership.services import activity_record, member_roles_update
-from tests.factories import make_user
+from tests.factories import make_org, make_user
 
 
 def _fill(org, actor, count):
@@ -120,3 +120,39 @@ class TestStaffAdmin:
         assert client.get(reverse("admin:membership_activityentry_add")).status_code == 403
         assert client.post(reverse("admin:membership_activityentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
         assert ActivityEntry.objects.count() == before
+
+
+@pytest.mark.django_db
+class TestActivityAcrossThePortal:
+    """Writes outside membership reach the log too: subscription changes, cards, service requests."""
+
+    def test_subscription_change_is_logged_with_its_timeline_label(self, client):
+        from offers.demo_catalogue import load_demo_catalogue
+        from offers.models import Subscription
+        from offers.services import subscription_turn_off_auto_renewal
+        from membership.models import ActivityEntry
+
+        org = make_org("Logged")
+        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        offer = load_demo_catalogue()
+        today = datetime.date(2026, 11, 25)
+        subscription = Subscription.objects.create(
+            organization=org, offer=offer, started_on=today, current_period_start=today,
+            current_period_end=datetime.date(2027, 11, 25), price_amount=47500, currency="USD",
+        )
+        subscription_turn_off_auto_renewal(subscription=subscription, actor=admin)
+        entry = ActivityEntry.objects.get(organization=org, verb="subscription.auto_renew_off")
+        assert entry.actor == admin and entry.object_id == str(subscription.pk)
+        assert str(entry.verb_label) == "Automatic renewal turned off"
+
+    def test_service_request_is_logged(self):
+        from membership.models import ActivityEntry
+        from support import services as support_services
+
+        org = make_org("Asks")
+        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        request = support_services.request_file(
+            user=admin, problem_type="benefits", title="Keys", description="Where are my keys?", severity="minimal"
+        )
+        assert ActivityEntry.objects.filter(organization=org, verb="service_request.filed",
+                                            object_id=str(request.pk)).exists()

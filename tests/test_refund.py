@@ -129,6 +129,15 @@ class TestEligibility:
         quote = services.cancellation_quote(service_request=cancellation)
         assert quote.within_window and quote.benefits_activated and not quote.full_eligible
 
+    def test_a_real_benefit_activation_removes_the_full_refund_eligibility(self, cancellation, global_admin):
+        from membership.services import benefit_activate
+
+        subscription = cancellation.subscription
+        tools = subscription.offer.benefits.get(code="developer-tools")
+        benefit_activate(actor=global_admin, subscription=subscription, benefit=tools)
+        quote = services.cancellation_quote(service_request=cancellation)
+        assert quote.within_window and quote.benefits_activated and not quote.full_eligible
+
     def test_the_admin_page_shows_the_verdict(self, client, cancellation):
         client.force_login(make_staff())
         page = client.get(_process_url(cancellation)).content.decode()
