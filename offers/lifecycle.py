@@ -344,18 +344,17 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
             reason="no_card",
         )
     order = _auto_renewal_order(subscription=subscription, card=card, today=today)
-    outcome = _reconcile_interrupted_attempt(order)
-    if outcome is None:
-        # Not inside a transaction of ours: order_charge commits the Payment attempt before it
-        # calls Stripe, so a crash in the middle leaves a row the next run reconciles (above).
-        try:
-            outcome = billing_services.order_charge(order_id=order.pk, off_session=True)
-        except ValidationError as exc:
-            # A rule refused the charge (e.g. a renewal by hand is being paid right now, or has
-            # paid this term): change nothing here; the next sweep looks again.
-            message = " ".join(exc.messages)
-            logger.warning("Renewal of subscription %s not charged: %s", subscription_id, message)
-            return RenewalResult("skipped", message)
+    # Not inside a transaction of ours: order_charge commits the Payment attempt before it calls
+    # Stripe, so a crash in the middle leaves a row that the next run's order_charge settles at
+    # Stripe (billing.services._reconcile_stale_attempt) instead of charging again.
+    try:
+        outcome = billing_services.order_charge(order_id=order.pk, off_session=True)
+    except ValidationError as exc:
+        # A rule refused the charge (e.g. a renewal by hand is being paid right now, or has
+        # paid this term): change nothing here; the next sweep looks again.
+        message = " ".join(exc.messages)
+        logger.warning("Renewal of subscription %s not charged: %s", subscription_id, message)
+        return RenewalResult("skipped", message)
     status = outcome.status
     if status in ("paid", "already_paid"):
         from .services import subscription_renew_for_order
@@ -394,80 +393,6 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
 
 
 _AUTHENTICATION_REQUIRED = "The card requires authentication, which an automatic renewal cannot provide"
-# A pending attempt older than this outlived its task's hard time limit: its worker died.
-INTERRUPTED_ATTEMPT_AFTER = datetime.timedelta(minutes=5)
-
-
-def _reconcile_interrupted_attempt(order):
-    """Settle an attempt whose worker died during the Stripe call, instead of charging again (R5).
-
-    Returns the outcome when the attempt is settled (or still cannot be), None when the order is
-    free to be charged. The PaymentIntent is re-read by its id when the attempt recorded one, or
-    found at Stripe by the attempt id in its metadata; no PaymentIntent means Stripe never got
-    the call, so the attempt is closed and the order charged afresh.
-    """
-    from billing import services as billing_services
-    from billing.gateways import GatewayError, get_gateway
-    from billing.models import OrderStatus, PaymentStatus
-
-    if order.status == OrderStatus.DRAFT:
-        # The last attempt ended "payment service unavailable". A connection refused charged
-        # nothing, but a timeout may have reached Stripe: look before charging with a new key.
-        payment = order.payments.order_by("-attempt").first()
-        if (
-            payment is None
-            or payment.status != PaymentStatus.FAILED
-            or payment.failure_code != billing_services.UNAVAILABLE_CODE
-            or payment.stripe_payment_intent_id
-        ):
-            return None
-        try:
-            result = _find_intent_for_attempt(get_gateway(), order, payment)
-        except GatewayError as exc:
-            return billing_services.ChargeOutcome("unavailable", str(exc), order=order)
-        if result is None:
-            return None
-        logger.warning("Attempt %s of order %s reached Stripe after all: %s", payment.attempt, order.number, result)
-        return billing_services._payment_record(payment_id=payment.pk, result=result)
-    if order.status != OrderStatus.PROCESSING:
-        return None
-    payment = order.payments.filter(status=PaymentStatus.PENDING).order_by("-attempt").first()
-    if payment is None or payment.created_at > timezone.now() - INTERRUPTED_ATTEMPT_AFTER:
-        return None  # a live charge by another worker: order_charge answers "in progress"
-    gateway = get_gateway()
-    try:
-        if payment.stripe_payment_intent_id:
-            result = gateway.retrieve(payment_intent_id=payment.stripe_payment_intent_id)
-        else:
-            result = _find_intent_for_attempt(gateway, order, payment)
-    except GatewayError as exc:
-        return billing_services.ChargeOutcome("unavailable", str(exc), order=order)
-    logger.warning("Reconciling interrupted attempt %s of order %s: %s", payment.attempt, order.number, result)
-    if result is None:
-        billing_services._payment_unavailable(payment_id=payment.pk, detail="Interrupted before reaching Stripe")
-        order.refresh_from_db()
-        return None
-    return billing_services._payment_record(payment_id=payment.pk, result=result)
-
-
-def _find_intent_for_attempt(gateway, order, payment):
-    """The PaymentIntent created for this attempt (metadata payment_id), or None."""
-    client = getattr(gateway, "client", None)
-    if client is None:
-        return None
-    from billing.gateways.stripe_gateway import StripeGateway
-
-    params = {"limit": 100}
-    customer = order.organization.stripe_customer_id
-    try:
-        page = gateway._call(client.v1.payment_intents.list, params={**params, "customer": customer})
-    except Exception:  # localstripe lists without filters only
-        page = gateway._call(client.v1.payment_intents.list, params=params)
-    for intent in page.auto_paging_iter():
-        metadata = intent.to_dict().get("metadata") or {}
-        if str(metadata.get("payment_id", "")) == str(payment.pk):
-            return StripeGateway._result(intent)
-    return None
 
 
 @transaction.atomic
