@@ -90,10 +90,6 @@ for port in $STRIPE_PORT $WEB_PORT; do
 done
 mkdir -p var/log
 
-say "Loading demo data"
-DEMO_LOGINS="$("$PY" manage.py load_demo_data)"
-printf '%s\n' "$DEMO_LOGINS"
-
 say "Starting localstripe on $STRIPE_URL"
 "$PY" scripts/localstripe_server.py --port "$STRIPE_PORT" --log-webhooks &
 STRIPE_PID=$!
@@ -107,6 +103,11 @@ endpoint, url = sys.argv[1:3]
 form = urllib.parse.urlencode({"url": url, "secret": os.environ["STRIPE_WEBHOOK_SECRET"]})
 urllib.request.urlopen(endpoint, data=form.encode(), timeout=10).close()
 EOF
+
+# After localstripe: the demo subscriptions are bought through it.
+say "Loading demo data"
+DEMO_LOGINS="$("$PY" manage.py load_demo_data)"
+printf '%s\n' "$DEMO_LOGINS"
 
 say "Starting the Celery worker with embedded beat (log: var/log/celery-worker.log)"
 : >var/log/celery-worker.log

@@ -23,8 +23,33 @@ STAFF_EMAIL = "staff@partner.example"
 class Command(BaseCommand):
     help = "Load demo organisations, users and the Action Pack offer (idempotent) and print the logins."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-subscriptions", action="store_true",
+            help="Skip the demo subscriptions (they need localstripe running at STRIPE_API_BASE).",
+        )
+
     def handle(self, *args, **options):
+        offer = self._load_organisations_and_catalogue()
+        subscription_lines = []
+        if not options["no_subscriptions"]:
+            from offers.demo_subscriptions import load_demo_subscriptions
+
+            # Outside one big transaction: each purchase commits its payment attempt before charging.
+            subscription_lines = load_demo_subscriptions(offer=offer, password=DEMO_PASSWORD)
+
+        self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD))
+        for org_name, email, _first, _last, roles in DEMO_USERS:
+            role_names = ", ".join(str(Role(role).label) for role in roles)
+            self.stdout.write(f"  {email:<28} {role_names:<18} {org_name}")
+        self.stdout.write(f"  {STAFF_EMAIL:<28} {'staff superuser':<18} /admin/")
+        if subscription_lines:
+            self.stdout.write("Demo subscriptions (try `manage.py run_subscription_sweep --today <a year from now>`):")
+            for line in subscription_lines:
+                self.stdout.write(line)
+
+    @transaction.atomic
+    def _load_organisations_and_catalogue(self):
         organizations = {}
         for org_name, email, first, last, roles in DEMO_USERS:
             organization = organizations.get(org_name)
@@ -43,12 +68,7 @@ class Command(BaseCommand):
             User.objects.create_superuser(email=STAFF_EMAIL, password=DEMO_PASSWORD, first_name="Sam", last_name="Staff")
         offer = load_demo_catalogue()
         self._license_key_pool(offer)
-
-        self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD))
-        for org_name, email, _first, _last, roles in DEMO_USERS:
-            role_names = ", ".join(str(Role(role).label) for role in roles)
-            self.stdout.write(f"  {email:<28} {role_names:<18} {org_name}")
-        self.stdout.write(f"  {STAFF_EMAIL:<28} {'staff superuser':<18} /admin/")
+        return offer
 
     def _license_key_pool(self, offer, per_benefit=30):
         """A demo pool of keys for each license benefit, so activation works out of the box."""
