@@ -4,7 +4,8 @@
 #   make setup     venv + gettext + compiled translations + database migrations
 #   make run       setup, then localstripe + Celery worker/beat + runserver (scripts/run-dev.sh)
 #   make browsers  install Debian's chromium for the browser tests when it is missing
-#   make test      setup + browsers, then pytest (pytest's exit code is make's)
+#   make test      setup + browsers, then pytest, then the browser journey on the production-like
+#                  stack (when DATABASE_URL is PostgreSQL and the broker Redis, as in CI)
 #   make bench     run bench/run_all.py when it exists
 #
 # Works from a fresh clone with python3.11 (or python3) and make; apt-get
@@ -66,6 +67,7 @@ browsers:
 
 test: setup browsers
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	scripts/journey-on-prod-stack.sh
 
 bench: setup
 	@if [ -f bench/run_all.py ]; then \

@@ -84,6 +84,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # A shared cache (Redis in production) so the sign-in brake holds across processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down must cost speed, not pages: see partnerportal/cache.py.
+    CACHES["default"]["BACKEND"] = "partnerportal.cache.FailOpenRedisCache"
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
