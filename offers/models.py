@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from membership.models import Organization
 
@@ -98,10 +99,12 @@ class OfferTerms(LocalizedFieldsMixin, models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PAST_DUE = "past_due", _("Past due")
-    EXPIRED = "expired", _("Expired")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A context of their own: Russian agrees them with "подписка" (feminine), unlike the same
+    # English words used for users or competencies elsewhere.
+    ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+    PAST_DUE = "past_due", pgettext_lazy("subscription status", "Past due")
+    EXPIRED = "expired", pgettext_lazy("subscription status", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("subscription status", "Cancelled")
 
 
 LIVE_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)

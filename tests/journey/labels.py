@@ -119,9 +119,7 @@ LABELS = {
         "status_open": "Открыт",
         "status_resolved": "Решен",
         "subscription_cancelled": "Отменена",
-        # offers' catalogue says "Активна" (a subscription), membership's "Активен" (a user) for the same
-        # msgid "Active", and Django's merged catalogue currently shows membership's on the subscription
-        # page: either form is Russian for the status; anything else (e.g. an English "Active") fails.
-        "subscription_active": re.compile(r"^\s*(Активна|Активен)\s*$"),
+        # The subscription status has its own translation context, agreeing with "подписка".
+        "subscription_active": re.compile(r"^\s*Активна\s*$"),
     },
 }
