@@ -37,14 +37,6 @@ def billing_history(*, organization):
     )
 
 
-def organization_refunds(*, organization):
-    return (
-        Refund.objects.filter(organization=organization)
-        .select_related("payment__order")
-        .order_by("-created_at", "-id")
-    )
-
-
 def organization_payment(*, organization, pk):
     """A payment for its receipt; another organisation's id answers 404."""
     return get_object_or_404(

@@ -20,10 +20,6 @@ def live_action_pack_subscription(*, organization):
     )
 
 
-def active_offers():
-    return Offer.objects.filter(is_active=True).prefetch_related("benefits")
-
-
 # --- Subscription lifecycle (issue 4): details page and e-mail recipients -------------------
 
 
@@ -59,15 +55,6 @@ def lifecycle_email_recipients(*, organization):
 def current_terms(*, offer):
     """The latest published terms version of an offer, or None."""
     return OfferTerms.objects.filter(offer=offer).order_by("-version").first()
-
-
-def organization_subscriptions(*, organization):
-    """Purchased offers: the organisation's subscriptions with their offer (one query)."""
-    return (
-        Subscription.objects.filter(organization=organization)
-        .select_related("offer")
-        .order_by("-created_at", "-id")
-    )
 
 
 @dataclass
@@ -152,7 +139,7 @@ def offers_page(*, organization, today):
 
     offers = catalogue()
     names = {offer.pk: offer.localized_name for offer in offers}
-    # Same rows as organization_subscriptions() without the join; raw() skips the SQL compiler,
+    # The organisation's subscriptions, newest first, without a join; raw() skips the SQL compiler,
     # which cost more than the query itself on this page (bench/offers_throughput.py).
     subscriptions = list(
         Subscription.objects.raw(
