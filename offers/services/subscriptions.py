@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
-from .terms import add_months
+from ..models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
+from ..terms import add_months
 
 
 def timeline_add(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils.translation import get_language
 
-from .models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
+from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
 
 ACTION_PACK_CODE = "action-pack"
 
@@ -135,7 +135,7 @@ def offers_page(*, organization, today):
     Each offer gets ``live_subscription`` (R3) and ``renewal_open`` (R8) computed from the one
     subscription query, so the page costs the same with 1 or 200 orders and subscriptions.
     """
-    from .terms import renewal_window
+    from ..terms import renewal_window
 
     offers = catalogue()
     names = {offer.pk: offer.localized_name for offer in offers}

@@ -1,0 +1,11 @@
+"""Writes of offers, one module per job, re-exported here."""
+
+from .subscriptions import (  # noqa: F401
+    subscription_cancel,
+    subscription_create_for_order,
+    subscription_expire,
+    subscription_mark_past_due,
+    subscription_renew_for_order,
+    subscription_turn_off_auto_renewal,
+    timeline_add,
+)
