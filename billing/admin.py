@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Order, Payment, PaymentMethod, Refund, WebhookEvent
+from .models import Payment, PaymentMethod, Refund, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,41 +25,19 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
     search_fields = ["organization__name", "last4", "stripe_payment_method_id"]
 
 
-class PaymentInline(admin.TabularInline):
-    """Every charge attempt of an order, so staff see declines and retries in one place."""
-
-    model = Payment
-    extra = 0
-    can_delete = False
-    fields = ["attempt", "status", "amount", "currency", "stripe_payment_intent_id", "failure_code", "created_at", "succeeded_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
-    inlines = [PaymentInline]
-    list_display = ["number", "organization", "offer", "kind", "status", "amount", "currency", "created_at"]
-    list_filter = ["status", "kind"]
-    list_select_related = ["organization", "offer"]
-    search_fields = ["number", "organization__name"]
-
-
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["order", "organization", "attempt", "amount", "currency", "status", "stripe_payment_intent_id", "created_at"]
+    list_display = ["reference", "organization", "attempt", "amount", "currency", "status", "stripe_payment_intent_id", "created_at"]
     list_filter = ["status"]
-    list_select_related = ["order", "organization"]
-    search_fields = ["order__number", "stripe_payment_intent_id", "organization__name"]
+    list_select_related = ["organization"]
+    search_fields = ["reference", "stripe_payment_intent_id", "organization__name"]
 
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
     list_display = ["payment", "organization", "amount", "currency", "status", "created_at"]
     list_filter = ["status"]
-    list_select_related = ["payment__order", "organization"]
+    list_select_related = ["payment", "organization"]
 
 
 @admin.register(WebhookEvent)

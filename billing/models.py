@@ -1,8 +1,11 @@
-"""Payment methods, orders, payments, refunds and received Stripe events. Money is integer minor units."""
+"""Payment methods, payments, refunds and received Stripe events. Money is integer minor units.
+
+Billing knows organisations, never what they buy: a payment names the document it pays (an order
+number) by its ``reference``, and the owner of that document finds its payments by it.
+"""
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -53,76 +56,6 @@ class PaymentMethod(models.Model):
         return (self.exp_year, self.exp_month) < (day.year, day.month)
 
 
-class OrderKind(models.TextChoices):
-    PURCHASE = "purchase", _("Purchase")
-    RENEWAL = "renewal", _("Renewal")
-    AUTO_RENEWAL = "auto_renewal", _("Automatic renewal")
-
-
-class OrderStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PROCESSING = "processing", _("Processing")
-    REQUIRES_ACTION = "requires_action", _("Awaiting authentication")
-    PAID = "paid", _("Paid")
-    FAILED = "failed", _("Failed")
-    ABANDONED = "abandoned", _("Abandoned")
-
-
-class Order(models.Model):
-    """A purchase or renewal; its wizard state lives here on the server, never in form fields."""
-
-    number = models.CharField(_("order number"), max_length=32, unique=True)
-    organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="orders")
-    offer = models.ForeignKey("offers.Offer", verbose_name=_("offer"), on_delete=models.PROTECT, related_name="orders")
-    kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices, default=OrderKind.PURCHASE)
-    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
-    subscription = models.ForeignKey(
-        "offers.Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    terms_acceptance = models.ForeignKey(
-        "offers.TermsAcceptance", verbose_name=_("terms acceptance"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    payment_method = models.ForeignKey(
-        PaymentMethod, verbose_name=_("payment method"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
-    )
-    amount = models.PositiveIntegerField(_("amount in minor units"))
-    currency = models.CharField(_("currency"), max_length=3)
-    term_start = models.DateField(_("term starts"), null=True, blank=True)
-    term_end = models.DateField(_("term ends"), null=True, blank=True)
-    failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            # R5: one paid order per subscription term.
-            models.UniqueConstraint(
-                fields=["subscription", "term_start"],
-                condition=models.Q(status="paid"),
-                name="order_one_paid_per_subscription_term",
-            ),
-            # One automatic-renewal order per term; its retries are further payments of that order.
-            models.UniqueConstraint(
-                fields=["subscription", "term_start"],
-                condition=models.Q(kind="auto_renewal"),
-                name="order_one_auto_renewal_per_term",
-            ),
-            models.CheckConstraint(
-                name="order_paid_has_time", condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False)
-            ),
-        ]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="order_org_created_idx")]
-
-    def __str__(self):
-        return self.number
-
-
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     REQUIRES_ACTION = "requires_action", _("Requires authentication")
@@ -131,9 +64,10 @@ class PaymentStatus(models.TextChoices):
 
 
 class Payment(models.Model):
-    """One charge attempt for an order, recorded before Stripe is called so a crash leaves a trace."""
+    """One charge attempt for a document (an order), recorded before Stripe is called so a crash leaves a trace."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments")
+    # The paid document's own number (an order number); one succeeded payment per reference (R5).
+    reference = models.CharField(_("reference"), max_length=64)
     organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="payments")
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
     payment_method = models.ForeignKey(
@@ -154,20 +88,17 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "attempt"], name="payment_attempt_unique"),
+            models.UniqueConstraint(fields=["reference", "attempt"], name="payment_attempt_unique"),
             # R5: at most one successful charge per order.
             models.UniqueConstraint(
-                fields=["order"], condition=models.Q(status="succeeded"), name="payment_one_success_per_order"
+                fields=["reference"], condition=models.Q(status="succeeded"), name="payment_one_success_per_reference"
             ),
             models.CheckConstraint(name="payment_amount_positive", condition=models.Q(amount__gt=0)),
         ]
         indexes = [models.Index(fields=["organization", "-created_at"], name="payment_org_created_idx")]
 
     def __str__(self):
-        return f"{self.order.number} #{self.attempt}"
-
-    def get_absolute_url(self):
-        return reverse("billing:receipt", args=[self.pk])
+        return f"{self.reference} #{self.attempt}"
 
 
 class RefundStatus(models.TextChoices):

@@ -147,7 +147,7 @@ def _object_id(value):
 
 
 def _payment_reference(payment):
-    return "%s #%s" % (payment.order.number, payment.attempt)
+    return "%s #%s" % (payment.reference, payment.attempt)
 
 
 def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=None) -> ReconciliationReport:
@@ -174,7 +174,7 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
             charge_by_intent[intent_id] = charge
     intent_by_charge = {c["id"]: _object_id(c.get("payment_intent")) for c in charges}
 
-    payments = list(Payment.objects.select_related("order").order_by("pk"))
+    payments = list(Payment.objects.order_by("pk"))
     payment_by_intent = {p.stripe_payment_intent_id: p for p in payments if p.stripe_payment_intent_id}
 
     # Local successful payments must be successful charges of the same amount at Stripe.
@@ -226,7 +226,7 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
                 )
             )
 
-    refunds = list(Refund.objects.select_related("payment__order").order_by("pk"))
+    refunds = list(Refund.objects.select_related("payment").order_by("pk"))
     stripe_refund_by_id = {r["id"]: r for r in stripe_refunds}
     local_refund_ids = {r.stripe_refund_id for r in refunds if r.stripe_refund_id}
 

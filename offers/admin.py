@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from .models import Offer, OfferBenefit, OfferTerms, Reminder, Subscription, TermsAcceptance, TimelineEntry
+from billing.admin import ReadOnlyAdmin
+
+from .models import Order, Offer, OfferBenefit, OfferTerms, Reminder, Subscription, TermsAcceptance, TimelineEntry
 
 
 class OfferBenefitInline(admin.TabularInline):
@@ -57,3 +61,24 @@ class ReminderAdmin(admin.ModelAdmin):
     list_display = ["subscription", "kind", "term_end", "sent_at"]
     list_filter = ["kind"]
     list_select_related = ["subscription", "subscription__organization", "subscription__offer"]
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "organization", "offer", "kind", "status", "amount", "currency", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["organization", "offer"]
+    search_fields = ["number", "organization__name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "payment_attempts"]
+
+    @admin.display(description=_("payments"))
+    def payment_attempts(self, obj):
+        """Every charge attempt of the order, so staff see declines and retries in one place."""
+        rows = obj.payments.order_by("attempt").values_list(
+            "attempt", "status", "amount", "currency", "stripe_payment_intent_id", "failure_code", "created_at"
+        )
+        return format_html_join(
+            "\n", "<div>#{} {} {} {} {} {} {}</div>", ((*row[:4], row[4] or "", row[5], row[6]) for row in rows)
+        )

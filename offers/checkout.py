@@ -2,7 +2,7 @@
 
 After django-oscar's checkout: one view per step; each declares its preconditions and, when one
 fails, sends the user back to the step that satisfies it. The wizard's state is the draft
-``billing.Order`` row (terms acceptance, card, term dates, status), never hidden form fields.
+``offers.Order`` row (terms acceptance, card, term dates, status), never hidden form fields.
 """
 
 from django.conf import settings
@@ -18,12 +18,13 @@ from django.views import View
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from billing.forms import ChoosePaymentMethodForm, NewCardForm
-from billing.models import OrderKind, OrderStatus
 from membership.decorators import partner_required
 from membership.permissions import Action, denial_reason, user_can
 
-from .selectors import current_terms
-from .terms import add_months, renewal_term
+from . import services
+from .models import OrderKind, OrderStatus
+from .rules import purchase_term, renewal_term
+from .selectors import current_terms, organization_order
 
 
 class FailedPrecondition(Exception):
@@ -86,7 +87,7 @@ class CheckoutStep(View):
     preconditions = ()
 
     def dispatch(self, request, *args, **kwargs):
-        self.order = billing_selectors.organization_order(organization=request.user.organization, pk=kwargs["order_id"])
+        self.order = organization_order(organization=request.user.organization, pk=kwargs["order_id"])
         action = Action.BUY if self.order.kind == OrderKind.PURCHASE else Action.RENEW
         if self.order.kind == OrderKind.AUTO_RENEWAL or not user_can(request.user, action):
             raise PermissionDenied(denial_reason(action))
@@ -109,7 +110,7 @@ class CheckoutStep(View):
 
     def check_editable(self):
         """Terms and card can change only before a charge is under way."""
-        if self.order.status not in billing_services.CHARGEABLE_STATUSES:
+        if self.order.status not in services.CHARGEABLE_STATUSES:
             raise FailedPrecondition(step_url("review", self.order))
 
     def check_terms_accepted(self):
@@ -145,7 +146,7 @@ class CheckoutStep(View):
         """The term the review shows: the one Buy will charge for today (offers.terms)."""
         today = timezone.localdate()
         if self.order.kind == OrderKind.PURCHASE:
-            return today, add_months(today, self.order.offer.term_months)
+            return purchase_term(today=today, months=self.order.offer.term_months)
         return renewal_term(
             period_end=self.order.subscription.current_period_end, today=today, months=self.order.offer.term_months
         )
@@ -189,7 +190,7 @@ class TermsStep(CheckoutStep):
             messages.error(request, _("The terms of this offer are not published yet. Please try later."))
             return redirect(step_url("terms", self.order))
         try:
-            billing_services.order_accept_terms(
+            services.order_accept_terms(
                 order=self.order, terms=terms, user=request.user, ip_address=client_ip(request)
             )
         except ValidationError as exc:
@@ -237,7 +238,7 @@ class PaymentStep(CheckoutStep):
             messages.error(request, _("Choose one of your cards, or add a way to pay."))
             return redirect(step_url("payment", self.order))
         try:
-            billing_services.order_set_payment_method(
+            services.order_set_payment_method(
                 order=self.order, payment_method=form.cleaned_data["payment_method"], user=request.user
             )
         except ValidationError as exc:
@@ -264,7 +265,7 @@ class AddCardStep(CheckoutStep):
                 stripe_payment_method_id=form.cleaned_data["payment_method_id"],
                 actor=request.user,
             )
-            billing_services.order_set_payment_method(order=self.order, payment_method=method, user=request.user)
+            services.order_set_payment_method(order=self.order, payment_method=method, user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(step_url("payment", self.order) + "?add=1")
@@ -284,7 +285,7 @@ class ReviewStep(CheckoutStep):
 
     def render_review(self, client_secret="", status=200):
         start, end = self.term_dates()
-        if self.order.term_start and self.order.status not in billing_services.CHARGEABLE_STATUSES:
+        if self.order.term_start and self.order.status not in services.CHARGEABLE_STATUSES:
             start, end = self.order.term_start, self.order.term_end
         return render(
             self.request,
@@ -307,7 +308,7 @@ class BuyStep(CheckoutStep):
 
     def post(self, request, order_id):
         try:
-            outcome = billing_services.order_charge(order_id=self.order.pk, actor=request.user)
+            outcome = services.order_charge(order_id=self.order.pk, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(step_url("review", self.order))
@@ -322,7 +323,7 @@ class ConfirmPaymentStep(CheckoutStep):
     http_method_names = ["post"]
 
     def post(self, request, order_id):
-        outcome = billing_services.order_confirm_payment(order_id=self.order.pk, actor=request.user)
+        outcome = services.order_confirm_payment(order_id=self.order.pk, actor=request.user)
         return outcome_response(request, self.order, outcome)
 
 

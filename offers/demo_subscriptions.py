@@ -21,6 +21,7 @@ from membership.services import organization_enrol, user_roles_set
 
 from .models import LIVE_STATUSES, Subscription
 from .selectors import current_terms
+from . import services
 from .services import subscription_turn_off_auto_renewal
 
 logger = logging.getLogger(__name__)
@@ -101,12 +102,12 @@ def _buy(admin, offer):
     card = billing_services.payment_method_add(
         organization=organization, stripe_payment_method_id=_server_side_card(get_gateway(), OK_CARD), actor=admin
     )
-    order = billing_services.order_start_purchase(organization=organization, offer=offer, user=admin)
-    order = billing_services.order_accept_terms(
+    order = services.order_start_purchase(organization=organization, offer=offer, user=admin)
+    order = services.order_accept_terms(
         order=order, terms=current_terms(offer=offer), user=admin, ip_address="127.0.0.1"
     )
-    order = billing_services.order_set_payment_method(order=order, payment_method=card, user=admin)
-    outcome = billing_services.order_charge(order_id=order.pk, actor=admin)
+    order = services.order_set_payment_method(order=order, payment_method=card, user=admin)
+    outcome = services.order_charge(order_id=order.pk, actor=admin)
     if outcome.status == "unavailable":
         raise GatewayError(str(outcome.message))
     if outcome.status != "paid":

@@ -10,8 +10,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Subscription
+from membership.models import User
+from membership.permissions import BILLING_ROLES
+
+from .models import Order, OrderStatus, Subscription
 from .selectors import lifecycle_email_recipients
+from .selectors.lifecycle import renewal_card
+from .terms import renewal_window
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +46,6 @@ def portal_url(path: str) -> str:
 
 
 def _context(subscription: Subscription, extra: dict) -> dict:
-    from billing.models import Order
-
-    from .lifecycle import renewal_card
-    from .terms import renewal_window
-
     order = None
     if extra.get("order_id"):
         order = Order.objects.filter(pk=extra["order_id"], subscription=subscription).first()
@@ -101,3 +101,45 @@ def send_lifecycle_email(*, template: str, subscription_id: int, extra: dict | N
         logger.warning("No Global or Billing admin to tell about subscription %s (%s)", subscription_id, template)
         return 0
     return get_connection().send_messages(messages) or 0
+
+
+# --- "Your order is confirmed." -------------------------------------------------------------------
+
+
+def _order_recipients(order: Order):
+    if order.created_by_id and order.created_by.is_active:
+        return [order.created_by]
+    # Automatic renewals have no person behind them: tell the organisation's billing users.
+    return list(
+        User.objects.filter(organization_id=order.organization_id, is_active=True, roles__role__in=BILLING_ROLES)
+        .distinct()
+        .order_by("email")
+    )
+
+
+def order_confirmation_send(*, order_id: int) -> int:
+    """Send "Your order is confirmed." for a paid order; returns the number of e-mails sent."""
+    order = (
+        Order.objects.select_related("offer", "organization", "payment_method", "subscription", "created_by")
+        .filter(pk=order_id, status=OrderStatus.PAID)
+        .first()
+    )
+    if order is None:
+        return 0
+    sent = 0
+    for user in _order_recipients(order):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            context = {
+                "order": order,
+                "user": user,
+                "offer_name": order.offer.localized("name"),
+                "PORTAL_NAME": settings.PORTAL_NAME,
+            }
+            subject = render_to_string("offers/emails/order_confirmed_subject.txt", context).strip()
+            text = render_to_string("offers/emails/order_confirmed.txt", context)
+            html = render_to_string("offers/emails/order_confirmed.html", context)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+        sent += 1
+    return sent

@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from . import lifecycle
+from . import emails, lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,12 @@ def expire_subscription(subscription_id, today):
 def remind_subscription(subscription_id, today):
     """Send the reminders owed today (each at most once per term)."""
     return lifecycle.remind_subscription(subscription_id=subscription_id, today=today)
+
+
+@shared_task(name="offers.tasks.send_order_confirmation", soft_time_limit=30, time_limit=60)
+def send_order_confirmation(order_id: int) -> None:
+    """E-mail the order confirmation (enqueued on commit of the paid order)."""
+    emails.order_confirmation_send(order_id=order_id)
 
 
 TASKS = {

@@ -6,11 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import services as billing_services
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action
 
-from . import checkout
+from . import checkout, services
 from .models import Offer, Subscription
 from .selectors import offers_page
 
@@ -36,7 +35,7 @@ def subscribe(request, offer_id):
     """Subscribe now: create or reuse the draft order, then the first step."""
     offer = get_object_or_404(Offer.objects.filter(is_active=True), pk=offer_id)
     try:
-        order = billing_services.order_start_purchase(
+        order = services.order_start_purchase(
             organization=request.user.organization, offer=offer, user=request.user
         )
     except ValidationError as exc:
@@ -53,7 +52,7 @@ def renew_start(request, subscription_id):
         Subscription.objects.filter(organization=request.user.organization), pk=subscription_id
     )
     try:
-        order = billing_services.order_start_renewal(
+        order = services.order_start_renewal(
             organization=request.user.organization, subscription=subscription, user=request.user
         )
     except ValidationError as exc:

@@ -64,7 +64,7 @@ class ServiceRequest(models.Model):
         related_name="service_requests",
     )
     order = models.ForeignKey(
-        "billing.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "offers.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     wants_cancellation = models.BooleanField(_("wants the subscription cancelled"), default=False)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MODERATE)

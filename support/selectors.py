@@ -3,8 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from billing.models import Order, OrderStatus
-from offers.models import LIVE_STATUSES, Subscription
+from offers.models import LIVE_STATUSES, Order, OrderStatus, Subscription
 
 from .models import Attachment, RequestMessage, RequestStatus, ServiceRequest
 

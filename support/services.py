@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Payment, PaymentStatus
 from billing.refunds import RefundError, refund_create, refundable_amount
-from offers.models import LIVE_STATUSES, Subscription, TimelineKind
+from offers.models import LIVE_STATUSES, Order, OrderKind, OrderStatus, Subscription, TimelineKind
 from membership.services import activity_record
 from offers.services import subscription_cancel, timeline_add
 
@@ -234,22 +235,19 @@ def benefits_activated(subscription: Subscription) -> bool:
 
 def last_term_payment(subscription: Subscription) -> Payment | None:
     """The succeeded payment of the subscription's latest purchase or renewal."""
-    from django.db.models import Q
-
-    return (
-        Payment.objects.filter(status=PaymentStatus.SUCCEEDED, order__status="paid")
-        .filter(
-            Q(order__subscription=subscription)
-            # A purchase order may not point back at the subscription it created.
-            | Q(
-                order__subscription__isnull=True,
-                order__kind="purchase",
-                order__organization_id=subscription.organization_id,
-                order__offer_id=subscription.offer_id,
-                order__created_at__lte=subscription.created_at,
-            )
+    paid_orders = Order.objects.filter(status=OrderStatus.PAID).filter(
+        Q(subscription=subscription)
+        # A purchase order may not point back at the subscription it created.
+        | Q(
+            subscription__isnull=True,
+            kind=OrderKind.PURCHASE,
+            organization_id=subscription.organization_id,
+            offer_id=subscription.offer_id,
+            created_at__lte=subscription.created_at,
         )
-        .select_related("order")
+    )
+    return (
+        Payment.objects.filter(status=PaymentStatus.SUCCEEDED, reference__in=paid_orders.values("number"))
         .order_by("-succeeded_at", "-id")
         .first()
     )

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from billing.gateways import ChargeRequest, ChargeStatus, get_gateway
-from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from billing.models import Payment, PaymentMethod, PaymentStatus
+from offers.models import Order, OrderKind, OrderStatus
 from membership.models import User
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Offer
@@ -86,7 +87,7 @@ def paid_subscription(org, *, user=None, days_ago=0, link_order=True):
     )
     assert result.status == ChargeStatus.SUCCEEDED, result
     payment = Payment.objects.create(
-        order=order,
+        reference=order.number,
         organization=org,
         payment_method=method,
         stripe_payment_intent_id=result.payment_intent_id,

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from billing.models import Order, OrderKind, OrderStatus
+from offers.models import Order, OrderKind, OrderStatus
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
 from offers.terms import add_months
 

@@ -18,7 +18,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus
+from billing.models import Payment, PaymentStatus
+from offers.models import Order, OrderKind, OrderStatus
 from offers.models import SubscriptionStatus
 from offers.terms import add_months
 from tests.factories import make_org
@@ -86,7 +87,7 @@ def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, loc
         renew_subscription.apply_async(args=[subscription.pk, today.isoformat()], queue=worker.queue)
         # The attempt is committed before Stripe is called; the request is now held by the proxy.
         wait_until(lambda: proxy.intent_posts == 1, 60, 0.05, "the worker's PaymentIntent request")
-        payment = Payment.objects.get(order__subscription=subscription)
+        payment = Payment.objects.get(reference__in=subscription.orders.values("number"))
         assert payment.status == PaymentStatus.PENDING
         worker.kill()
     finally:
@@ -130,10 +131,10 @@ def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, loc
         # Stripe never saw the first attempt: it is closed, and a second attempt charges once.
         assert proxy.intent_posts == 2
         assert payment.status == PaymentStatus.FAILED
-        second = Payment.objects.get(order=order, attempt=2)
+        second = Payment.objects.get(reference=order.number, attempt=2)
         assert (second.status, second.stripe_payment_intent_id) == (PaymentStatus.SUCCEEDED, charged[0]["id"])
     assert Order.objects.filter(subscription=subscription, status=OrderStatus.PAID).count() == 1
-    assert Payment.objects.filter(order__subscription=subscription, status=PaymentStatus.SUCCEEDED).count() == 1
+    assert Payment.objects.filter(reference__in=subscription.orders.values("number"), status=PaymentStatus.SUCCEEDED).count() == 1
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE
     assert subscription.current_period_end == add_months(today, 12)

@@ -9,7 +9,8 @@ import socket
 import pytest
 from django.core import mail
 
-from billing.models import OrderStatus, PaymentStatus
+from billing.models import PaymentStatus
+from offers.models import OrderStatus
 from offers import lifecycle
 from offers.models import Reminder, ReminderKind, SubscriptionStatus, TimelineKind
 from offers.services import subscription_turn_off_auto_renewal
@@ -150,6 +151,7 @@ class TestFailedRenewal:
         self, org, stripe_settings, localstripe_process
     ):
         from billing import services as billing_services
+        from offers import services as offers_services
         from offers.models import OfferTerms
 
         sub = make_subscription(org, start="2026-11-25", card=add_card(org, AUTH_CARD))
@@ -167,11 +169,11 @@ class TestFailedRenewal:
         admin = org.users.filter(roles__role="billing_admin").first()
         good = add_card(org)
         with at("2027-11-26"):
-            renewal = billing_services.order_start_renewal(organization=org, subscription=sub, user=admin)
+            renewal = offers_services.order_start_renewal(organization=org, subscription=sub, user=admin)
             terms = OfferTerms.objects.filter(offer=sub.offer).latest()
-            billing_services.order_accept_terms(order=renewal, terms=terms, user=admin, ip_address="127.0.0.1")
-            billing_services.order_set_payment_method(order=renewal, payment_method=good, user=admin)
-            outcome = billing_services.order_charge(order_id=renewal.pk, actor=admin)
+            offers_services.order_accept_terms(order=renewal, terms=terms, user=admin, ip_address="127.0.0.1")
+            offers_services.order_set_payment_method(order=renewal, payment_method=good, user=admin)
+            outcome = offers_services.order_charge(order_id=renewal.pk, actor=admin)
         assert outcome.status == "paid", outcome.message
         sub = _refresh(sub)
         assert sub.status == SubscriptionStatus.ACTIVE and sub.auto_renew and sub.renewal_attempts == 0

@@ -4,10 +4,12 @@ import datetime
 
 import time_machine
 from django.core import mail
+from django.db.models import OuterRef, Subquery
 from django.test import TestCase
 
 from billing.gateways import get_gateway
-from billing.models import Order, OrderKind, Payment
+from billing.models import Payment
+from offers.models import Order, OrderKind
 from billing.services import customer_ensure, payment_method_add
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
@@ -89,7 +91,12 @@ def auto_orders(subscription):
 
 
 def payments(subscription):
-    return Payment.objects.filter(order__subscription=subscription).order_by("order_id", "attempt")
+    orders = Order.objects.filter(subscription=subscription)
+    return (
+        Payment.objects.filter(reference__in=orders.values("number"))
+        .annotate(order_pk=Subquery(orders.filter(number=OuterRef("reference")).values("pk")[:1]))
+        .order_by("order_pk", "attempt")
+    )
 
 
 def mails_with(text):

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.gateways import get_gateway
-from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from billing.models import Payment, PaymentMethod, PaymentStatus
+from offers.models import Order, OrderKind, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus, TermsAcceptance, TimelineEntry, TimelineKind
@@ -598,7 +599,7 @@ def test_twenty_concurrent_buy_posts_charge_once(stripe_settings):
 class TestOrderChargeContract:
     def _renewal_order(self, client, buyer, offer, number=OK_CARD):
         """A renewal order with a card, ready to be charged without the wizard (as a sweep would)."""
-        from billing.services import order_start_renewal
+        from offers.services import order_start_renewal
 
         subscription = _subscription(buyer.organization, offer, end=timezone.localdate() + datetime.timedelta(days=3))
         order = order_start_renewal(organization=buyer.organization, subscription=subscription, user=buyer)
@@ -608,7 +609,7 @@ class TestOrderChargeContract:
         return order, subscription
 
     def test_paid_off_session(self, buyer_client, buyer, offer):
-        from billing.services import ChargeOutcome, order_charge
+        from offers.services import ChargeOutcome, order_charge
 
         order, subscription = self._renewal_order(buyer_client, buyer, offer)
         outcome = order_charge(order_id=order.pk, off_session=True)
@@ -621,7 +622,7 @@ class TestOrderChargeContract:
         assert payment_intent_count() == 1
 
     def test_requires_action_gives_the_client_secret(self, buyer_client, buyer, offer):
-        from billing.services import order_charge
+        from offers.services import order_charge
 
         order, _ = self._renewal_order(buyer_client, buyer, offer, THREE_DS_CARD)
         outcome = order_charge(order_id=order.pk, off_session=True)
@@ -629,7 +630,7 @@ class TestOrderChargeContract:
         assert Payment.objects.get().status == PaymentStatus.REQUIRES_ACTION
 
     def test_declined_and_unavailable(self, buyer_client, buyer, offer, settings):
-        from billing.services import order_charge
+        from offers.services import order_charge
 
         order, _ = self._renewal_order(buyer_client, buyer, offer, DECLINED_CARD)
         outcome = order_charge(order_id=order.pk, off_session=True)
@@ -644,7 +645,7 @@ class TestOrderChargeContract:
     def test_refuses_an_order_that_is_not_chargeable(self, buyer_client, buyer, offer):
         from django.core.exceptions import ValidationError
 
-        from billing.services import order_charge
+        from offers.services import order_charge
 
         order = start_order(buyer_client, offer)  # no terms, no card
         with pytest.raises(ValidationError):

@@ -6,8 +6,9 @@ import pytest
 from django.db import connections
 
 from billing.gateways.stripe_gateway import StripeGateway
-from billing.models import Order, OrderStatus, Payment, PaymentStatus
-from billing.services import order_charge
+from billing.models import Payment, PaymentStatus
+from offers.models import Order, OrderStatus
+from offers.services import order_charge
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from billing import reconciliation
 from billing.gateways import ChargeRequest, GatewayError, RefundRequest, get_gateway
-from billing.models import Order, OrderStatus, Payment, PaymentStatus, Refund, RefundStatus
+from billing.models import Payment, PaymentStatus, Refund, RefundStatus
+from offers.models import Order, OrderStatus
 from billing.reconciliation import Kind, reconcile, reconciliation_run
 from membership.models import User
 from offers.models import Offer
@@ -74,7 +75,7 @@ def _record_payment(world, *, payment_intent_id, amount=47500, status=PaymentSta
         paid_at=now if status == PaymentStatus.SUCCEEDED else None,
     )
     return Payment.objects.create(
-        order=order,
+        reference=order.number,
         organization=world["org"],
         stripe_payment_intent_id=payment_intent_id,
         idempotency_key="recon-payment-%d" % n,
@@ -180,7 +181,7 @@ def test_each_injected_difference_is_reported_to_staff_by_email_and_in_the_log(w
     html = message.alternatives[0][0]
     for text in (message.body, html):
         for needle in (lost.payment_intent_id, "pi_doesnotexist0001", duplicate.payment_intent_id,
-                       dashboard_refund.refund_id, "re_doesnotexist0001", edited.order.number,
+                       dashboard_refund.refund_id, "re_doesnotexist0001", edited.reference,
                        "US$400.00", "US$475.00", "At Stripe, not recorded here", "Amounts differ"):
             assert needle in text
     # And a log line naming each difference.

@@ -165,7 +165,7 @@ class TestRoles:
 
     @pytest.mark.skipif(not _renew_url_exists(), reason="offers:renew_start (the renewal wizard) is not in the tree yet")
     def test_the_server_refuses_renew_with_403(self, client, org, sub, role):
-        from billing.models import Order
+        from offers.models import Order
 
         user = make_user(org, roles=[role])
         with at("2027-11-01"):

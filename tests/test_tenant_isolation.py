@@ -12,7 +12,8 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from billing.models import Payment, PaymentMethod, PaymentStatus
+from offers.models import Order, OrderKind, OrderStatus
 from membership.models import Organization, Role, User
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus
@@ -57,7 +58,7 @@ def _build_foreign_world():
         amount=offer.price_amount, currency=offer.currency,
     )
     Payment.objects.create(
-        pk=FOREIGN_PK, order=order, organization=org, payment_method=card, stripe_payment_intent_id="pi_foreign",
+        pk=FOREIGN_PK, reference=order.number, organization=org, payment_method=card, stripe_payment_intent_id="pi_foreign",
         idempotency_key="foreign-1", amount=offer.price_amount, currency=offer.currency,
         status=PaymentStatus.SUCCEEDED, succeeded_at=timezone.now(),
     )

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from billing.gateways import ChargeRequest, get_gateway
-from billing.models import Order, OrderStatus, Payment, PaymentStatus, WebhookEvent
+from billing.models import Payment, PaymentStatus, WebhookEvent
+from offers.models import Order, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription
@@ -96,7 +97,7 @@ def test_succeeded_finds_a_payment_by_metadata_after_a_crash(buyer_client, offer
     order = to_review(buyer_client, offer)
     order.refresh_from_db()
     payment = Payment.objects.create(
-        order=order, organization=order.organization, attempt=1, payment_method=order.payment_method,
+        reference=order.number, organization=order.organization, attempt=1, payment_method=order.payment_method,
         idempotency_key="order-%s-attempt-1" % order.number, amount=order.amount, currency=order.currency,
     )
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.PROCESSING)
@@ -105,7 +106,7 @@ def test_succeeded_finds_a_payment_by_metadata_after_a_crash(buyer_client, offer
             customer_id=order.organization.stripe_customer_id,
             payment_method_id=order.payment_method.stripe_payment_method_id,
             amount=order.amount, currency=order.currency, idempotency_key=payment.idempotency_key,
-            metadata={"order_id": order.pk, "order_number": order.number, "payment_id": payment.pk},
+            metadata={"order_id": order.pk, "order_number": order.number, "payment_id": payment.pk, "reference": order.number},
         )
     )
     # Meanwhile a Buy click sees the charge in progress and does not charge again.
@@ -152,7 +153,7 @@ def test_localstripe_delivers_a_signed_payment_intent_succeeded(localstripe_webh
     order.refresh_from_db()
     # The charge happens, and the browser's answer is lost (no completion on our side).
     payment = Payment.objects.create(
-        order=order, organization=org, attempt=1, payment_method=order.payment_method,
+        reference=order.number, organization=org, attempt=1, payment_method=order.payment_method,
         idempotency_key="order-%s-attempt-1" % order.number, amount=order.amount, currency=order.currency,
     )
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.PROCESSING)
@@ -160,7 +161,7 @@ def test_localstripe_delivers_a_signed_payment_intent_succeeded(localstripe_webh
         ChargeRequest(
             customer_id=order.organization.stripe_customer_id, payment_method_id=order.payment_method.stripe_payment_method_id,
             amount=order.amount, currency=order.currency, idempotency_key=payment.idempotency_key,
-            metadata={"order_id": order.pk, "order_number": order.number, "payment_id": payment.pk},
+            metadata={"order_id": order.pk, "order_number": order.number, "payment_id": payment.pk, "reference": order.number},
         )
     )
     def our_events():

@@ -1,6 +1,7 @@
 """Models of offers, one module per subject, re-exported here for ``offers.models.X`` imports."""
 
 from .catalogue import BenefitKind, LocalizedFieldsMixin, Offer, OfferBenefit, OfferTerms, TermsAcceptance
+from .orders import Order, OrderKind, OrderStatus
 from .subscriptions import (
     LIVE_STATUSES,
     Reminder,
@@ -18,6 +19,9 @@ __all__ = [
     "Offer",
     "OfferBenefit",
     "OfferTerms",
+    "Order",
+    "OrderKind",
+    "OrderStatus",
     "Reminder",
     "ReminderKind",
     "Subscription",

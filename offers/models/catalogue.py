@@ -9,15 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from membership.models import Organization
 
 
+def localized_value(english: str, russian: str) -> str:
+    """The Russian text when the active language is Russian and it is filled in, else the English."""
+    if russian and (get_language() or "").startswith("ru"):
+        return russian
+    return english
+
+
 class LocalizedFieldsMixin:
     """Pick the Russian column when the active language is Russian and it is filled in."""
 
     def localized(self, field):
-        if (get_language() or "").startswith("ru"):
-            value = getattr(self, f"{field}_ru", "")
-            if value:
-                return value
-        return getattr(self, field)
+        return localized_value(getattr(self, field), getattr(self, f"{field}_ru", ""))
 
 
 class Offer(LocalizedFieldsMixin, models.Model):

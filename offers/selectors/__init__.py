@@ -10,3 +10,5 @@ from .catalogue import (  # noqa: F401
     subscription_for_organization,
     subscription_timeline,
 )
+from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401
+from .orders import billing_history, organization_order, organization_payment  # noqa: F401

@@ -1,6 +1,33 @@
-"""Writes of offers, one module per job, re-exported here."""
+"""Writes of offers, one module per job, re-exported here.
 
-from .subscriptions import (  # noqa: F401
+``subscriptions``: the one place a subscription changes state; ``orders``: Subscribe now, Renew
+and the wizard's steps; ``charging``: charging an order once; ``renewals``: automatic renewal;
+``reminders``: expiry and reminders; ``notices``: lifecycle e-mails on commit.
+"""
+
+from .charging import (
+    STALE_ATTEMPT_AFTER,
+    ChargeOutcome,
+    OutcomeStatus,
+    order_charge,
+    order_close_unauthenticated,
+    order_confirm_payment,
+    order_payment_settled,
+)
+from .orders import (
+    CHARGEABLE_STATUSES,
+    OPEN_STATUSES,
+    check_can_buy,
+    check_can_renew,
+    order_accept_terms,
+    order_for_auto_renewal,
+    order_set_payment_method,
+    order_start_purchase,
+    order_start_renewal,
+)
+from .reminders import expire_subscription, remind_subscription
+from .renewals import RenewalResult, renew_subscription
+from .subscriptions import (
     subscription_cancel,
     subscription_create_for_order,
     subscription_expire,
@@ -9,3 +36,33 @@ from .subscriptions import (  # noqa: F401
     subscription_turn_off_auto_renewal,
     timeline_add,
 )
+
+__all__ = [
+    "CHARGEABLE_STATUSES",
+    "OPEN_STATUSES",
+    "STALE_ATTEMPT_AFTER",
+    "ChargeOutcome",
+    "OutcomeStatus",
+    "RenewalResult",
+    "check_can_buy",
+    "check_can_renew",
+    "expire_subscription",
+    "order_accept_terms",
+    "order_charge",
+    "order_close_unauthenticated",
+    "order_confirm_payment",
+    "order_for_auto_renewal",
+    "order_payment_settled",
+    "order_set_payment_method",
+    "order_start_purchase",
+    "order_start_renewal",
+    "remind_subscription",
+    "renew_subscription",
+    "subscription_cancel",
+    "subscription_create_for_order",
+    "subscription_expire",
+    "subscription_mark_past_due",
+    "subscription_renew_for_order",
+    "subscription_turn_off_auto_renewal",
+    "timeline_add",
+]

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from billing.models import Order, OrderStatus
+from offers.models import Order, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus

@@ -57,7 +57,8 @@ print(json.dumps({"updated": updated, "start": start.isoformat(), "end": end.iso
 
 SUBSCRIPTION_STATE = """
 import json
-from billing.models import Order, Refund
+from billing.models import Refund
+from offers.models import Order
 from offers.models import Subscription
 s = Subscription.objects.get(pk=%(pk)d)
 print(json.dumps({
@@ -66,7 +67,7 @@ print(json.dumps({
     "start": s.current_period_start.isoformat(),
     "end": s.current_period_end.isoformat(),
     "paid_orders": sorted(Order.objects.filter(subscription=s, status="paid").values_list("kind", flat=True)),
-    "refunds": list(Refund.objects.filter(payment__order__subscription=s).values_list("amount", "status")),
+    "refunds": list(Refund.objects.filter(payment__reference__in=s.orders.values("number")).values_list("amount", "status")),
 }))
 """
 

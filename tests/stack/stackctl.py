@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 def audit():
     from django.db.models import Count, Q
 
-    from billing.models import Order, OrderKind, OrderStatus, PaymentStatus
+    from billing.models import PaymentStatus
+    from offers.models import Order, OrderKind, OrderStatus
     from billing.reconciliation import reconcile
 
     orders = Order.objects.annotate(

@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
         enqueue = tasks.enqueue_action if broker else run_here
         actions = lifecycle.sweep(today=day, enqueue=enqueue)
-        day = lifecycle._as_date(day)
+        day = lifecycle.as_date(day)
         if broker:
             self.stdout.write("Sweep for %s: %d action(s) sent to the broker." % (day, len(actions)))
             return
