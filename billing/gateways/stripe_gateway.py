@@ -136,8 +136,11 @@ class StripeGateway:
             # localstripe does not filter lists: read them all (the metadata still has to match).
             intents = self._list_all(self.client.v1.payment_intents.list, page_size=100)
         for intent in intents:
-            found = intent.to_dict().get("metadata") or {}
-            if all(str(found.get(key, "")) == value for key, value in wanted.items()):
+            data = intent.to_dict()
+            found = data.get("metadata") or {}
+            if _object_id(data.get("customer")) == customer_id and all(
+                str(found.get(key, "")) == value for key, value in wanted.items()
+            ):
                 return self._result(intent)
         return None
 
