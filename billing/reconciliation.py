@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from .gateways import GatewayError, get_gateway
+from .gateways import ChargeRecord, ChargeRecordStatus, GatewayError, RefundOutcome, get_gateway
 from .models import Payment, PaymentStatus, Refund, RefundStatus
 
 logger = logging.getLogger(__name__)
@@ -110,37 +110,9 @@ class ReconciliationReport:
 # --- Reading Stripe -----------------------------------------------------------------------------
 
 
-def _list_all(list_method):
-    """Every object of a Stripe list endpoint, page by page (the SDK follows starting_after)."""
-    page = list_method(params={"limit": PAGE_SIZE})
-    return list(page.auto_paging_iter())
-
-
 def _stripe_objects(gateway):
-    """(charges, refunds) as plain dicts; GatewayError when Stripe cannot be read."""
-    import stripe
-
-    client = getattr(gateway, "client", None)
-    if client is None:
-        raise GatewayError("the configured payment gateway cannot list charges and refunds")
-    try:
-        charges = _list_all(client.v1.charges.list)
-        refunds = _list_all(client.v1.refunds.list)
-    except stripe.StripeError as exc:
-        raise GatewayError(str(exc)) from exc
-    return [_plain(c) for c in charges], [_plain(r) for r in refunds]
-
-
-def _plain(obj):
-    value = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-    return value
-
-
-def _object_id(value):
-    """An id from a field that may come expanded (localstripe expands some) or as a bare id."""
-    if isinstance(value, dict):
-        return value.get("id") or ""
-    return value or ""
+    """(charges, refunds) as the gateway lists them, every page; GatewayError when Stripe cannot be read."""
+    return gateway.list_charges(page_size=PAGE_SIZE), gateway.list_refunds(page_size=PAGE_SIZE)
 
 
 # --- Comparing ----------------------------------------------------------------------------------
@@ -155,24 +127,21 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
     gateway = gateway or get_gateway()
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=grace_seconds)
-    cutoff_ts = cutoff.timestamp()
     charges, stripe_refunds = _stripe_objects(gateway)
     report = ReconciliationReport(checked_at=now, stripe_charges=len(charges), stripe_refunds=len(stripe_refunds))
     diff = report.differences.append
+    succeeded = ChargeRecordStatus.SUCCEEDED
 
     # A PaymentIntent can have several charges (a failed one, then a successful retry): keep the
     # successful one, else the latest.
-    charge_by_intent = {}
+    charge_by_intent: dict[str, ChargeRecord] = {}
     for charge in charges:
-        intent_id = _object_id(charge.get("payment_intent"))
-        if not intent_id:
+        if not charge.payment_intent_id:
             continue
-        kept = charge_by_intent.get(intent_id)
-        if kept is None or charge.get("status") == "succeeded" or (
-            kept.get("status") != "succeeded" and charge.get("created", 0) >= kept.get("created", 0)
-        ):
-            charge_by_intent[intent_id] = charge
-    intent_by_charge = {c["id"]: _object_id(c.get("payment_intent")) for c in charges}
+        kept = charge_by_intent.get(charge.payment_intent_id)
+        if kept is None or charge.status == succeeded or (kept.status != succeeded and charge.created >= kept.created):
+            charge_by_intent[charge.payment_intent_id] = charge
+    intent_by_charge = {c.charge_id: c.payment_intent_id for c in charges}
 
     payments = list(Payment.objects.order_by("pk"))
     payment_by_intent = {p.stripe_payment_intent_id: p for p in payments if p.stripe_payment_intent_id}
@@ -194,20 +163,20 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
             diff(Difference(Kind.MISSING_AT_STRIPE, "payment", stripe_id=payment.stripe_payment_intent_id or "", **local))
             continue
         stripe_side = _charge_side(payment.stripe_payment_intent_id, charge)
-        if charge.get("status") != "succeeded":
+        if charge.status != succeeded:
             diff(Difference(Kind.STATUS_MISMATCH, "payment", **stripe_side, **local))
-        elif (charge.get("amount"), (charge.get("currency") or "").upper()) != (payment.amount, payment.currency.upper()):
+        elif (charge.amount, charge.currency) != (payment.amount, payment.currency.upper()):
             diff(Difference(Kind.AMOUNT_MISMATCH, "payment", **stripe_side, **local))
 
     # Stripe's successful charges must be successful payments here, unless the money went back
     # in full (a duplicate charge that staff refunded).
     for intent_id, charge in charge_by_intent.items():
-        if charge.get("status") != "succeeded" or charge.get("created", 0) > cutoff_ts:
+        if charge.status != succeeded or charge.created > cutoff:
             continue
         payment = payment_by_intent.get(intent_id)
         if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
             continue  # compared above
-        if charge.get("refunded") or (charge.get("amount_refunded") or 0) >= (charge.get("amount") or 0):
+        if charge.refunded or charge.amount_refunded >= charge.amount:
             continue
         stripe_side = _charge_side(intent_id, charge)
         if payment is None:
@@ -227,7 +196,7 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
             )
 
     refunds = list(Refund.objects.select_related("payment").order_by("pk"))
-    stripe_refund_by_id = {r["id"]: r for r in stripe_refunds}
+    stripe_refund_by_id = {r.refund_id: r for r in stripe_refunds}
     local_refund_ids = {r.stripe_refund_id for r in refunds if r.stripe_refund_id}
 
     for refund in refunds:
@@ -235,7 +204,7 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
             continue
         stripe_refund = stripe_refund_by_id.get(refund.stripe_refund_id or "")
         if refund.status != RefundStatus.SUCCEEDED and not (
-            stripe_refund is not None and stripe_refund.get("status") == "succeeded"
+            stripe_refund is not None and stripe_refund.status == RefundOutcome.SUCCEEDED
         ):
             continue  # pending or failed on both sides (or not sent): nothing moved
         report.refunds_checked += 1
@@ -249,48 +218,42 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
         if stripe_refund is None:
             diff(Difference(Kind.MISSING_AT_STRIPE, "refund", stripe_id=refund.stripe_refund_id or "", **local))
             continue
-        stripe_side = {
-            "stripe_id": stripe_refund["id"],
-            "stripe_amount": stripe_refund.get("amount"),
-            "stripe_currency": (stripe_refund.get("currency") or "").upper(),
-            "stripe_status": stripe_refund.get("status") or "",
-        }
-        refund_intent = _object_id(stripe_refund.get("payment_intent")) or intent_by_charge.get(
-            _object_id(stripe_refund.get("charge")), ""
-        )
-        if stripe_refund.get("status") != refund.status:
+        stripe_side = _refund_side(stripe_refund)
+        refund_intent = stripe_refund.payment_intent_id or intent_by_charge.get(stripe_refund.charge_id, "")
+        # Stripe's refund statuses and ours share their values for the states both have.
+        if stripe_refund.status.value != refund.status:
             diff(Difference(Kind.STATUS_MISMATCH, "refund", **stripe_side, **local))
-        elif (stripe_refund.get("amount"), stripe_side["stripe_currency"]) != (refund.amount, refund.currency.upper()):
+        elif (stripe_refund.amount, stripe_refund.currency) != (refund.amount, refund.currency.upper()):
             diff(Difference(Kind.AMOUNT_MISMATCH, "refund", **stripe_side, **local))
         elif refund_intent and refund_intent != refund.payment.stripe_payment_intent_id:
             diff(Difference(Kind.PAYMENT_MISMATCH, "refund", **stripe_side, **local))
 
     for stripe_refund in stripe_refunds:
         if (
-            stripe_refund["id"] in local_refund_ids
-            or stripe_refund.get("status") != "succeeded"
-            or stripe_refund.get("created", 0) > cutoff_ts
+            stripe_refund.refund_id in local_refund_ids
+            or stripe_refund.status != RefundOutcome.SUCCEEDED
+            or stripe_refund.created > cutoff
         ):
             continue
-        diff(
-            Difference(
-                Kind.MISSING_LOCALLY,
-                "refund",
-                stripe_id=stripe_refund["id"],
-                stripe_amount=stripe_refund.get("amount"),
-                stripe_currency=(stripe_refund.get("currency") or "").upper(),
-                stripe_status=stripe_refund.get("status") or "",
-            )
-        )
+        diff(Difference(Kind.MISSING_LOCALLY, "refund", **_refund_side(stripe_refund)))
     return report
 
 
-def _charge_side(intent_id, charge):
+def _charge_side(intent_id, charge: ChargeRecord):
     return {
-        "stripe_id": intent_id or charge.get("id", ""),
-        "stripe_amount": charge.get("amount"),
-        "stripe_currency": (charge.get("currency") or "").upper(),
-        "stripe_status": charge.get("status") or "",
+        "stripe_id": intent_id or charge.charge_id,
+        "stripe_amount": charge.amount,
+        "stripe_currency": charge.currency,
+        "stripe_status": charge.status.value,
+    }
+
+
+def _refund_side(stripe_refund):
+    return {
+        "stripe_id": stripe_refund.refund_id,
+        "stripe_amount": stripe_refund.amount,
+        "stripe_currency": stripe_refund.currency,
+        "stripe_status": stripe_refund.status.value,
     }
 
 

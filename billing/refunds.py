@@ -112,13 +112,13 @@ def refund_create(*, payment: Payment, amount: int, decision_key: str, actor=Non
         refund.refresh_from_db()
         raise RefundFailed(_("The payment service did not make the refund: %(error)s") % {"error": message}, refund) from exc
 
-    failed = result.status in ("failed", "canceled")
+    failed = result.status.refused
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         refund.stripe_refund_id = result.refund_id or None
         if failed:
             refund.status = RefundStatus.FAILED
-            refund.failure_message = _("The payment service answered: %(status)s") % {"status": result.status}
+            refund.failure_message = _("The payment service answered: %(status)s") % {"status": result.status.value}
         else:
             # "pending" at Stripe means accepted and on its way to the card; ours is the money leaving.
             refund.status = RefundStatus.SUCCEEDED

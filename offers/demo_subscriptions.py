@@ -41,7 +41,7 @@ def load_demo_subscriptions(*, offer, password, stdout=None) -> list[str]:
     """Buy the demo subscriptions that do not exist yet; returns one line per organisation."""
     gateway = get_gateway()
     try:
-        gateway._call(gateway.client.v1.customers.list, params={"limit": 1})
+        gateway.ping()
     except GatewayError as exc:
         logger.warning("Demo subscriptions skipped: the payment service is unreachable (%s)", exc)
         return ["  (demo subscriptions skipped: localstripe is not running at the configured STRIPE_API_BASE)"]
@@ -90,10 +90,7 @@ def _live_subscription(organization, offer):
 
 def _server_side_card(gateway, number):
     """A card PaymentMethod made by the server, as only a test-mode Stripe allows (the browser does it elsewhere)."""
-    return gateway._call(
-        gateway.client.v1.payment_methods.create,
-        params={"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2035, "cvc": "123"}},
-    ).id
+    return gateway.create_test_card(number=number, exp_month=12, exp_year=2035, cvc="123")
 
 
 def _buy(admin, offer):
@@ -130,12 +127,8 @@ def _refresh_stale_stripe_objects(gateway, organization):
     """After a localstripe restart: a new customer, and the demo cards recreated under the same rows."""
     if not organization.stripe_customer_id:
         return
-    try:
-        gateway._call(gateway.client.v1.customers.retrieve, organization.stripe_customer_id)
+    if gateway.customer_exists(customer_id=organization.stripe_customer_id):
         return
-    except GatewayError as exc:
-        if "No such customer" not in str(exc):
-            raise
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         locked.stripe_customer_id = gateway.create_customer(

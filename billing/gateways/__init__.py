@@ -5,15 +5,20 @@ from django.utils.module_loading import import_string
 
 from .base import (  # noqa: F401
     CardDetails,
+    ChargeRecord,
+    ChargeRecordStatus,
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
     GatewayError,
     PaymentDeclined,
     PaymentGateway,
+    RefundOutcome,
+    RefundRecord,
     RefundRequest,
     RefundResult,
     SetupResult,
+    WebhookSignatureInvalid,
 )
 
 
