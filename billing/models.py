@@ -6,6 +6,7 @@ number) by its ``reference``, and the owner of that document finds its payments 
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,11 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.reference} #{self.attempt}"
+
+    def get_absolute_url(self):
+        # The receipt is drawn by the owner of the paid document (offers' billing history pages);
+        # a URL name is the whole of what billing knows of it.
+        return reverse("history:receipt", args=[self.pk])
 
 
 class RefundStatus(models.TextChoices):

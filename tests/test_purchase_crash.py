@@ -22,7 +22,7 @@ def _read_from_another_connection(order_id):
     """What a concurrent request would see while Stripe is being called."""
     try:
         SEEN["order_status"] = Order.objects.get(pk=order_id).status
-        SEEN["payments"] = list(Payment.objects.filter(order_id=order_id).values_list("status", flat=True))
+        SEEN["payments"] = list(Order.objects.get(pk=order_id).payments.values_list("status", flat=True))
     finally:
         connections.close_all()
 

@@ -32,7 +32,7 @@ CATALOGUE_ARGUMENTS = {
 # Models that hold an organisation's data; each must have a row with FOREIGN_PK in the other world.
 ORG_MODELS = [
     "membership.User", "membership.Invitation", "membership.SeatAssignment", "membership.BenefitActivation",
-    "offers.Subscription", "billing.PaymentMethod", "billing.Order", "billing.Payment",
+    "offers.Subscription", "billing.PaymentMethod", "offers.Order", "billing.Payment",
     "support.ServiceRequest", "support.RequestMessage", "support.Attachment",
 ]
 

@@ -67,9 +67,19 @@ def attempt_result(result: ChargeResult) -> AttemptResult:
 
 
 def payment_attempt_open(
-    *, organization_id: int, reference: str, payment_method: PaymentMethod, amount: int, currency: str
+    *,
+    organization_id: int,
+    reference: str,
+    payment_method: PaymentMethod,
+    amount: int,
+    currency: str,
+    key_prefix: str = "",
 ) -> Payment:
-    """Record the next charge attempt of a document; the caller holds the document's row lock."""
+    """Record the next charge attempt of a document; the caller holds the document's row lock.
+
+    The idempotency key is ``<key_prefix>-attempt-<n>``; the prefix names the document for a person
+    reading Stripe's logs (the reference itself by default).
+    """
     last = Payment.objects.filter(reference=reference).order_by("-attempt").values_list("attempt", flat=True).first()
     attempt = (last or 0) + 1
     payment = Payment(
@@ -77,7 +87,7 @@ def payment_attempt_open(
         organization_id=organization_id,
         attempt=attempt,
         payment_method=payment_method,
-        idempotency_key="%s-attempt-%d" % (reference, attempt),
+        idempotency_key="%s-attempt-%d" % (key_prefix or reference, attempt),
         amount=amount,
         currency=currency,
         status=PaymentStatus.PENDING,

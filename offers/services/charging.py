@@ -158,6 +158,7 @@ def order_charge(*, order_id: int, off_session: bool = False, actor=None) -> Cha
                 payment_method=order.payment_method,
                 amount=order.amount,
                 currency=order.currency,
+                key_prefix="order-%s" % order.number,
             )
             order.status = OrderStatus.PROCESSING
             order.failure_message = ""
