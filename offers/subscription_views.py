@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from membership.decorators import partner_required, role_required
@@ -16,7 +17,7 @@ from .models import ReminderKind, Subscription, SubscriptionStatus
 from .selectors import subscription_for_organization, subscription_timeline
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
-from .terms import renewal_window
+from .rules import RenewalVerdict, renewal_decision
 
 
 def _subscription_or_404(request, pk) -> Subscription:
@@ -36,18 +37,19 @@ def _optional_url(name, *args, query=""):
 
 def _renewal_state(subscription, today):
     """Whether 'Renew subscriptions' is enabled now, and if not, why and from when (R8)."""
-    opens, closes = renewal_window(subscription.current_period_end)
+    decision = renewal_decision(subscription, today)
+    opens, closes = decision.opens, decision.closes
     state = {"opens": opens, "closes": closes, "enabled": False, "reason": "", "url": None}
-    if subscription.status == SubscriptionStatus.CANCELLED:
+    if decision.verdict is RenewalVerdict.CANCELLED:
         state["reason"] = _("A cancelled subscription cannot be renewed.")
-    elif today < opens:
+    elif decision.verdict is RenewalVerdict.TOO_EARLY:
         state["reason"] = _("Renewal opens %(days)s days before the subscription expires, on %(date)s.") % {
             "days": (subscription.current_period_end - opens).days,
-            "date": _format_date(opens),
+            "date": date_format(opens, "DATE_FORMAT"),
         }
-    elif today > closes:
+    elif decision.verdict is RenewalVerdict.TOO_LATE:
         state["reason"] = _("The renewal window closed on %(date)s. Subscribe again from Partnership > Offers.") % {
-            "date": _format_date(closes)
+            "date": date_format(closes, "DATE_FORMAT")
         }
     else:
         state["url"] = _optional_url("offers:renew_start", subscription.pk)
@@ -56,12 +58,6 @@ def _renewal_state(subscription, today):
         else:
             state["enabled"] = True
     return state
-
-
-def _format_date(day):
-    from django.utils.formats import date_format
-
-    return date_format(day, "DATE_FORMAT")
 
 
 @partner_required

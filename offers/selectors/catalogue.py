@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils.translation import get_language
 
 from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
+from ..rules import renewal_decision
 
 ACTION_PACK_CODE = "action-pack"
 
@@ -135,8 +136,6 @@ def offers_page(*, organization, today):
     Each offer gets ``live_subscription`` (R3) and ``renewal_open`` (R8) computed from the one
     subscription query, so the page costs the same with 1 or 200 orders and subscriptions.
     """
-    from ..terms import renewal_window
-
     offers = catalogue()
     names = {offer.pk: offer.localized_name for offer in offers}
     # The organisation's subscriptions, newest first, without a join; raw() skips the SQL compiler,
@@ -159,7 +158,7 @@ def offers_page(*, organization, today):
     for offer in offers:
         offer.live_subscription = live.get(offer.pk)
         if offer.live_subscription is not None:
-            opens, closes = renewal_window(offer.live_subscription.current_period_end)
-            offer.renewal_open = opens <= today <= closes
-            offer.renewal_opens_on = opens
+            decision = renewal_decision(offer.live_subscription, today)
+            offer.renewal_open = decision.allowed
+            offer.renewal_opens_on = decision.opens
     return offers, subscriptions
