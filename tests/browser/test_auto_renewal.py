@@ -11,7 +11,7 @@ from membership.models import Role
 from offers.models import Subscription, TimelineKind
 from offers.terms import add_months
 from tests.factories import PASSWORD, make_org, make_user
-from tests.test_lifecycle_helpers import add_card, make_subscription
+from tests.helpers.lifecycle import add_card, make_subscription
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180), pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription
 from tests.factories import make_org, make_user
-from tests.test_purchase import (
+from tests.offers.test_purchase import (
     THREE_DS_CARD,
     authenticate_in_browser,
     buy,

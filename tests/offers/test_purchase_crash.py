@@ -12,7 +12,7 @@ from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription
 from tests.factories import make_org, make_user
-from tests.test_purchase import buy, payment_intent_count, step, to_review
+from tests.offers.test_purchase import buy, payment_intent_count, step, to_review
 
 SEEN = {}
 
@@ -54,7 +54,7 @@ def ready_order(client, stripe_settings):
 def test_the_attempt_is_committed_before_stripe_is_called(ready_order, settings):
     client, order = ready_order
     SEEN.clear()
-    settings.PAYMENT_GATEWAY = "tests.test_purchase_crash.PeekingGateway"
+    settings.PAYMENT_GATEWAY = "tests.offers.test_purchase_crash.PeekingGateway"
     assert buy(client, order)["Location"] == step("done", order)
     assert SEEN == {"order_status": OrderStatus.PROCESSING, "payments": [PaymentStatus.PENDING]}
 
@@ -62,7 +62,7 @@ def test_the_attempt_is_committed_before_stripe_is_called(ready_order, settings)
 @pytest.mark.django_db(transaction=True)
 def test_a_crash_after_the_charge_leaves_a_trace_and_no_second_charge(ready_order, settings):
     client, order = ready_order
-    settings.PAYMENT_GATEWAY = "tests.test_purchase_crash.CrashingGateway"
+    settings.PAYMENT_GATEWAY = "tests.offers.test_purchase_crash.CrashingGateway"
     with pytest.raises(SystemExit):
         order_charge(order_id=order.pk)
     settings.PAYMENT_GATEWAY = "billing.gateways.stripe_gateway.StripeGateway"
@@ -90,7 +90,7 @@ def test_a_stale_attempt_is_reconciled_at_the_next_buy(ready_order, settings, re
     from django.utils import timezone
 
     client, order = ready_order
-    settings.PAYMENT_GATEWAY = "tests.test_purchase_crash.%s" % (
+    settings.PAYMENT_GATEWAY = "tests.offers.test_purchase_crash.%s" % (
         "CrashingGateway" if reached_stripe else "CrashingBeforeStripeGateway")
     with pytest.raises(SystemExit):
         order_charge(order_id=order.pk)
@@ -120,7 +120,7 @@ class LostAnswerGateway(StripeGateway):
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_after_a_lost_answer_does_not_charge_again(ready_order, settings):
     client, order = ready_order
-    settings.PAYMENT_GATEWAY = "tests.test_purchase_crash.LostAnswerGateway"
+    settings.PAYMENT_GATEWAY = "tests.offers.test_purchase_crash.LostAnswerGateway"
     response = buy(client, order)
     assert response["Location"] == step("review", order)  # "unavailable; you were not charged"
     settings.PAYMENT_GATEWAY = "billing.gateways.stripe_gateway.StripeGateway"

@@ -26,7 +26,7 @@ from offers.tasks import sweep_subscriptions
 from offers.terms import add_months
 from tests.factories import make_org, make_user
 from tests.stack.tools import StripeProxy, stripe_intents
-from tests.test_lifecycle_helpers import add_card, make_subscription
+from tests.helpers.lifecycle import add_card, make_subscription
 
 pytestmark = pytest.mark.django_db
 

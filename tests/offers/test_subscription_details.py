@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from membership.models import Role
 from offers.models import Subscription, TimelineKind
 from tests.factories import make_org, make_user
-from tests.test_lifecycle_helpers import add_card, at, make_subscription
+from tests.helpers.lifecycle import add_card, at, make_subscription
 
 pytestmark = pytest.mark.django_db
 ONE_WAY = "you won’t be able to turn it back on until you renew the subscription again"

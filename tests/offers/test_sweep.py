@@ -18,7 +18,7 @@ from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
 from offers.terms import add_months
 from tests.factories import make_org
-from tests.test_lifecycle_helpers import (
+from tests.helpers.lifecycle import (
     DECLINED_CARD,
     add_card,
     at,

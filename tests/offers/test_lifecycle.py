@@ -14,7 +14,7 @@ from offers import lifecycle
 from offers.models import Reminder, ReminderKind, SubscriptionStatus, TimelineKind
 from offers.services import subscription_turn_off_auto_renewal
 from tests.factories import make_org
-from tests.test_lifecycle_helpers import (
+from tests.helpers.lifecycle import (
     AUTH_CARD,
     DECLINED_CARD,
     add_card,

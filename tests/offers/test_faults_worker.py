@@ -31,7 +31,7 @@ from tests.stack.tools import (
     stripe_intents,
     wait_until,
 )
-from tests.test_lifecycle_helpers import add_card, make_subscription
+from tests.helpers.lifecycle import add_card, make_subscription
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 

@@ -12,7 +12,7 @@ from billing.models import Order, OrderStatus, Payment, PaymentMethod, PaymentSt
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from tests.factories import make_org, make_user
-from tests.test_purchase import buy, messages_of, stripe_card, to_review
+from tests.offers.test_purchase import buy, messages_of, stripe_card, to_review
 
 pytestmark = pytest.mark.django_db
 
