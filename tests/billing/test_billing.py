@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.gateways import get_gateway
-from billing.models import Order, OrderStatus, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from billing.models import Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
-from tests.factories import make_org, make_user
-from tests.offers.test_purchase import buy, messages_of, stripe_card, to_review
+from tests.factories.billing import PaymentMethodFactory, RefundFactory, stripe_card
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.helpers.checkout import buy, messages_of, to_review
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def offer(db):
 
 @pytest.fixture
 def admin(org):
-    return make_user(org, roles=[Role.BILLING_ADMIN])
+    return UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
 
 
 @pytest.fixture
@@ -74,10 +75,9 @@ class TestPaymentMethods:
         assert not PaymentMethod.objects.exists()
 
     def test_another_organisations_card_answers_404(self, admin_client, stripe_settings):
-        other = make_org("Fabrikam")
-        theirs = PaymentMethod.objects.create(
-            organization=other, stripe_payment_method_id="pm_theirs", brand="visa", last4="1111",
-            exp_month=1, exp_year=2030, is_default=True,
+        other = OrganizationFactory(name="Fabrikam")
+        theirs = PaymentMethodFactory(
+            organization=other, stripe_payment_method_id="pm_theirs", last4="1111", exp_month=1, exp_year=2030
         )
         assert admin_client.post(reverse("billing:payment_method_default", args=[theirs.pk])).status_code == 404
         assert admin_client.post(reverse("billing:payment_method_remove", args=[theirs.pk])).status_code == 404
@@ -85,11 +85,10 @@ class TestPaymentMethods:
         assert theirs.removed_at is None
 
     def test_roles(self, client, org, stripe_settings):
-        method = PaymentMethod.objects.create(
-            organization=org, stripe_payment_method_id="pm_ours", brand="visa", last4="1111",
-            exp_month=1, exp_year=2030, is_default=True,
+        method = PaymentMethodFactory(
+            organization=org, stripe_payment_method_id="pm_ours", last4="1111", exp_month=1, exp_year=2030
         )
-        client.force_login(make_user(org, roles=[Role.ACCOUNT_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
         assert client.get(reverse("billing:home")).status_code == 403
         assert client.get(reverse("billing:payment_methods")).status_code == 403
         assert client.get(reverse("billing:reconciliation_csv")).status_code == 403
@@ -101,10 +100,7 @@ class TestPaymentMethods:
 
 
 def _paid_orders(org, offer, count):
-    method = PaymentMethod.objects.create(
-        organization=org, stripe_payment_method_id="pm_hist_%d" % org.pk, brand="visa", last4="4242",
-        exp_month=12, exp_year=2030, is_default=True,
-    )
+    method = PaymentMethodFactory(organization=org, stripe_payment_method_id="pm_hist_%d" % org.pk)
     now = timezone.now()
     orders = Order.objects.bulk_create(
         [Order(number="H%d-%05d" % (org.pk, i), organization=org, offer=offer, amount=47500, currency="USD",
@@ -115,9 +111,9 @@ def _paid_orders(org, offer, count):
                  status=PaymentStatus.SUCCEEDED, succeeded_at=now, idempotency_key="k-%s" % o.number,
                  stripe_payment_intent_id="pi_%s" % o.number) for o in orders]
     )
-    Refund.objects.create(
-        payment=payments[0], organization=org, amount=10000, currency="USD", status=RefundStatus.SUCCEEDED,
-        stripe_refund_id="re_1_%d" % org.pk, idempotency_key="r-%d" % org.pk,
+    RefundFactory(
+        payment=payments[0], amount=10000, stripe_refund_id="re_1_%d" % org.pk, idempotency_key="r-%d" % org.pk,
+        succeeded_at=None,
     )
     return payments
 
@@ -137,7 +133,7 @@ class TestBillingHistory:
 
     def test_receipt_and_isolation(self, client, admin, offer):
         payment = _paid_orders(admin.organization, offer, 1)[0]
-        theirs = _paid_orders(make_org("Fabrikam"), offer, 1)[0]
+        theirs = _paid_orders(OrganizationFactory(name="Fabrikam"), offer, 1)[0]
         client.force_login(admin)
         assert payment.get_absolute_url() == reverse("billing:receipt", args=[payment.pk])
         body = client.get(payment.get_absolute_url()).content.decode()
@@ -148,7 +144,7 @@ class TestBillingHistory:
 
     def test_reconciliation_csv(self, client, admin, offer):
         payments = _paid_orders(admin.organization, offer, 2)
-        _paid_orders(make_org("Fabrikam"), offer, 1)
+        _paid_orders(OrganizationFactory(name="Fabrikam"), offer, 1)
         client.force_login(admin)
         response = client.get(reverse("billing:reconciliation_csv"))
         assert response["Content-Type"].startswith("text/csv")

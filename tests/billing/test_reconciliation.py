@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from billing import reconciliation
 from billing.gateways import ChargeRequest, GatewayError, RefundRequest, get_gateway
-from billing.models import Order, OrderStatus, Payment, PaymentStatus, Refund, RefundStatus
+from billing.models import OrderStatus, Payment, PaymentStatus, RefundStatus
 from billing.reconciliation import Kind, reconcile, reconciliation_run
 from membership.models import User
-from offers.models import Offer
-from tests.factories import make_org
+from tests.factories.billing import PaymentFactory, RefundFactory, stripe_card
+from tests.factories.membership import OrganizationFactory
+from tests.factories.offers import OfferFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,23 +25,15 @@ DECLINED_AT_CHARGE = "4000000000000341"
 @pytest.fixture
 def world(stripe_settings):
     """An organisation with a Stripe customer and a saved card, an offer, and a staff user."""
-    org = make_org("Contoso")
+    org = OrganizationFactory(name="Contoso")
     gateway = get_gateway()
     org.stripe_customer_id = gateway.create_customer(name=org.name, email="billing@contoso.example", organization_id=org.pk)
     org.save(update_fields=["stripe_customer_id"])
-    offer = Offer.objects.create(code="action-pack", name="Action Pack", price_amount=47500, currency="USD")
+    offer = OfferFactory(code="action-pack", name="Action Pack", price_amount=47500, currency="USD")
     staff = User.objects.create_user(
         email="staff@partner.example", password="x-very-long-pass-1", is_staff=True, first_name="Sam", last_name="Staff"
     )
     return {"org": org, "offer": offer, "gateway": gateway, "staff": staff}
-
-
-def _card(gateway, customer_id, number=OK_CARD):
-    pm = gateway.client.v1.payment_methods.create(
-        params={"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
-    )
-    gateway.client.v1.payment_methods.attach(pm.id, params={"customer": customer_id})
-    return pm.id
 
 
 _numbers = iter(range(1, 10_000))
@@ -49,7 +42,7 @@ _numbers = iter(range(1, 10_000))
 def _charge_at_stripe(world, amount=47500, number=OK_CARD):
     """Charge at localstripe only (nothing recorded here); returns the ChargeResult."""
     gateway = world["gateway"]
-    pm_id = _card(gateway, world["org"].stripe_customer_id, number)
+    pm_id = stripe_card(number, customer_id=world["org"].stripe_customer_id)
     return gateway.charge(
         ChargeRequest(
             customer_id=world["org"].stripe_customer_id,
@@ -62,26 +55,14 @@ def _charge_at_stripe(world, amount=47500, number=OK_CARD):
 
 
 def _record_payment(world, *, payment_intent_id, amount=47500, status=PaymentStatus.SUCCEEDED):
-    n = next(_numbers)
-    now = timezone.now()
-    order = Order.objects.create(
-        number="R-%05d" % n,
-        organization=world["org"],
-        offer=world["offer"],
-        status=OrderStatus.PAID if status == PaymentStatus.SUCCEEDED else OrderStatus.FAILED,
-        amount=amount,
-        currency="USD",
-        paid_at=now if status == PaymentStatus.SUCCEEDED else None,
-    )
-    return Payment.objects.create(
-        order=order,
-        organization=world["org"],
+    succeeded = status == PaymentStatus.SUCCEEDED
+    return PaymentFactory(
+        order=OrderFactory(
+            organization=world["org"], offer=world["offer"], amount=amount, currency="USD",
+            status=OrderStatus.PAID if succeeded else OrderStatus.FAILED, paid_at=timezone.now() if succeeded else None,
+        ),
         stripe_payment_intent_id=payment_intent_id,
-        idempotency_key="recon-payment-%d" % n,
-        amount=amount,
-        currency="USD",
         status=status,
-        succeeded_at=now if status == PaymentStatus.SUCCEEDED else None,
     )
 
 
@@ -98,16 +79,7 @@ def _refund_at_stripe(world, payment, amount):
 
 
 def _record_refund(world, payment, *, stripe_refund_id, amount, status=RefundStatus.SUCCEEDED):
-    return Refund.objects.create(
-        payment=payment,
-        organization=world["org"],
-        amount=amount,
-        currency="USD",
-        status=status,
-        stripe_refund_id=stripe_refund_id,
-        idempotency_key="recon-refund-%d" % next(_numbers),
-        succeeded_at=timezone.now() if status == RefundStatus.SUCCEEDED else None,
-    )
+    return RefundFactory(payment=payment, amount=amount, status=status, stripe_refund_id=stripe_refund_id)
 
 
 def _kinds(report):

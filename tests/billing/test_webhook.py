@@ -13,15 +13,9 @@ from billing.models import Order, OrderStatus, Payment, PaymentStatus, WebhookEv
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription
-from tests.factories import make_org, make_user
-from tests.offers.test_purchase import (
-    THREE_DS_CARD,
-    authenticate_in_browser,
-    buy,
-    payment_intent_count,
-    step,
-    to_review,
-)
+from tests.factories.billing import THREE_DS_CARD
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.helpers.checkout import authenticate_in_browser, buy, payment_intent_count, step, to_review
 
 URL = "/billing/stripe/webhook/"
 
@@ -52,7 +46,7 @@ def offer(db):
 
 @pytest.fixture
 def buyer_client(client, org, stripe_settings):
-    client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+    client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
     return client
 
 
@@ -145,8 +139,8 @@ def test_an_unknown_payment_intent_is_stored_with_a_note(client, settings, db):
 def test_localstripe_delivers_a_signed_payment_intent_succeeded(localstripe_webhook, client):
     """A real delivery: localstripe signs and posts the event to the live server."""
     offer = load_demo_catalogue()
-    org = make_org("Contoso")
-    buyer = make_user(org, roles=[Role.BILLING_ADMIN])
+    org = OrganizationFactory(name="Contoso")
+    buyer = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
     client.force_login(buyer)
     order = to_review(client, offer)
     order.refresh_from_db()

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from membership.models import ActivityEntry, Role, User
 from membership.services import activity_record, member_roles_update
-from tests.factories import make_org, make_user
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
 
 
 def _fill(org, actor, count):
@@ -23,7 +24,7 @@ def _fill(org, actor, count):
 @pytest.mark.django_db
 class TestRecording:
     def test_activity_record_keeps_who_what_which_and_when(self, org, global_admin):
-        member = make_user(org, roles=[Role.ACCOUNT_ADMIN])
+        member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         member_roles_update(actor=global_admin, member=member, roles=[Role.BILLING_ADMIN])
         entry = ActivityEntry.objects.get(verb="user.roles_changed")
         assert entry.organization == org and entry.actor == global_admin
@@ -48,7 +49,7 @@ class TestRecording:
 class TestPartnerView:
     def test_only_a_global_admin_sees_the_log(self, client, org):
         for role in (Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN):
-            client.force_login(make_user(org, roles=[role]))
+            client.force_login(UserFactory(organization=org, roles=[role]))
             assert client.get(reverse("membership:activity")).status_code == 403
             assert client.get(reverse("membership:activity_export")).status_code == 403
 
@@ -98,7 +99,7 @@ class TestPartnerView:
         client.get(reverse(url_name))  # warm up (session, content types)
         with django_assert_max_num_queries(50) as few:
             client.get(reverse(url_name))
-        _fill(org, make_user(org), 199)
+        _fill(org, UserFactory(organization=org), 199)
         with django_assert_num_queries(len(few.captured_queries)):
             response = client.get(reverse(url_name))
         assert response.status_code == 200
@@ -128,18 +129,14 @@ class TestActivityAcrossThePortal:
 
     def test_subscription_change_is_logged_with_its_timeline_label(self, client):
         from offers.demo_catalogue import load_demo_catalogue
-        from offers.models import Subscription
         from offers.services import subscription_turn_off_auto_renewal
         from membership.models import ActivityEntry
 
-        org = make_org("Logged")
-        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        org = OrganizationFactory(name="Logged")
+        admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         offer = load_demo_catalogue()
         today = datetime.date(2026, 11, 25)
-        subscription = Subscription.objects.create(
-            organization=org, offer=offer, started_on=today, current_period_start=today,
-            current_period_end=datetime.date(2027, 11, 25), price_amount=47500, currency="USD",
-        )
+        subscription = SubscriptionFactory(organization=org, offer=offer, start=today)
         subscription_turn_off_auto_renewal(subscription=subscription, actor=admin)
         entry = ActivityEntry.objects.get(organization=org, verb="subscription.auto_renew_off")
         assert entry.actor == admin and entry.object_id == str(subscription.pk)
@@ -149,8 +146,8 @@ class TestActivityAcrossThePortal:
         from membership.models import ActivityEntry
         from support import services as support_services
 
-        org = make_org("Asks")
-        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        org = OrganizationFactory(name="Asks")
+        admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         request = support_services.request_file(
             user=admin, problem_type="benefits", title="Keys", description="Where are my keys?", severity="minimal"
         )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from membership.models import ActivityEntry, Competency, CompetencyReminder, Role, User
 from membership.tasks import expire_competencies
-from tests.factories import make_user
+from tests.factories.membership import UserFactory
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ class TestDailyTask:
         assert ActivityEntry.objects.filter(verb="competency.expired").count() == 1
 
     def test_reminder_30_days_before_is_sent_once(self, org, global_admin, django_capture_on_commit_callbacks):
-        mpn = make_user(org, roles=[Role.MPN_PARTNER_ADMIN], language="ru")
-        make_user(org, roles=[Role.BILLING_ADMIN])
+        mpn = UserFactory(organization=org, roles=[Role.MPN_PARTNER_ADMIN], language="ru")
+        UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
         competency = _competency(org, 31)
         with django_capture_on_commit_callbacks(execute=True):
             expire_competencies()

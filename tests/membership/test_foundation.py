@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from membership.models import Organization, Role, User
 from membership.permissions import ALLOWED_ROLES, Action, user_can
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 
 
 def _sign_up_data(**overrides):
@@ -53,14 +53,14 @@ class TestSignUp:
         response = client.post(reverse("sign_up"), _sign_up_data(password1="123", password2="123"))
         assert response.status_code == 200
         assert not User.objects.exists()
-        make_user(make_org(), email="tess@tailspin.example")
+        UserFactory(organization=OrganizationFactory(), email="tess@tailspin.example")
         response = client.post(reverse("sign_up"), _sign_up_data())
         assert "already exists" in response.content.decode()
         assert User.objects.count() == 2  # the org's own admin plus the existing Tess
 
     def test_an_organisation_not_enrolled_can_enrol_from_the_dashboard(self, client):
-        org = make_org(enrolled=False)
-        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        org = OrganizationFactory(enrolled=False)
+        admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         client.force_login(admin)
         assert "Join the network" in client.get(reverse("membership:dashboard")).content.decode()
         client.post(reverse("membership:enrol"), {"accept_network_agreement": "on"})
@@ -68,8 +68,8 @@ class TestSignUp:
         assert org.is_network_member and org.network_agreement_accepted_by == admin
 
     def test_enrolment_needs_the_membership_role(self, client):
-        org = make_org(enrolled=False)
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+        org = OrganizationFactory(enrolled=False)
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         response = client.post(reverse("membership:enrol"), {"accept_network_agreement": "on"})
         assert response.status_code == 403
         org.refresh_from_db()
@@ -79,7 +79,7 @@ class TestSignUp:
 @pytest.mark.django_db
 class TestLogin:
     def test_login_and_logout(self, client, org):
-        user = make_user(org, email="ann@contoso.example")
+        user = UserFactory(organization=org, email="ann@contoso.example")
         response = client.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD})
         assert response.status_code == 302
         assert response["Location"] == reverse("membership:dashboard")
@@ -90,13 +90,13 @@ class TestLogin:
         assert user.is_active
 
     def test_wrong_password_is_refused(self, client, org):
-        make_user(org, email="ann@contoso.example")
+        UserFactory(organization=org, email="ann@contoso.example")
         response = client.post(reverse("login"), {"username": "ann@contoso.example", "password": "nope"})
         assert response.status_code == 200
         assert "_auth_user_id" not in client.session
 
     def test_session_key_changes_at_login(self, client, org):
-        make_user(org, email="ann@contoso.example")
+        UserFactory(organization=org, email="ann@contoso.example")
         client.get(reverse("login"))
         client.session.save()
         before = client.session.session_key
@@ -104,7 +104,7 @@ class TestLogin:
         assert client.session.session_key != before
 
     def test_password_reset_sends_an_email_with_a_working_link(self, client, org):
-        make_user(org, email="ann@contoso.example")
+        UserFactory(organization=org, email="ann@contoso.example")
         client.post(reverse("password_reset"), {"email": "ann@contoso.example"})
         assert len(mail.outbox) == 1
         link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
@@ -121,15 +121,15 @@ class TestLogin:
 @pytest.mark.django_db
 class TestIsolation:
     def test_another_organisations_user_answers_404(self, client, org, other_org):
-        me = make_user(org)
-        stranger = make_user(other_org)
+        me = UserFactory(organization=org)
+        stranger = UserFactory(organization=other_org)
         client.force_login(me)
         assert client.get(reverse("membership:user_detail", args=[me.pk])).status_code == 200
         assert client.get(reverse("membership:user_detail", args=[stranger.pk])).status_code == 404
 
     def test_users_page_lists_only_my_organisation(self, client, org, other_org):
-        client.force_login(make_user(org, email="me@contoso.example"))
-        make_user(other_org, email="them@fabrikam.example")
+        client.force_login(UserFactory(organization=org, email="me@contoso.example"))
+        UserFactory(organization=other_org, email="them@fabrikam.example")
         body = client.get(reverse("membership:users")).content.decode()
         assert "me@contoso.example" in body
         assert "them@fabrikam.example" not in body
@@ -156,18 +156,18 @@ class TestRoles:
     )
     @pytest.mark.django_db
     def test_role_table(self, org, role, action, allowed):
-        assert user_can(make_user(org, roles=[role]), action) is allowed
+        assert user_can(UserFactory(organization=org, roles=[role]), action) is allowed
 
     def test_global_admin_may_do_everything(self):
         assert all(Role.GLOBAL_ADMIN in roles for roles in ALLOWED_ROLES.values())
 
     @pytest.mark.django_db
     def test_billing_page_is_403_without_the_billing_role(self, client, org):
-        client.force_login(make_user(org, roles=[Role.ACCOUNT_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
         response = client.get(reverse("billing:home"))
         assert response.status_code == 403
         assert "Billing admin" in response.content.decode()
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         assert client.get(reverse("billing:home")).status_code == 200
 
     @pytest.mark.django_db
@@ -179,7 +179,7 @@ class TestRoles:
 @pytest.mark.django_db
 class TestLanguage:
     def test_language_choice_persists_across_sessions(self, client, org):
-        user = make_user(org, email="ru@contoso.example")
+        user = UserFactory(organization=org, email="ru@contoso.example")
         client.force_login(user)
         client.post(reverse("membership:set_language"), {"language": "ru", "next": "/membership/dashboard/"})
         user.refresh_from_db()
@@ -192,7 +192,7 @@ class TestLanguage:
         assert "Панель мониторинга" in body
 
     def test_unknown_language_is_ignored(self, client, org):
-        user = make_user(org)
+        user = UserFactory(organization=org)
         client.force_login(user)
         response = client.post(reverse("membership:set_language"), {"language": "xx", "next": "https://evil.example/"})
         assert response.status_code == 302 and response["Location"] == "/"

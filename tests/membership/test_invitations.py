@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from membership.models import ActivityEntry, Invitation, Role, User
 from membership.services import INVITATION_SALT, invitation_accept, invitation_create, invitation_token
-from tests.factories import PASSWORD, make_user
+from tests.factories.membership import PASSWORD, UserFactory
 
 NEW_PASSWORD = "s3cure-Invitee-pass"
 
@@ -67,16 +67,16 @@ class TestInvite:
 
     def test_only_a_global_admin_can_invite(self, client, org):
         for role in (Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN):
-            client.force_login(make_user(org, roles=[role]))
+            client.force_login(UserFactory(organization=org, roles=[role]))
             response = client.post(reverse("membership:invite"), {"email": "x@example.com", "roles": ["global_admin"]})
             assert response.status_code == 403
             with pytest.raises(PermissionDenied):
-                invitation_create(actor=make_user(org, roles=[role]), email="y@example.com", roles=["billing_admin"],
+                invitation_create(actor=UserFactory(organization=org, roles=[role]), email="y@example.com", roles=["billing_admin"],
                                   base_url="http://t/")
         assert not Invitation.objects.exists()
 
     def test_existing_address_and_missing_roles_are_refused(self, client, org, global_admin):
-        make_user(org, email="taken@example.com")
+        UserFactory(organization=org, email="taken@example.com")
         client.force_login(global_admin)
         response = client.post(reverse("membership:invite"), {"email": "TAKEN@example.com", "roles": ["billing_admin"]})
         assert "already exists" in response.content.decode()
@@ -157,7 +157,7 @@ class TestBrokenLinks:
 
     def test_signed_in_user_of_another_organisation_cannot_use_the_link(self, client, global_admin, other_org):
         invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["global_admin"], base_url="http://t/")
-        stranger = make_user(other_org)
+        stranger = UserFactory(organization=other_org)
         client.force_login(stranger)
         path = reverse("membership:invitation_accept", args=[invitation_token(invitation)])
         assert _accept(client, path).status_code == 409
@@ -185,7 +185,7 @@ class TestBrokenLinks:
         assert user.role_set() == {Role.BILLING_ADMIN}
 
     def test_another_organisations_invitation_cannot_be_withdrawn(self, client, global_admin, other_org):
-        theirs = invitation_create(actor=make_user(other_org), email="a@example.com", roles=["account_admin"], base_url="http://t/")
+        theirs = invitation_create(actor=UserFactory(organization=other_org), email="a@example.com", roles=["account_admin"], base_url="http://t/")
         client.force_login(global_admin)
         assert client.post(reverse("membership:invitation_revoke", args=[theirs.pk])).status_code == 404
         theirs.refresh_from_db()

@@ -12,9 +12,8 @@ from django.utils import timezone
 from membership.models import Role
 from membership.permissions import ALLOWED_ROLES, Action
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription, SubscriptionStatus
-from offers.terms import add_months
-from tests.factories import make_org, make_user
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
 
 NO_ROLE = "no_role"
 ROLES = [Role.GLOBAL_ADMIN, Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN, NO_ROLE]
@@ -74,18 +73,15 @@ TABLE = [
 
 @pytest.fixture
 def ctx(db):
-    org = make_org("Contoso")
+    org = OrganizationFactory(name="Contoso")
     offer = load_demo_catalogue()
     today = timezone.localdate()
-    subscription = Subscription.objects.create(
-        organization=org, offer=offer, status=SubscriptionStatus.ACTIVE, started_on=today,
-        current_period_start=today, current_period_end=add_months(today, 12), price_amount=47500, currency="USD",
-    )
+    subscription = SubscriptionFactory(organization=org, offer=offer, start=today)
     return {
         "org": org,
         "offer": offer,
         "subscription": subscription,
-        "member": make_user(org, roles=[Role.ACCOUNT_ADMIN]),
+        "member": UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]),
         "tools": offer.benefits.get(code="developer-tools"),
         "seats": offer.benefits.get(code="office-365-e3"),
     }
@@ -106,7 +102,7 @@ def test_role_against_action(client, ctx, stripe_settings, row, role):
         url = reverse(url_name, args=args(ctx) if args else None)
     except NoReverseMatch:
         pytest.skip(f"{url_name} is not built yet")
-    user = make_user(ctx["org"], roles=[] if role == NO_ROLE else [role])
+    user = UserFactory(organization=ctx["org"], roles=[] if role == NO_ROLE else [role])
     client.force_login(user)
     client.raise_request_exception = False
     payload = data(ctx) if data else {}

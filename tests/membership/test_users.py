@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from membership.models import ActivityEntry, Role
 from membership.services import member_deactivate, member_roles_update
-from tests.factories import PASSWORD, make_user
+from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 
 
 def _sessions_of(user):
@@ -19,7 +19,7 @@ def _sessions_of(user):
 @pytest.mark.django_db
 class TestRoles:
     def test_global_admin_assigns_and_removes_roles(self, client, org, global_admin):
-        member = make_user(org, roles=[Role.ACCOUNT_ADMIN])
+        member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         client.force_login(global_admin)
         response = client.post(reverse("membership:user_roles", args=[member.pk]), {"roles": ["billing_admin", "mpn_partner_admin"]})
         assert response.status_code == 302
@@ -34,8 +34,8 @@ class TestRoles:
 
     @pytest.mark.parametrize("role", [Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN])
     def test_other_roles_cannot_change_roles_or_deactivate(self, client, org, role):
-        actor = make_user(org, roles=[role])
-        member = make_user(org, roles=[Role.ACCOUNT_ADMIN])
+        actor = UserFactory(organization=org, roles=[role])
+        member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         client.force_login(actor)
         assert client.post(reverse("membership:user_roles", args=[member.pk]), {"roles": ["global_admin"]}).status_code == 403
         assert client.post(reverse("membership:user_deactivate", args=[member.pk])).status_code == 403
@@ -48,7 +48,7 @@ class TestRoles:
             member_roles_update(actor=actor, member=member, roles=[Role.GLOBAL_ADMIN])
 
     def test_another_organisations_user_answers_404(self, client, global_admin, other_org):
-        stranger = make_user(other_org, roles=[Role.BILLING_ADMIN])
+        stranger = UserFactory(organization=other_org, roles=[Role.BILLING_ADMIN])
         client.force_login(global_admin)
         assert client.post(reverse("membership:user_roles", args=[stranger.pk]), {"roles": []}).status_code == 404
         assert client.post(reverse("membership:user_deactivate", args=[stranger.pk])).status_code == 404
@@ -75,7 +75,7 @@ class TestLastGlobalAdmin:
 
     def test_a_second_admin_makes_demotion_possible_but_not_of_both(self, org):
         first = self._only_admin(org)
-        second = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        second = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         member_roles_update(actor=first, member=second, roles=[Role.BILLING_ADMIN])
         with pytest.raises(ValidationError) as exc:
             member_roles_update(actor=first, member=first, roles=[Role.BILLING_ADMIN])
@@ -83,14 +83,14 @@ class TestLastGlobalAdmin:
 
     def test_a_deactivated_admin_does_not_count(self, org):
         first = self._only_admin(org)
-        second = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        second = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         member_deactivate(actor=first, member=second)
         with pytest.raises(ValidationError):
             member_roles_update(actor=first, member=first, roles=[])
 
     def test_last_global_admin_cannot_be_deactivated(self, org):
         admin = self._only_admin(org)
-        other = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        other = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         member_deactivate(actor=admin, member=other)  # fine: the other one stays
         member_roles_update(actor=admin, member=other, roles=[Role.GLOBAL_ADMIN])
         # other is inactive, so admin is the last active one; nobody may deactivate or demote admin.
@@ -103,7 +103,7 @@ class TestLastGlobalAdmin:
 
     def test_last_admin_rule_holds_through_the_page(self, client, org):
         admin = self._only_admin(org)
-        second = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        second = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         client.force_login(second)
         client.post(reverse("membership:user_deactivate", args=[admin.pk]))
         admin.refresh_from_db()
@@ -115,7 +115,7 @@ class TestLastGlobalAdmin:
 @pytest.mark.django_db
 class TestDeactivation:
     def test_deactivated_users_sessions_end_at_once(self, org, global_admin):
-        member = make_user(org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+        member = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
         theirs, other_device = Client(), Client()
         assert theirs.login(username="bill@contoso.example", password=PASSWORD)
         assert other_device.login(username="bill@contoso.example", password=PASSWORD)
@@ -137,7 +137,7 @@ class TestDeactivation:
         assert ActivityEntry.objects.filter(verb="user.deactivated", object_id=str(member.pk)).exists()
 
     def test_reactivated_user_can_sign_in_again(self, client, org, global_admin):
-        member = make_user(org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+        member = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
         member_deactivate(actor=global_admin, member=member)
         client.force_login(global_admin)
         client.post(reverse("membership:user_reactivate", args=[member.pk]))
@@ -158,7 +158,7 @@ class TestDisabledActions:
     def test_users_page_shows_invite_disabled_with_reason_and_who(self, client, org, global_admin):
         global_admin.first_name, global_admin.last_name = "Grace", "Global"
         global_admin.save()
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         body = client.get(reverse("membership:users")).content.decode()
         assert 'disabled>Invite a user' in body
         assert "Only a user with one of these roles can do this: Global admin." in body
@@ -167,7 +167,7 @@ class TestDisabledActions:
         assert 'disabled>Save roles' in detail and 'disabled>Deactivate user' in detail
 
     def test_global_admin_sees_the_controls(self, client, org, global_admin):
-        member = make_user(org, roles=[Role.ACCOUNT_ADMIN])
+        member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         client.force_login(global_admin)
         body = client.get(reverse("membership:users")).content.decode()
         assert reverse("membership:invite") in body
@@ -176,7 +176,7 @@ class TestDisabledActions:
         assert reverse("membership:user_deactivate", args=[member.pk]) in detail
 
     def test_russian_users_page(self, client, org):
-        client.force_login(make_user(org, roles=[Role.ACCOUNT_ADMIN], language="ru"))
+        client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN], language="ru"))
         body = client.get(reverse("membership:users")).content.decode()
         assert "Добавление пользователей и назначение им разрешений" in body
 
@@ -189,11 +189,10 @@ def test_two_admins_demoting_each_other_at_once_leave_one_global_admin():
     from django.db import connections
 
     from membership.models import Organization, User
-    from tests.factories import make_org
 
-    org = make_org("Race")
+    org = OrganizationFactory(name="Race")
     first = next(u for u in org.users.all() if Role.GLOBAL_ADMIN in u.role_set())
-    second = make_user(org, roles=[Role.GLOBAL_ADMIN])
+    second = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -230,7 +229,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_global_admin():
     ],
 )
 def test_pages_in_russian(client, org, url_name, russian):
-    client.force_login(make_user(org, roles=[Role.GLOBAL_ADMIN], language="ru"))
+    client.force_login(UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], language="ru"))
     response = client.get(reverse(url_name))
     assert response.status_code == 200
     assert russian in response.content.decode()

@@ -14,19 +14,10 @@ from membership.models import BenefitActivation, CreditGrant, LicenseKey, Role, 
 from membership.selectors import credit_balance, subscription_benefits_activated
 from membership.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
 from membership.tasks import grant_monthly_credits
-from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
 from offers.terms import add_months
-from tests.factories import make_user
-
-
-def make_subscription(org, status=SubscriptionStatus.ACTIVE, start=None):
-    offer = load_demo_catalogue()
-    start = start or timezone.localdate()
-    return Subscription.objects.create(
-        organization=org, offer=offer, status=status, started_on=start, current_period_start=start,
-        current_period_end=add_months(start, 12), price_amount=47500, currency="USD",
-    )
+from tests.factories.membership import UserFactory
+from tests.factories.offers import SubscriptionFactory
 
 
 def benefit(subscription, code):
@@ -40,12 +31,12 @@ def add_keys(b, count):
 
 @pytest.fixture
 def subscription(org):
-    return make_subscription(org)
+    return SubscriptionFactory(organization=org)
 
 
 @pytest.fixture
 def mpn_admin(org):
-    return make_user(org, roles=[Role.MPN_PARTNER_ADMIN])
+    return UserFactory(organization=org, roles=[Role.MPN_PARTNER_ADMIN])
 
 
 @pytest.mark.django_db
@@ -59,13 +50,13 @@ class TestPage:
             assert text in body
 
     def test_without_the_role_activation_is_disabled_with_the_reason(self, client, org, subscription):
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         body = client.get(reverse("membership:benefits")).content.decode()
         assert "MPN partner admin" in body and 'disabled>Activate' in body
         assert reverse("membership:seat_assign", args=[benefit(subscription, "office-365-e3").pk]) not in body
 
     def test_russian(self, client, org, subscription):
-        client.force_login(make_user(org, roles=[Role.MPN_PARTNER_ADMIN], language="ru"))
+        client.force_login(UserFactory(organization=org, roles=[Role.MPN_PARTNER_ADMIN], language="ru"))
         body = client.get(reverse("membership:benefits")).content.decode()
         assert "Активация подписки на Action Pack" in body and "Места Office 365 (E3)" in body
 
@@ -98,12 +89,12 @@ class TestLicenseKeys:
         assert not subscription_benefits_activated(subscription=subscription)
 
     def test_two_subscriptions_never_get_the_same_key(self, org, other_org, subscription, mpn_admin):
-        theirs = make_subscription(other_org)
+        theirs = SubscriptionFactory(organization=other_org)
         w10 = benefit(subscription, "windows-10-enterprise")
         add_keys(w10, 4)
         for _ in range(2):
             license_key_issue(actor=mpn_admin, subscription=subscription, benefit=w10)
-            license_key_issue(actor=make_user(other_org, roles=[Role.GLOBAL_ADMIN]), subscription=theirs, benefit=w10)
+            license_key_issue(actor=UserFactory(organization=other_org, roles=[Role.GLOBAL_ADMIN]), subscription=theirs, benefit=w10)
         keys = list(LicenseKey.objects.values_list("key", "issued_to_subscription"))
         assert len({k for k, _s in keys}) == 4
         assert sorted(s for _k, s in keys) == sorted([subscription.pk] * 2 + [theirs.pk] * 2)
@@ -113,7 +104,7 @@ class TestLicenseKeys:
 class TestSeats:
     def test_seats_go_to_named_users_and_never_beyond_the_quantity(self, client, org, subscription, mpn_admin):
         ems = benefit(subscription, "enterprise-mobility-suite")  # 5 seats
-        people = [make_user(org, roles=[Role.ACCOUNT_ADMIN]) for _ in range(6)]
+        people = [UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]) for _ in range(6)]
         client.force_login(mpn_admin)
         for person in people:
             client.post(reverse("membership:seat_assign", args=[ems.pk]), {"user": person.pk})
@@ -127,7 +118,7 @@ class TestSeats:
 
     def test_release_frees_a_seat(self, client, org, subscription, mpn_admin):
         ems = benefit(subscription, "enterprise-mobility-suite")
-        people = [make_user(org, roles=[]) for _ in range(6)]
+        people = [UserFactory(organization=org, roles=[]) for _ in range(6)]
         for person in people[:5]:
             seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=person)
         released = SeatAssignment.objects.get(user=people[2])
@@ -140,7 +131,7 @@ class TestSeats:
         from django.db import IntegrityError, transaction
 
         ems = benefit(subscription, "enterprise-mobility-suite")
-        a, b = make_user(org), make_user(org)
+        a, b = UserFactory(organization=org), UserFactory(organization=org)
         SeatAssignment.objects.create(subscription=subscription, benefit=ems, user=a, seat=1)
         with pytest.raises(IntegrityError), transaction.atomic():
             SeatAssignment.objects.create(subscription=subscription, benefit=ems, user=b, seat=1)
@@ -148,19 +139,19 @@ class TestSeats:
     def test_seat_only_for_active_users_of_the_organisation_once(self, org, other_org, subscription, mpn_admin):
         ems = benefit(subscription, "enterprise-mobility-suite")
         with pytest.raises(ValidationError):
-            seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=make_user(other_org))
-        inactive = make_user(org)
+            seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=UserFactory(organization=other_org))
+        inactive = UserFactory(organization=org)
         inactive.is_active = False
         inactive.save()
         with pytest.raises(ValidationError):
             seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=inactive)
-        person = make_user(org)
+        person = UserFactory(organization=org)
         seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=person)
         with pytest.raises(ValidationError):
             seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=person)
 
     def test_the_form_offers_only_my_organisations_users(self, client, other_org, subscription, mpn_admin):
-        stranger = make_user(other_org)
+        stranger = UserFactory(organization=other_org)
         ems = benefit(subscription, "enterprise-mobility-suite")
         client.force_login(mpn_admin)
         client.post(reverse("membership:seat_assign", args=[ems.pk]), {"user": stranger.pk})
@@ -170,10 +161,10 @@ class TestSeats:
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_seat_assignments_never_exceed_the_quantity(org):
-    subscription = make_subscription(org)
-    admin = make_user(org, roles=[Role.MPN_PARTNER_ADMIN])
+    subscription = SubscriptionFactory(organization=org)
+    admin = UserFactory(organization=org, roles=[Role.MPN_PARTNER_ADMIN])
     ems = benefit(subscription, "enterprise-mobility-suite")
-    people = [make_user(org) for _ in range(8)]
+    people = [UserFactory(organization=org) for _ in range(8)]
     barrier = threading.Barrier(len(people))
     errors = []
 
@@ -198,10 +189,10 @@ def test_concurrent_seat_assignments_never_exceed_the_quantity(org):
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="skip_locked needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_key_issues_never_share_a_key(org, other_org):
-    mine, theirs = make_subscription(org), make_subscription(other_org)
+    mine, theirs = SubscriptionFactory(organization=org), SubscriptionFactory(organization=other_org)
     w10 = benefit(mine, "windows-10-enterprise")
     add_keys(w10, 20)
-    actors = {mine.pk: make_user(org), theirs.pk: make_user(other_org)}
+    actors = {mine.pk: UserFactory(organization=org), theirs.pk: UserFactory(organization=other_org)}
     barrier = threading.Barrier(12)
 
     def issue(sub):
@@ -264,7 +255,7 @@ class TestCredit:
 class TestLiveOnly:
     @pytest.mark.parametrize("status", [SubscriptionStatus.EXPIRED, SubscriptionStatus.CANCELLED])
     def test_not_live_means_read_only(self, client, org, status, mpn_admin):
-        subscription = make_subscription(org, status=status)
+        subscription = SubscriptionFactory(organization=org, status=status)
         w10 = benefit(subscription, "windows-10-enterprise")
         add_keys(w10, 2)
         client.force_login(mpn_admin)
@@ -278,7 +269,7 @@ class TestLiveOnly:
         assert not subscription_benefits_activated(subscription=subscription)
 
     def test_benefits_return_on_renewal(self, client, subscription, mpn_admin, org):
-        person = make_user(org)
+        person = UserFactory(organization=org)
         seat = seat_assign(actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "office-365-e3"), user=person)
         Subscription.objects.filter(pk=subscription.pk).update(status=SubscriptionStatus.EXPIRED)
         client.force_login(mpn_admin)
@@ -294,7 +285,7 @@ class TestLiveOnly:
 class TestPermissionsAndRefund:
     @pytest.mark.parametrize("role", [Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN])
     def test_other_roles_cannot_activate(self, client, org, subscription, role):
-        user = make_user(org, roles=[role])
+        user = UserFactory(organization=org, roles=[role])
         client.force_login(user)
         tools = benefit(subscription, "developer-tools")
         assert client.post(reverse("membership:benefit_activate", args=[tools.pk])).status_code == 403
@@ -303,12 +294,12 @@ class TestPermissionsAndRefund:
 
     def test_another_organisations_admin_cannot_activate_my_subscription(self, subscription, other_org):
         with pytest.raises(PermissionDenied):
-            benefit_activate(actor=make_user(other_org), subscription=subscription,
+            benefit_activate(actor=UserFactory(organization=other_org), subscription=subscription,
                              benefit=benefit(subscription, "developer-tools"))
 
     def test_refund_eligibility_sees_every_kind_of_activation(self, org, mpn_admin):
         for code in ("developer-tools", "vsts-account", "azure-credits", "office-365-e3", "windows-10-enterprise"):
-            sub = make_subscription(org)
+            sub = SubscriptionFactory(organization=org)
             assert subscription_benefits_activated(subscription=sub) is False
             b = benefit(sub, code)
             if b.kind == "seat":
@@ -328,7 +319,7 @@ def test_keys_are_masked_for_users_who_cannot_activate(client, org, subscription
     w10 = benefit(subscription, "windows-10-enterprise")
     add_keys(w10, 1)
     key = license_key_issue(actor=mpn_admin, subscription=subscription, benefit=w10)
-    client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+    client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
     body = client.get(reverse("membership:benefits")).content.decode()
     assert key.key not in body and key.masked in body
     client.force_login(mpn_admin)

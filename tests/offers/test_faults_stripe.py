@@ -24,9 +24,10 @@ from offers.models import Subscription, SubscriptionStatus
 from offers.selectors import current_terms
 from offers.tasks import sweep_subscriptions
 from offers.terms import add_months
-from tests.factories import make_org, make_user
+from tests.factories.billing import CardFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
 from tests.stack.tools import StripeProxy, stripe_intents
-from tests.helpers.lifecycle import add_card, make_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def stripe_proxy(stripe_settings, localstripe_process, settings, monkeypatch):
 def _ready_order(organization, user):
     """A purchase order at its Buy step: terms accepted, a saved card chosen."""
     offer = load_demo_catalogue()
-    card = add_card(organization)
+    card = CardFactory(organization=organization)
     order = billing_services.order_start_purchase(organization=organization, offer=offer, user=user)
     order = billing_services.order_accept_terms(order=order, terms=current_terms(offer=offer), user=user, ip_address="127.0.0.1")
     return billing_services.order_set_payment_method(order=order, payment_method=card, user=user)
@@ -57,8 +58,8 @@ def _ready_order(organization, user):
 
 @pytest.fixture
 def buyer():
-    organization = make_org("Contoso")
-    return organization, make_user(organization, roles=[Role.BILLING_ADMIN])
+    organization = OrganizationFactory(name="Contoso")
+    return organization, UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
 
 
 def test_purchase_while_localstripe_is_stopped_charges_nothing_and_says_so(buyer, localstripe_process, request):
@@ -108,10 +109,10 @@ def test_purchase_during_an_outage_then_after_it_charges_exactly_once(buyer, str
 
 def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(stripe_proxy, localstripe_process, caplog):
     today = timezone.localdate()
-    organization = make_org("Fabrikam")
-    make_user(organization, roles=[Role.BILLING_ADMIN])
-    card = add_card(organization)
-    subscription = make_subscription(organization, start=add_months(today, -12), card=card)
+    organization = OrganizationFactory(name="Fabrikam")
+    UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
+    card = CardFactory(organization=organization)
+    subscription = SubscriptionFactory(organization=organization, start=add_months(today, -12), payment_method=card)
     assert subscription.current_period_end == today  # due today
     before = Subscription.objects.values().get(pk=subscription.pk)
 
@@ -151,8 +152,8 @@ def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(s
 
 def test_sweep_while_localstripe_is_stopped_charges_nothing(stripe_settings, localstripe_process, request):
     today = timezone.localdate()
-    organization = make_org("Northwind")
-    subscription = make_subscription(organization, start=add_months(today, -12), card=add_card(organization))
+    organization = OrganizationFactory(name="Northwind")
+    subscription = SubscriptionFactory(organization=organization, start=add_months(today, -12), payment_method=CardFactory(organization=organization))
     request.getfixturevalue("localstripe_down")
 
     sweep_subscriptions.apply(kwargs={"today": today.isoformat()})

@@ -21,7 +21,9 @@ from django.utils import timezone
 from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus
 from offers.models import SubscriptionStatus
 from offers.terms import add_months
-from tests.factories import make_org
+from tests.factories.billing import CardFactory
+from tests.factories.membership import OrganizationFactory
+from tests.factories.offers import SubscriptionFactory
 from tests.stack.tools import (
     ROOT,
     StripeProxy,
@@ -31,7 +33,6 @@ from tests.stack.tools import (
     stripe_intents,
     wait_until,
 )
-from tests.helpers.lifecycle import add_card, make_subscription
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
@@ -74,8 +75,8 @@ def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, loc
     from partnerportal.celery import app
 
     today = timezone.localdate()
-    organization = make_org("Contoso")
-    subscription = make_subscription(organization, start=add_months(today, -12), card=add_card(organization))
+    organization = OrganizationFactory(name="Contoso")
+    subscription = SubscriptionFactory(organization=organization, start=add_months(today, -12), payment_method=CardFactory(organization=organization))
     proxy.delay_intents = 3.0  # a slow Stripe: the worker is killed while it waits for the answer
     proxy.drop_intents = not reached_stripe  # or the request dies with it, before Stripe sees it
 

@@ -10,23 +10,14 @@ import pytest
 from django.core import mail
 
 from billing.models import OrderStatus, PaymentStatus
+from membership.models import Role
 from offers import lifecycle
 from offers.models import Reminder, ReminderKind, SubscriptionStatus, TimelineKind
 from offers.services import subscription_turn_off_auto_renewal
-from tests.factories import make_org
-from tests.helpers.lifecycle import (
-    AUTH_CARD,
-    DECLINED_CARD,
-    add_card,
-    at,
-    auto_orders,
-    billing_admin,
-    intents,
-    mails_with,
-    make_subscription,
-    payments,
-    sweep,
-)
+from tests.factories.billing import AUTH_CARD, DECLINED_CARD, CardFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
+from tests.helpers.lifecycle import at, auto_orders, intents, mails_with, payments, sweep
 
 D = datetime.date.fromisoformat
 pytestmark = pytest.mark.django_db
@@ -34,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def org(db):
-    organization = make_org("Contoso")
-    billing_admin(organization)
+    organization = OrganizationFactory(name="Contoso")
+    UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
     return organization
 
 
@@ -46,8 +37,8 @@ def _refresh(subscription):
 
 class TestAutomaticRenewal:
     def test_the_anniversary_charges_off_session_once_and_starts_the_next_term(self, org, stripe_settings, localstripe_process):
-        card = add_card(org)
-        sub = make_subscription(org, start="2026-11-25", card=card)
+        card = CardFactory(organization=org)
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=card)
         with at("2027-11-24"):
             sweep()
         assert _refresh(sub).current_period_end == D("2027-11-25")
@@ -75,7 +66,7 @@ class TestAutomaticRenewal:
         assert succeeded[0].alternatives and "text/html" == succeeded[0].alternatives[0][1]
 
     def test_a_term_bought_on_29_february_renews_on_28_february(self, org, stripe_settings, localstripe_process):
-        sub = make_subscription(org, start="2028-02-29", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2028-02-29", payment_method=CardFactory(organization=org))
         assert sub.current_period_end == D("2029-02-28")
         with at("2029-02-27"):
             sweep()
@@ -89,7 +80,7 @@ class TestAutomaticRenewal:
     def test_a_task_run_twice_charges_once(self, org, stripe_settings, localstripe_process):
         from offers.tasks import renew_subscription
 
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         with at("2027-11-25"):
             assert renew_subscription.apply(args=[sub.pk, "2027-11-25"]).get() == "renewed"
             assert renew_subscription.apply(args=[sub.pk, "2027-11-25"]).get() == "not_due"
@@ -101,7 +92,7 @@ class TestFailedRenewal:
     def test_declined_card_goes_past_due_is_retried_on_days_1_3_7_then_expires(
         self, org, stripe_settings, localstripe_process
     ):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org, DECLINED_CARD))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD))
         due = D("2027-11-25")
         with at(due):
             sweep()
@@ -152,7 +143,7 @@ class TestFailedRenewal:
         from billing import services as billing_services
         from offers.models import OfferTerms
 
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org, AUTH_CARD))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=AUTH_CARD))
         with at("2027-11-25"):
             sweep()
         sub = _refresh(sub)
@@ -165,7 +156,7 @@ class TestFailedRenewal:
 
         # The e-mail leads to a renewal by hand, which the closed auto-renewal order does not block.
         admin = org.users.filter(roles__role="billing_admin").first()
-        good = add_card(org)
+        good = CardFactory(organization=org)
         with at("2027-11-26"):
             renewal = billing_services.order_start_renewal(organization=org, subscription=sub, user=admin)
             terms = OfferTerms.objects.filter(offer=sub.offer).latest()
@@ -183,7 +174,7 @@ class TestFailedRenewal:
     def test_payment_service_unreachable_changes_nothing_and_the_next_run_renews(
         self, org, stripe_settings, settings, localstripe_process
     ):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             closed_port = probe.getsockname()[1]
@@ -210,7 +201,7 @@ class TestFailedRenewal:
         assert len(intents(localstripe_process)) == 1
 
     def test_auto_renewal_turned_off_while_past_due_expires_at_the_next_retry(self, org, stripe_settings, localstripe_process):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org, DECLINED_CARD))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD))
         with at("2027-11-25"):
             sweep()
         subscription_turn_off_auto_renewal(subscription=sub, actor=None)
@@ -221,7 +212,7 @@ class TestFailedRenewal:
         assert payments(sub).count() == 1
 
     def test_no_card_on_file_fails_without_a_charge(self, org, stripe_settings, localstripe_process):
-        sub = make_subscription(org, start="2026-11-25", card=None)
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=None)
         with at("2027-11-25"):
             sweep()
         sub = _refresh(sub)
@@ -250,7 +241,7 @@ class TestWorkerDiesMidCharge:
     def test_rerun_reconciles_the_interrupted_attempt(self, org, stripe_settings, localstripe_process, monkeypatch, after_stripe):
         from billing.gateways.stripe_gateway import StripeGateway
 
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         real_charge = self._crash_during_charge(monkeypatch, after_stripe=after_stripe)
         with at("2027-11-25"):
             with pytest.raises(SystemExit):
@@ -275,7 +266,7 @@ class TestWorkerDiesMidCharge:
         from billing.gateways import GatewayError
         from billing.gateways.stripe_gateway import StripeGateway
 
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         real_charge = StripeGateway.charge
 
         def charge_then_time_out(self, request):
@@ -294,7 +285,7 @@ class TestWorkerDiesMidCharge:
         assert payments(sub).filter(status=PaymentStatus.SUCCEEDED).count() == 1
 
     def test_a_fresh_in_flight_attempt_is_left_alone(self, org, stripe_settings, localstripe_process, monkeypatch):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         self._crash_during_charge(monkeypatch, after_stripe=False)
         with at("2027-11-25"):
             with pytest.raises(SystemExit):
@@ -307,7 +298,7 @@ class TestWorkerDiesMidCharge:
 
 class TestExpiryAndReminders:
     def test_auto_renewal_off_reminds_30_7_1_days_before_once_each_then_expires(self, org, stripe_settings):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org), auto_renew=False)
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False)
         end = D("2027-11-25")
         for days, kind in [(30, ReminderKind.EXPIRY_30), (7, ReminderKind.EXPIRY_7), (1, ReminderKind.EXPIRY_1)]:
             mail.outbox.clear()
@@ -332,7 +323,7 @@ class TestExpiryAndReminders:
         assert sub.timeline.filter(kind=TimelineKind.REMINDER_SENT).count() == 4
 
     def test_a_missed_day_is_caught_up_but_never_sent_twice(self, org, stripe_settings):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org), auto_renew=False)
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False)
         with at("2027-10-28"):  # 28 days before the end: the 30-day run was missed
             sweep()
         assert Reminder.objects.filter(subscription=sub, kind=ReminderKind.EXPIRY_30).count() == 1
@@ -341,7 +332,7 @@ class TestExpiryAndReminders:
         assert len(mails_with("expires on")) == 2
 
     def test_auto_renewal_on_announces_amount_and_card_30_days_before(self, org, stripe_settings):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         with at("2027-10-26"):
             sweep()
             sweep()
@@ -353,7 +344,7 @@ class TestExpiryAndReminders:
         assert list(Reminder.objects.filter(subscription=sub).values_list("kind", flat=True)) == [ReminderKind.UPCOMING_RENEWAL]
 
     def test_a_card_expiring_before_the_renewal_date_is_warned_about(self, org, stripe_settings):
-        sub = make_subscription(org, start="2026-11-25", card=add_card(org, exp_year=2027, exp_month=10))
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, exp_year=2027, exp_month=10))
         with at("2027-10-26"):
             sweep()
             sweep()
@@ -362,8 +353,8 @@ class TestExpiryAndReminders:
         assert Reminder.objects.filter(subscription=sub, kind=ReminderKind.CARD_EXPIRES).count() == 1
 
     def test_e_mails_are_in_each_recipients_language(self, org, stripe_settings):
-        billing_admin(org, language="ru")
-        make_subscription(org, start="2026-11-25", card=add_card(org))
+        UserFactory(organization=org, language="ru", roles=[Role.BILLING_ADMIN])
+        SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         with at("2027-10-26"):
             sweep()
         by_language = {m.to[0]: m for m in mails_with("") if m.to}
@@ -375,7 +366,7 @@ class TestExpiryAndReminders:
         assert "Nov. 25, 2027" in english[0].body
 
     def test_cancelled_and_expired_subscriptions_are_left_alone(self, org, stripe_settings, localstripe_process):
-        make_subscription(org, start="2026-11-25", card=add_card(org), status=SubscriptionStatus.CANCELLED)
+        SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), status=SubscriptionStatus.CANCELLED)
         with at("2027-11-25"):
             assert lifecycle.select_due(D("2027-11-25")) == []
             sweep()
@@ -383,8 +374,8 @@ class TestExpiryAndReminders:
 
 
 def test_next_reminder_is_what_the_details_page_shows(db, stripe_settings):
-    organization = make_org()
-    sub = make_subscription(organization, start="2026-11-25", card=add_card(organization), auto_renew=False)
+    organization = OrganizationFactory()
+    sub = SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization), auto_renew=False)
     assert lifecycle.next_reminder(sub, today=D("2027-01-01")) == (ReminderKind.EXPIRY_30, D("2027-10-26"))
     Reminder.objects.create(subscription=sub, kind=ReminderKind.EXPIRY_30, term_end=sub.current_period_end)
     assert lifecycle.next_reminder(sub, today=D("2027-10-27")) == (ReminderKind.EXPIRY_7, D("2027-11-18"))

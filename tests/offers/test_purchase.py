@@ -1,101 +1,32 @@
 """Issue 3: Partnership > Offers and the Action Pack purchase wizard against localstripe (R1–R5, R12)."""
 
 import datetime
-import urllib.request
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.gateways import get_gateway
 from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentMethod, PaymentStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus, TermsAcceptance, TimelineEntry, TimelineKind
 from offers.terms import add_months
-from tests.factories import make_org, make_user
-
-OK_CARD = "4242424242424242"
-DECLINED_CARD = "4000000000000341"
-THREE_DS_CARD = "4000002760003184"
-
-
-# --- helpers shared by the purchase, billing and webhook tests ---------------------------------
-
-
-def stripe_card(number=OK_CARD):
-    """A PaymentMethod as stripe.js would create it in the browser (not attached yet)."""
-    return get_gateway().client.v1.payment_methods.create(
-        params={"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
-    ).id
-
-
-def payment_intent_count():
-    return len(get_gateway().client.v1.payment_intents.list(params={"limit": 100}).data)
-
-
-def step(name, order):
-    return reverse("offers:checkout_%s" % name, args=[order.pk])
-
-
-def start_order(client, offer):
-    response = client.post(reverse("offers:subscribe", args=[offer.pk]))
-    assert response.status_code == 302, response
-    order = Order.objects.filter(offer=offer, kind=OrderKind.PURCHASE).latest("created_at")
-    assert response["Location"] == step("terms", order)
-    return order
-
-
-def accept_terms(client, order):
-    response = client.post(step("terms", order), REMOTE_ADDR="203.0.113.7")
-    assert response.status_code == 302 and response["Location"] == step("payment", order)
-
-
-def add_card(client, order, number=OK_CARD):
-    """Get started! Add a way to pay → the browser's confirmCardSetup → the card id posted back."""
-    page = client.get(step("payment", order) + "?add=1")
-    assert page.status_code == 200
-    assert "data-client-secret" in page.content.decode()
-    response = client.post(step("add_card", order), {"payment_method_id": stripe_card(number)})
-    assert response.status_code == 302
-    return PaymentMethod.objects.filter(organization=order.organization).latest("created_at")
-
-
-def choose_card(client, order, method):
-    response = client.post(step("payment", order), {"payment_method": method.pk})
-    assert response.status_code == 302 and response["Location"] == step("review", order), response
-    return response
-
-
-def to_review(client, offer, number=OK_CARD):
-    order = start_order(client, offer)
-    accept_terms(client, order)
-    method = add_card(client, order, number)
-    choose_card(client, order, method)
-    return order
-
-
-def buy(client, order):
-    return client.post(step("buy", order))
-
-
-def authenticate_in_browser(localstripe_url, client_secret, success):
-    """What localstripe's stripe.js does in confirmCardPayment: the publishable key, from the browser."""
-    intent_id = client_secret.split("_secret_")[0]
-    body = ('{"key": "pk_test_localstripe", "client_secret": "%s"}' % client_secret).encode()
-    request = urllib.request.Request(
-        "%s/v1/payment_intents/%s/_authenticate?success=%s" % (localstripe_url, intent_id, str(success).lower()),
-        data=body,
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-
-
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]] if response.context else []
-
+from tests.factories.billing import DECLINED_CARD, OK_CARD, THREE_DS_CARD
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
+from tests.helpers.checkout import (
+    accept_terms,
+    add_card,
+    authenticate_in_browser,
+    buy,
+    choose_card,
+    messages_of,
+    payment_intent_count,
+    start_order,
+    step,
+    to_review,
+)
 
 @pytest.fixture
 def offer(db):
@@ -104,7 +35,7 @@ def offer(db):
 
 @pytest.fixture
 def buyer(org):
-    return make_user(org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+    return UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
 
 
 @pytest.fixture
@@ -128,29 +59,29 @@ class TestOffersPage:
         assert "Subscribe now" in body
 
     def test_in_russian(self, client, org, offer):
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN], language="ru"))
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN], language="ru"))
         body = client.get(reverse("offers:offer_list")).content.decode()
         assert "Доступные предложения" in body and "Купленные предложения" in body
         assert "Подписаться сейчас" in body
         assert "Подписка на Microsoft Action Pack" in body
 
     def test_without_the_buy_role_the_button_is_disabled_with_the_reason(self, client, org, offer):
-        client.force_login(make_user(org, roles=[Role.ACCOUNT_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
         body = client.get(reverse("offers:offer_list")).content.decode()
         assert 'class="subscribe" disabled' in body
         assert "Only a user with one of these roles can do this: Global admin, Billing admin." in body
         assert reverse("offers:subscribe", args=[offer.pk]) not in body
 
     def test_an_organisation_not_enrolled_sees_why_it_cannot_buy(self, client, offer):
-        org = make_org(enrolled=False)
-        client.force_login(make_user(org, roles=[Role.GLOBAL_ADMIN]))
+        org = OrganizationFactory(enrolled=False)
+        client.force_login(UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN]))
         body = client.get(reverse("offers:offer_list")).content.decode()
         assert 'class="subscribe" disabled' in body
         assert "Only network members can buy this offer." in body
 
     def test_a_live_subscription_leads_to_renewal_not_to_a_second_purchase(self, client, buyer, offer):
         today = timezone.localdate()
-        subscription = _subscription(buyer.organization, offer, end=today + datetime.timedelta(days=10))
+        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=10))
         client.force_login(buyer)
         body = client.get(reverse("offers:offer_list")).content.decode()
         assert reverse("offers:subscribe", args=[offer.pk]) not in body
@@ -158,7 +89,7 @@ class TestOffersPage:
         assert "Renew subscriptions" in body
 
     def test_purchased_offers_link_to_the_subscription_details(self, client, buyer, offer):
-        subscription = _subscription(buyer.organization, offer, end=timezone.localdate() + datetime.timedelta(days=90))
+        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=90))
         client.force_login(buyer)
         body = client.get(reverse("offers:offer_list")).content.decode()
         purchased = body.split('id="purchased-offers"')[1]
@@ -168,16 +99,15 @@ class TestOffersPage:
     @pytest.mark.parametrize("orders", [1, 200])
     def test_constant_number_of_queries(self, client, buyer, offer, orders, django_assert_num_queries):
         org = buyer.organization
-        _subscription(org, offer, end=timezone.localdate() + datetime.timedelta(days=100))
+        SubscriptionFactory(organization=org, offer=offer, end=timezone.localdate() + datetime.timedelta(days=100))
         Order.objects.bulk_create(
             [Order(number="N%05d" % i, organization=org, offer=offer, amount=47500, currency="USD",
                    status=OrderStatus.FAILED) for i in range(orders)]
         )
         for i in range(min(orders, 50)):  # expired subscriptions also listed under Purchased offers
-            Subscription.objects.create(
-                organization=org, offer=offer, status=SubscriptionStatus.EXPIRED, started_on=datetime.date(2020, 1, 1),
-                current_period_start=datetime.date(2020, 1, 1), current_period_end=datetime.date(2021, 1, 1),
-                price_amount=47500, currency="USD",
+            SubscriptionFactory(
+                organization=org, offer=offer, status=SubscriptionStatus.EXPIRED, start=datetime.date(2020, 1, 1),
+                end=datetime.date(2021, 1, 1),
             )
         client.force_login(buyer)
         # user with organisation (the session comes from the cache), catalogue (offers and benefits),
@@ -185,14 +115,6 @@ class TestOffersPage:
         with django_assert_num_queries(3):
             response = client.get(reverse("offers:offer_list"))
         assert response.status_code == 200
-
-
-def _subscription(org, offer, *, end, status=SubscriptionStatus.ACTIVE):
-    start = add_months(end, -12)
-    return Subscription.objects.create(
-        organization=org, offer=offer, status=status, started_on=start, current_period_start=start,
-        current_period_end=end, price_amount=offer.price_amount, currency=offer.currency,
-    )
 
 
 # --- the wizard -----------------------------------------------------------------------------------
@@ -269,7 +191,7 @@ class TestPurchase:
     def test_confirmation_email_in_the_buyers_language(
         self, client, org, offer, stripe_settings, django_capture_on_commit_callbacks
     ):
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN], language="ru"))
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN], language="ru"))
         order = to_review(client, offer)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
@@ -417,21 +339,21 @@ class TestFailures:
         assert Payment.objects.count() == 1 and Subscription.objects.count() == 1 and payment_intent_count() == 1
 
     def test_no_second_purchase_while_a_subscription_is_live(self, buyer_client, buyer, offer):
-        _subscription(buyer.organization, offer, end=timezone.localdate() + datetime.timedelta(days=200))
+        SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=200))
         response = buyer_client.post(reverse("offers:subscribe", args=[offer.pk]))
         assert response["Location"] == reverse("offers:offer_list")
         assert not Order.objects.exists()
 
     def test_a_draft_cannot_be_charged_once_a_subscription_went_live(self, buyer_client, buyer, offer):
         order = to_review(buyer_client, offer)
-        _subscription(buyer.organization, offer, end=timezone.localdate() + datetime.timedelta(days=200))
+        SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=200))
         response = buy(buyer_client, order)
         assert response["Location"] == step("review", order)
         assert not Payment.objects.exists() and payment_intent_count() == 0
 
     def test_an_organisation_not_enrolled_is_refused(self, client, offer, stripe_settings):
-        org = make_org(enrolled=False)
-        client.force_login(make_user(org, roles=[Role.GLOBAL_ADMIN]))
+        org = OrganizationFactory(enrolled=False)
+        client.force_login(UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN]))
         response = client.post(reverse("offers:subscribe", args=[offer.pk]), follow=True)
         assert "Only network members can buy this offer." in " ".join(messages_of(response))
         assert not Order.objects.exists()
@@ -440,7 +362,7 @@ class TestFailures:
         client.force_login(buyer)
         order = to_review(client, offer)
         for role in (Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN):
-            client.force_login(make_user(org, roles=[role]))
+            client.force_login(UserFactory(organization=org, roles=[role]))
             assert client.post(reverse("offers:subscribe", args=[offer.pk])).status_code == 403
             for name in ("terms", "payment", "add_card", "buy", "confirm"):
                 assert client.post(step(name, order), {"payment_method_id": "pm_x"}).status_code == 403, name
@@ -451,7 +373,7 @@ class TestFailures:
     def test_another_organisations_order_answers_404(self, client, buyer, offer, stripe_settings):
         client.force_login(buyer)
         order = to_review(client, offer)
-        client.force_login(make_user(make_org("Fabrikam"), roles=[Role.GLOBAL_ADMIN]))
+        client.force_login(UserFactory(organization=OrganizationFactory(name="Fabrikam"), roles=[Role.GLOBAL_ADMIN]))
         for name in ("verify", "terms", "payment", "review", "done"):
             assert client.get(step(name, order)).status_code == 404, name
         for name in ("terms", "payment", "add_card", "buy", "confirm"):
@@ -459,7 +381,7 @@ class TestFailures:
         assert not Payment.objects.exists()
 
     def test_another_organisations_card_is_refused(self, client, buyer, offer, stripe_settings):
-        other_admin = make_user(make_org("Fabrikam"), roles=[Role.GLOBAL_ADMIN])
+        other_admin = UserFactory(organization=OrganizationFactory(name="Fabrikam"), roles=[Role.GLOBAL_ADMIN])
         client.force_login(other_admin)
         other_order = to_review(client, offer)
         other_order.refresh_from_db()
@@ -493,7 +415,7 @@ class TestRenewal:
     def test_renewal_before_expiry_starts_at_the_old_end(self, buyer_client, buyer, offer):
         client = buyer_client
         today = timezone.localdate()
-        subscription = _subscription(buyer.organization, offer, end=today + datetime.timedelta(days=10))
+        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=10))
         response = client.post(reverse("offers:renew_start", args=[subscription.pk]))
         order = Order.objects.get(kind=OrderKind.RENEWAL)
         assert response["Location"] == step("verify", order)
@@ -511,8 +433,8 @@ class TestRenewal:
 
     def test_renewal_after_expiry_starts_today(self, buyer_client, buyer, offer):
         today = timezone.localdate()
-        subscription = _subscription(
-            buyer.organization, offer, end=today - datetime.timedelta(days=5), status=SubscriptionStatus.EXPIRED
+        subscription = SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=today - datetime.timedelta(days=5), status=SubscriptionStatus.EXPIRED
         )
         buyer_client.post(reverse("offers:renew_start", args=[subscription.pk]))
         order = Order.objects.get(kind=OrderKind.RENEWAL)
@@ -527,17 +449,17 @@ class TestRenewal:
     def test_renewal_outside_the_window_is_refused(self, buyer_client, buyer, offer, days_left, expected):
         today = timezone.localdate()
         status = SubscriptionStatus.ACTIVE if days_left > 0 else SubscriptionStatus.EXPIRED
-        subscription = _subscription(buyer.organization, offer, end=today + datetime.timedelta(days=days_left),
+        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=days_left),
                                      status=status)
         response = buyer_client.post(reverse("offers:renew_start", args=[subscription.pk]), follow=True)
         assert expected in " ".join(messages_of(response))
         assert not Order.objects.exists()
 
     def test_renewal_needs_the_role_and_the_organisation(self, client, org, buyer, offer, stripe_settings):
-        subscription = _subscription(org, offer, end=timezone.localdate() + datetime.timedelta(days=5))
-        client.force_login(make_user(org, roles=[Role.ACCOUNT_ADMIN]))
+        subscription = SubscriptionFactory(organization=org, offer=offer, end=timezone.localdate() + datetime.timedelta(days=5))
+        client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
         assert client.post(reverse("offers:renew_start", args=[subscription.pk])).status_code == 403
-        client.force_login(make_user(make_org("Fabrikam"), roles=[Role.GLOBAL_ADMIN]))
+        client.force_login(UserFactory(organization=OrganizationFactory(name="Fabrikam"), roles=[Role.GLOBAL_ADMIN]))
         assert client.post(reverse("offers:renew_start", args=[subscription.pk])).status_code == 404
         assert not Order.objects.exists()
 
@@ -555,8 +477,8 @@ def test_twenty_concurrent_buy_posts_charge_once(stripe_settings):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite has no row locks (select_for_update); the concurrency test runs on PostgreSQL")
     offer = load_demo_catalogue()
-    org = make_org("Contoso")
-    buyer = make_user(org, roles=[Role.BILLING_ADMIN])
+    org = OrganizationFactory(name="Contoso")
+    buyer = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
     setup_client = Client()
     setup_client.force_login(buyer)
     order = to_review(setup_client, offer)
@@ -600,7 +522,7 @@ class TestOrderChargeContract:
         """A renewal order with a card, ready to be charged without the wizard (as a sweep would)."""
         from billing.services import order_start_renewal
 
-        subscription = _subscription(buyer.organization, offer, end=timezone.localdate() + datetime.timedelta(days=3))
+        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=3))
         order = order_start_renewal(organization=buyer.organization, subscription=subscription, user=buyer)
         accept_terms(client, order)
         choose_card(client, order, add_card(client, order, number))

@@ -11,8 +11,8 @@ from billing.services import order_charge
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription
-from tests.factories import make_org, make_user
-from tests.offers.test_purchase import buy, payment_intent_count, step, to_review
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.helpers.checkout import buy, payment_intent_count, step, to_review
 
 SEEN = {}
 
@@ -45,7 +45,7 @@ class CrashingGateway(StripeGateway):
 @pytest.fixture
 def ready_order(client, stripe_settings):
     offer = load_demo_catalogue()
-    buyer = make_user(make_org("Contoso"), roles=[Role.BILLING_ADMIN])
+    buyer = UserFactory(organization=OrganizationFactory(name="Contoso"), roles=[Role.BILLING_ADMIN])
     client.force_login(buyer)
     return client, to_review(client, offer)
 

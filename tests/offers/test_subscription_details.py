@@ -8,8 +8,10 @@ from django.urls import NoReverseMatch, reverse
 
 from membership.models import Role
 from offers.models import Subscription, TimelineKind
-from tests.factories import make_org, make_user
-from tests.helpers.lifecycle import add_card, at, make_subscription
+from tests.factories.billing import CardFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
+from tests.helpers.lifecycle import at
 
 pytestmark = pytest.mark.django_db
 ONE_WAY = "you won’t be able to turn it back on until you renew the subscription again"
@@ -17,12 +19,15 @@ ONE_WAY = "you won’t be able to turn it back on until you renew the subscripti
 
 @pytest.fixture
 def org(db):
-    return make_org("Contoso")
+    return OrganizationFactory(name="Contoso")
 
 
 @pytest.fixture
 def sub(org, stripe_settings):
-    return make_subscription(org, start="2026-11-25", card=add_card(org))
+    # The timeline's Purchased entry names the order: "test purchase" is what the details test looks for.
+    return SubscriptionFactory(
+        organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), order_number="test purchase"
+    )
 
 
 def _page(client, user, subscription):
@@ -44,7 +49,7 @@ def _renew_url_exists():
 
 class TestDetails:
     def test_shows_status_term_auto_renewal_card_amount_next_reminder_and_timeline(self, client, org, sub):
-        admin = make_user(org, roles=[Role.BILLING_ADMIN])
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
         with at("2027-01-10"):
             response = _page(client, admin, sub)
         assert response.status_code == 200
@@ -60,7 +65,7 @@ class TestDetails:
         assert "Actions" in html and "Turn off automatic renewal" in html and "Renew subscriptions" in html
 
     def test_another_organisations_subscription_is_404(self, client, sub):
-        stranger = make_user(make_org("Fabrikam"), roles=[Role.GLOBAL_ADMIN])
+        stranger = UserFactory(organization=OrganizationFactory(name="Fabrikam"), roles=[Role.GLOBAL_ADMIN])
         assert _page(client, stranger, sub).status_code == 404
         client.force_login(stranger)
         turn_off = reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk])
@@ -70,7 +75,7 @@ class TestDetails:
         assert sub.auto_renew
 
     def test_renew_is_disabled_with_the_reason_and_the_opening_date_outside_the_window(self, client, org, sub):
-        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         with at("2027-01-10"):
             html = _text(_page(client, admin, sub))
         assert re.search(r'<button type="button" disabled[^>]*data-testid="renew">Renew subscriptions', html)
@@ -78,7 +83,7 @@ class TestDetails:
 
     @pytest.mark.skipif(not _renew_url_exists(), reason="offers:renew_start (the renewal wizard) is not in the tree yet")
     def test_renew_posts_to_the_wizard_inside_the_window(self, client, org, sub):
-        admin = make_user(org, roles=[Role.BILLING_ADMIN])
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
         with at("2027-11-01"):
             html = _text(_page(client, admin, sub))
         action = reverse("offers:renew_start", args=[sub.pk])
@@ -86,7 +91,7 @@ class TestDetails:
         assert not re.search(r'disabled[^>]*data-testid="renew"', html)
 
     def test_the_timeline_says_who_did_what_and_when(self, client, org, sub):
-        admin = make_user(org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
         client.force_login(admin)
         client.post(reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk]), {"confirm": "1"})
         html = _text(client.get(sub.get_absolute_url()))
@@ -95,7 +100,7 @@ class TestDetails:
         assert re.search(r"<td>[^<]*</td><td>Test User</td><td>Automatic renewal turned off", html)
 
     def test_cancel_link_goes_to_a_support_request_when_support_provides_it(self, client, org, sub):
-        admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+        admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         html = _text(_page(client, admin, sub))
         try:
             url = reverse("support:new_cancellation")
@@ -107,7 +112,7 @@ class TestDetails:
 
 class TestTurnOffAutomaticRenewal:
     def test_confirmation_states_the_one_way_rule_then_post_turns_it_off_for_good(self, client, org, sub):
-        admin = make_user(org, roles=[Role.BILLING_ADMIN])
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
         client.force_login(admin)
         url = reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk])
         confirm = client.get(url)
@@ -132,7 +137,7 @@ class TestTurnOffAutomaticRenewal:
         assert sub.timeline.filter(kind=TimelineKind.AUTO_RENEW_OFF).count() == 1
 
     def test_post_without_confirmation_changes_nothing(self, client, org, sub):
-        client.force_login(make_user(org, roles=[Role.BILLING_ADMIN]))
+        client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         response = client.post(reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk]), {})
         assert response.status_code == 200
         sub.refresh_from_db()
@@ -149,7 +154,7 @@ class TestTurnOffAutomaticRenewal:
 @pytest.mark.parametrize("role", [Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN])
 class TestRoles:
     def test_non_billing_roles_see_disabled_actions_with_the_reason(self, client, org, sub, role):
-        user = make_user(org, roles=[role])
+        user = UserFactory(organization=org, roles=[role])
         with at("2027-11-01"):  # inside the window: only the role disables Renew
             html = _text(_page(client, user, sub))
         assert re.search(r'<button type="button" disabled[^>]*data-testid="turn-off">Turn off automatic renewal', html)
@@ -157,7 +162,7 @@ class TestRoles:
         assert "Only a user with one of these roles can do this: Global admin, Billing admin." in html
 
     def test_the_server_refuses_turn_off_with_403(self, client, org, sub, role):
-        client.force_login(make_user(org, roles=[role]))
+        client.force_login(UserFactory(organization=org, roles=[role]))
         url = reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk])
         assert client.get(url).status_code == 403
         assert client.post(url, {"confirm": "1"}).status_code == 403
@@ -167,7 +172,7 @@ class TestRoles:
     def test_the_server_refuses_renew_with_403(self, client, org, sub, role):
         from billing.models import Order
 
-        user = make_user(org, roles=[role])
+        user = UserFactory(organization=org, roles=[role])
         with at("2027-11-01"):
             client.force_login(user)
             response = client.post(reverse("offers:renew_start", args=[sub.pk]))
@@ -176,9 +181,9 @@ class TestRoles:
 
 
 def test_expired_subscription_inside_the_window_can_be_renewed_and_shows_no_turn_off(client, org, stripe_settings):
-    sub = make_subscription(org, start="2026-11-25", card=add_card(org), auto_renew=False)
+    sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False)
     Subscription.objects.filter(pk=sub.pk).update(status="expired")
-    admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
+    admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
     with at(datetime.date(2027, 12, 1)):
         html = _text(_page(client, admin, sub))
     assert "Expired" in html and "Turn off automatic renewal" not in html
@@ -192,7 +197,7 @@ def test_details_page_queries_do_not_grow_with_the_timeline(client, org, sub):
 
     from offers.services import timeline_add
 
-    admin = make_user(org, roles=[Role.BILLING_ADMIN])
+    admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
     client.force_login(admin)
 
     def count():
@@ -203,5 +208,5 @@ def test_details_page_queries_do_not_grow_with_the_timeline(client, org, sub):
     timeline_add(subscription=sub, kind=TimelineKind.NOTE, actor=admin, detail="one")
     few = count()
     for i in range(20):
-        timeline_add(subscription=sub, kind=TimelineKind.NOTE, actor=make_user(org, roles=[Role.ACCOUNT_ADMIN]), detail=str(i))
+        timeline_add(subscription=sub, kind=TimelineKind.NOTE, actor=UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]), detail=str(i))
     assert count() == few

@@ -12,23 +12,15 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from billing.models import PaymentStatus
-from membership.models import Organization
+from membership.models import Organization, Role
 from offers import lifecycle
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
 from offers.terms import add_months
-from tests.factories import make_org
-from tests.helpers.lifecycle import (
-    DECLINED_CARD,
-    add_card,
-    at,
-    billing_admin,
-    committed,
-    intents,
-    mails_with,
-    make_subscription,
-    payments,
-)
+from tests.factories.billing import DECLINED_CARD, CardFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
+from tests.helpers.lifecycle import at, committed, intents, mails_with, payments
 
 D = datetime.date.fromisoformat
 TODAY = D("2027-11-25")
@@ -65,7 +57,7 @@ def _due_cases(offer):
         ("remind30", TODAY + datetime.timedelta(days=30), True, SubscriptionStatus.ACTIVE),
         ("remind7", TODAY + datetime.timedelta(days=7), False, SubscriptionStatus.ACTIVE),
     ]:
-        sub = make_subscription(make_org(), start=add_months(end, -12), auto_renew=auto_renew, offer=offer, status=status)
+        sub = SubscriptionFactory(organization=OrganizationFactory(), start=add_months(end, -12), auto_renew=auto_renew, offer=offer, status=status)
         if status == SubscriptionStatus.PAST_DUE:
             Subscription.objects.filter(pk=sub.pk).update(renewal_attempts=1, next_renewal_attempt_on=TODAY)
         cases[name] = sub.pk
@@ -78,7 +70,7 @@ class TestSelection:
         offer = load_demo_catalogue()
         cases = _due_cases(offer)
         _bulk_subscriptions(20, offer=offer, first_end=TODAY + datetime.timedelta(days=40))
-        make_subscription(make_org(), start=add_months(TODAY, -12), offer=offer, status=SubscriptionStatus.CANCELLED)
+        SubscriptionFactory(organization=OrganizationFactory(), start=add_months(TODAY, -12), offer=offer, status=SubscriptionStatus.CANCELLED)
         due = {(a.action, a.subscription_id) for a in lifecycle.select_due(TODAY)}
         assert due == {
             ("renew", cases["renew"]),
@@ -132,11 +124,11 @@ class TestConcurrentSweeps:
 
         subs = []
         for _ in range(3):
-            organization = make_org()
-            billing_admin(organization)
-            subs.append(make_subscription(organization, start="2026-11-25", card=add_card(organization)))
-        declined_org = make_org()
-        declined = make_subscription(declined_org, start="2026-11-25", card=add_card(declined_org, DECLINED_CARD))
+            organization = OrganizationFactory()
+            UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
+            subs.append(SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization)))
+        declined_org = OrganizationFactory()
+        declined = SubscriptionFactory(organization=declined_org, start="2026-11-25", payment_method=CardFactory(organization=declined_org, number=DECLINED_CARD))
         with at(TODAY):
             self._run_concurrently(4, lambda: sweep_subscriptions.apply(kwargs={"today": TODAY.isoformat()}, throw=True))
         for sub in subs:
@@ -164,10 +156,10 @@ def test_sweep_through_a_real_celery_worker(stripe_settings, localstripe_process
     from partnerportal.celery import app
     from offers.tasks import sweep_subscriptions
 
-    organization = make_org()
-    renew = make_subscription(organization, start="2026-11-25", card=add_card(organization))
-    other = make_org()
-    remind = make_subscription(other, start="2026-12-25", card=add_card(other), auto_renew=False)
+    organization = OrganizationFactory()
+    renew = SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization))
+    other = OrganizationFactory()
+    remind = SubscriptionFactory(organization=other, start="2026-12-25", payment_method=CardFactory(organization=other), auto_renew=False)
 
     with at(TODAY):
         if not _redis_broker():
@@ -224,10 +216,10 @@ def test_the_command_a_year_ahead_renews_reminds_and_expires_as_the_rules_say(st
     offer = load_demo_catalogue()
 
     def case(start, *, auto_renew=True, card_number="4242424242424242", card_exp=(12, 2035)):
-        organization = make_org()
-        billing_admin(organization)
-        card = add_card(organization, card_number, exp_month=card_exp[0], exp_year=card_exp[1])
-        return make_subscription(organization, start=start, card=card, auto_renew=auto_renew, offer=offer)
+        organization = OrganizationFactory()
+        UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
+        card = CardFactory(organization=organization, number=card_number, exp_month=card_exp[0], exp_year=card_exp[1])
+        return SubscriptionFactory(organization=organization, start=start, payment_method=card, auto_renew=auto_renew, offer=offer)
 
     renewed = case("2026-11-25")
     expired = case("2026-11-25", auto_renew=False)
@@ -283,8 +275,8 @@ def test_the_command_rejects_a_bad_date():
 @pytest.mark.django_db
 def test_the_command_can_hand_the_actions_to_the_broker(stripe_settings, localstripe_process):
     """--broker sends each action as a Celery task (run inline here, where tasks are eager)."""
-    organization = make_org()
-    sub = make_subscription(organization, start="2026-11-25", card=add_card(organization))
+    organization = OrganizationFactory()
+    sub = SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization))
     out = StringIO()
     committed(call_command, "run_subscription_sweep", "--today", "2027-11-25", "--broker", stdout=out)
     assert "1 action(s) sent to the broker" in out.getvalue()

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from tests.factories import PASSWORD, make_user
+from tests.factories.membership import PASSWORD, UserFactory
 
 DEAD_REDIS = {
     "default": {
@@ -28,7 +28,7 @@ def test_every_operation_misses_instead_of_raising(settings):
 @pytest.mark.django_db
 def test_sign_in_and_pages_work_while_redis_is_down(client, org, settings):
     settings.CACHES = DEAD_REDIS
-    make_user(org, email="ann@contoso.example")
+    UserFactory(organization=org, email="ann@contoso.example")
     response = client.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("offers:offer_list")).status_code == 200

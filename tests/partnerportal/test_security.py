@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import PASSWORD, make_user
+from tests.factories.membership import PASSWORD, UserFactory
 from tests.urlwalk import portal_urls
 
 # Endpoints that must accept a POST without a CSRF token, with the reason.
@@ -20,7 +20,7 @@ def test_every_post_without_csrf_token_is_refused(name, path, org):
     if name in CSRF_EXEMPT:
         pytest.skip(CSRF_EXEMPT[name])
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(org))
+    client.force_login(UserFactory(organization=org))
     response = client.post(path, {})
     # 403 from the CSRF check; 405 where the URL takes no POST at all (nothing to forge).
     assert response.status_code in (403, 405), f"{name} answered {response.status_code}"
@@ -35,7 +35,7 @@ def test_anonymous_post_without_csrf_token_is_refused_too():
 
 @pytest.mark.django_db
 def test_session_ends_at_logout(client, org):
-    make_user(org, email="ann@contoso.example")
+    UserFactory(organization=org, email="ann@contoso.example")
     client.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD})
     key = client.session.session_key
     assert Session.objects.filter(session_key=key).exists()
@@ -46,7 +46,7 @@ def test_session_ends_at_logout(client, org):
 
 @pytest.mark.django_db
 def test_password_change_ends_the_other_sessions(org):
-    make_user(org, email="ann@contoso.example")
+    UserFactory(organization=org, email="ann@contoso.example")
     laptop, phone = Client(), Client()
     for device in (laptop, phone):
         assert device.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD}).status_code == 302

@@ -12,11 +12,13 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from billing.models import Order, OrderKind, OrderStatus, Payment, PaymentMethod, PaymentStatus
-from membership.models import Organization, Role, User
+from billing.models import OrderKind, OrderStatus
+from membership.models import Organization, Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus
-from tests.factories import make_org, make_user
+from tests.factories.billing import PaymentFactory, PaymentMethodFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import OrderFactory
 from tests.urlwalk import SAMPLE_BY_CONVERTER, portal_urls
 
 FOREIGN_PK = SAMPLE_BY_CONVERTER[next(c for c in SAMPLE_BY_CONVERTER if c.__name__ == "IntConverter")]
@@ -39,28 +41,21 @@ ORG_MODELS = [
 def _build_foreign_world():
     """Another enrolled organisation with one of everything, each at primary key FOREIGN_PK."""
     offer = load_demo_catalogue()
-    org = make_org("Foreign Org")
+    org = OrganizationFactory(name="Foreign Org")
     today = timezone.localdate()
-    user = User.objects.create_user(pk=FOREIGN_PK, email="owner@foreign.example", password="x", organization=org)
-    card = PaymentMethod.objects.create(
-        pk=FOREIGN_PK, organization=org, stripe_payment_method_id="pm_foreign", brand="visa", last4="4242",
-        exp_month=12, exp_year=2030, is_default=True,
-    )
+    user = UserFactory(pk=FOREIGN_PK, email="owner@foreign.example", password="x", organization=org, roles=[])
+    card = PaymentMethodFactory(pk=FOREIGN_PK, organization=org, stripe_payment_method_id="pm_foreign")
+    # A row at a fixed primary key: the service cannot choose one, so this one is written here.
     subscription = Subscription.objects.create(
         pk=FOREIGN_PK, organization=org, offer=offer, status=SubscriptionStatus.ACTIVE, started_on=today,
         current_period_start=today, current_period_end=today + datetime.timedelta(days=365),
         price_amount=offer.price_amount, currency=offer.currency, payment_method=card,
     )
-    order = Order.objects.create(
+    order = OrderFactory(
         pk=FOREIGN_PK, number="ORD-FOREIGN", organization=org, offer=offer, kind=OrderKind.RENEWAL,
         status=OrderStatus.DRAFT, subscription=subscription, created_by=user, payment_method=card,
-        amount=offer.price_amount, currency=offer.currency,
     )
-    Payment.objects.create(
-        pk=FOREIGN_PK, order=order, organization=org, payment_method=card, stripe_payment_intent_id="pi_foreign",
-        idempotency_key="foreign-1", amount=offer.price_amount, currency=offer.currency,
-        status=PaymentStatus.SUCCEEDED, succeeded_at=timezone.now(),
-    )
+    PaymentFactory(pk=FOREIGN_PK, order=order, stripe_payment_intent_id="pi_foreign", idempotency_key="foreign-1")
     seat_benefit = offer.benefits.get(kind="seat", code="office-365-e3")
     apps.get_model("membership", "Invitation").objects.create(
         pk=FOREIGN_PK, organization=org, email="invitee@foreign.example", roles=[Role.BILLING_ADMIN], invited_by=user
@@ -90,8 +85,8 @@ def _build_foreign_world():
 @pytest.fixture
 def me_and_foreign_world(db, client):
     foreign = _build_foreign_world()
-    mine = make_org("My Org")
-    me = make_user(mine, roles=list(Role.values))
+    mine = OrganizationFactory(name="My Org")
+    me = UserFactory(organization=mine, roles=list(Role.values))
     client.force_login(me)
     return client, foreign
 

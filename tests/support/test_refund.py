@@ -17,9 +17,11 @@ from membership.models import Role
 from offers.models import SubscriptionStatus, TimelineEntry, TimelineKind
 from support import services
 from support.models import CancellationDecision, DecisionStatus, RefundKind, RequestStatus
-from tests.factories import make_user
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import paid_subscription
+from tests.factories.support import ServiceRequestFactory, StaffFactory
 from tests.fixtures_infra import *  # noqa: F401,F403
-from tests.support_builders import file_request, localstripe_refunds, make_staff, paid_subscription
+from tests.helpers.localstripe import localstripe_refunds
 
 PRICE = 47500
 
@@ -33,7 +35,7 @@ def bought(stripe_settings, org, global_admin):
 @pytest.fixture
 def cancellation(bought, global_admin):
     subscription, _ = bought
-    return file_request(global_admin, subscription=subscription, wants_cancellation=True, title="Cancel it")
+    return ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True, title="Cancel it")
 
 
 def _closed_port():
@@ -109,7 +111,7 @@ class TestEligibility:
     @pytest.mark.parametrize("link_order", [True, False])
     def test_bought_today_with_no_benefit_is_eligible_for_a_full_refund(self, stripe_settings, org, global_admin, link_order):
         subscription, payment = paid_subscription(org, user=global_admin, link_order=link_order)
-        request = file_request(global_admin, subscription=subscription, wants_cancellation=True)
+        request = ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True)
         quote = services.cancellation_quote(service_request=request)
         assert quote.payment == payment
         assert quote.within_window and not quote.benefits_activated and quote.full_eligible
@@ -117,7 +119,7 @@ class TestEligibility:
 
     def test_after_thirty_days_only_prorated_is_suggested(self, stripe_settings, org, global_admin):
         subscription, _ = paid_subscription(org, user=global_admin, days_ago=40)
-        request = file_request(global_admin, subscription=subscription, wants_cancellation=True)
+        request = ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True)
         quote = services.cancellation_quote(service_request=request)
         term = (subscription.current_period_end - subscription.current_period_start).days
         assert quote.days_since_payment == 40 and not quote.within_window and not quote.full_eligible
@@ -139,7 +141,7 @@ class TestEligibility:
         assert quote.within_window and quote.benefits_activated and not quote.full_eligible
 
     def test_the_admin_page_shows_the_verdict(self, client, cancellation):
-        client.force_login(make_staff())
+        client.force_login(StaffFactory())
         page = client.get(_process_url(cancellation)).content.decode()
         assert "Eligible for a full refund." in page
         assert "US$475.00" in page
@@ -154,7 +156,7 @@ class TestProcessCancellation:
         self, client, cancellation, bought, localstripe_process, global_admin, django_capture_on_commit_callbacks
     ):
         subscription, payment = bought
-        staff = make_staff()
+        staff = StaffFactory()
         client.force_login(staff)
         change_page = client.get(reverse("admin:support_servicerequest_change", args=[cancellation.pk])).content.decode()
         assert _process_url(cancellation) in change_page and "Process cancellation" in change_page
@@ -186,12 +188,12 @@ class TestProcessCancellation:
         assert '<span id="subscription-status">Cancelled</span>' in page
 
     def test_the_partner_is_told_in_their_language(self, stripe_settings, org, django_capture_on_commit_callbacks):
-        russian = make_user(org, roles=[Role.GLOBAL_ADMIN], language="ru")
+        russian = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], language="ru")
         subscription, _ = paid_subscription(org, user=russian)
-        request = file_request(russian, subscription=subscription, wants_cancellation=True)
+        request = ServiceRequestFactory(user=russian, subscription=subscription, wants_cancellation=True)
         with django_capture_on_commit_callbacks(execute=True):
             services.cancellation_process(
-                service_request=request, refund_kind=RefundKind.FULL, actor=make_staff(), expected_amount=PRICE
+                service_request=request, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=PRICE
             )
         assert len(mail.outbox) == 1
         email = mail.outbox[0]
@@ -203,7 +205,7 @@ class TestProcessCancellation:
     def test_no_refund_cancels_without_touching_stripe(self, cancellation, bought, localstripe_process):
         subscription, payment = bought
         decision = services.cancellation_process(
-            service_request=cancellation, refund_kind=RefundKind.NONE, actor=make_staff(), expected_amount=0
+            service_request=cancellation, refund_kind=RefundKind.NONE, actor=StaffFactory(), expected_amount=0
         )
         assert decision.refund is None and decision.status == DecisionStatus.COMPLETED
         subscription.refresh_from_db()
@@ -212,7 +214,7 @@ class TestProcessCancellation:
 
     def test_double_submit_makes_one_refund(self, client, cancellation, bought, localstripe_process):
         _, payment = bought
-        client.force_login(make_staff())
+        client.force_login(StaffFactory())
         data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
         first = client.post(_process_url(cancellation), data)
         second = client.post(_process_url(cancellation), data)
@@ -222,7 +224,7 @@ class TestProcessCancellation:
         assert len(localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)) == 1
         # And through the service directly: a repeat is a no-op.
         again = services.cancellation_process(
-            service_request=cancellation, refund_kind=RefundKind.FULL, actor=make_staff(), expected_amount=PRICE
+            service_request=cancellation, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=PRICE
         )
         assert again.pk == CancellationDecision.objects.get().pk
         assert len(localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)) == 1
@@ -231,7 +233,7 @@ class TestProcessCancellation:
         self, client, cancellation, bought, settings, localstripe_process
     ):
         subscription, payment = bought
-        client.force_login(make_staff())
+        client.force_login(StaffFactory())
         data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
         reachable = settings.STRIPE_API_BASE
         settings.STRIPE_API_BASE = f"http://127.0.0.1:{_closed_port()}"
@@ -260,7 +262,7 @@ class TestProcessCancellation:
     ):
         subscription, payment = bought
         refund_create(payment=payment, amount=10000, decision_key="goodwill-credit")
-        client.force_login(make_staff())
+        client.force_login(StaffFactory())
         response = client.post(
             _process_url(cancellation),
             {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"},
@@ -274,7 +276,7 @@ class TestProcessCancellation:
 
     def test_staff_without_the_billing_permission_are_refused(self, client, cancellation, bought, localstripe_process):
         subscription, payment = bought
-        clerk = make_staff(refund=False)
+        clerk = StaffFactory(refund=False)
         client.force_login(clerk)
         page = client.get(_process_url(cancellation)).content.decode()
         assert "Only staff with the billing permission" in page
@@ -289,7 +291,7 @@ class TestProcessCancellation:
         assert not Refund.objects.exists() and not CancellationDecision.objects.exists()
         assert localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id) == []
         # A superuser holds every permission.
-        superuser = make_staff(superuser=True)
+        superuser = StaffFactory(superuser=True)
         services.cancellation_process(service_request=cancellation, refund_kind=RefundKind.FULL, actor=superuser)
         assert Refund.objects.get().status == RefundStatus.SUCCEEDED
 
@@ -302,13 +304,13 @@ class TestProcessCancellation:
     def test_a_changed_amount_asks_for_a_new_review(self, cancellation, bought, localstripe_process):
         with pytest.raises(services.CancellationError):
             services.cancellation_process(
-                service_request=cancellation, refund_kind=RefundKind.FULL, actor=make_staff(), expected_amount=100
+                service_request=cancellation, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=100
             )
         assert not Refund.objects.exists() and not CancellationDecision.objects.exists()
 
     def test_process_cancellation_needs_a_named_subscription(self, client, global_admin):
-        request = file_request(global_admin)
-        client.force_login(make_staff())
+        request = ServiceRequestFactory(user=global_admin)
+        client.force_login(StaffFactory())
         assert client.get(_process_url(request)).status_code == 404
         page = client.get(reverse("admin:support_servicerequest_change", args=[request.pk])).content.decode()
         assert "process-cancellation" not in page
@@ -318,13 +320,12 @@ class TestProcessCancellation:
 def test_two_staff_at_once_make_one_refund(stripe_settings, localstripe_process):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite has no row locks; this runs on PostgreSQL")
-    from tests.factories import make_org
 
-    org = make_org("Concurrent Co")
-    partner = make_user(org, roles=[Role.GLOBAL_ADMIN])
+    org = OrganizationFactory(name="Concurrent Co")
+    partner = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
     subscription, payment = paid_subscription(org, user=partner)
-    request = file_request(partner, subscription=subscription, wants_cancellation=True)
-    staff = [make_staff(), make_staff()]
+    request = ServiceRequestFactory(user=partner, subscription=subscription, wants_cancellation=True)
+    staff = [StaffFactory(), StaffFactory()]
     barrier = threading.Barrier(len(staff))
     outcomes = []
 

@@ -25,9 +25,10 @@ from support.models import (
     Severity,
     StatusChange,
 )
-from tests.factories import make_org, make_user
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import paid_subscription
+from tests.factories.support import ServiceRequestFactory, StaffFactory
 from tests.fixtures_infra import *  # noqa: F401,F403
-from tests.support_builders import file_request, make_staff, paid_subscription
 
 S = RequestStatus
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -74,8 +75,8 @@ class TestFiling:
         assert "Help with partner invoice, payment, or reconciliation file" in form
 
     def test_the_seed_labels_in_russian(self, client_for, org):
-        russian = make_user(org, roles=[Role.GLOBAL_ADMIN], language="ru")
-        file_request(russian, title="Проблема")
+        russian = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], language="ru")
+        ServiceRequestFactory(user=russian, title="Проблема")
         client = client_for(russian)
         listing = client.get(reverse("support:request_list")).content.decode()
         assert "Запросы на обслуживание" in listing and "Запросы Центра партнеров" in listing
@@ -179,7 +180,7 @@ class TestFiling:
 class TestRolesAndIsolation:
     @pytest.mark.parametrize("role", [Role.BILLING_ADMIN, Role.MPN_PARTNER_ADMIN])
     def test_roles_that_may_not_file_see_the_reason_and_get_403(self, client_for, org, role):
-        user = make_user(org, roles=[role])
+        user = UserFactory(organization=org, roles=[role])
         client = client_for(user)
         report = client.get(reverse("support:report")).content.decode()
         assert re.search(r'<button type="button" id="new-request" disabled>New request</button>', report)
@@ -191,7 +192,7 @@ class TestRolesAndIsolation:
         assert client.get(reverse("support:request_list")).status_code == 200
 
     def test_an_account_admin_can_file(self, client_for, org):
-        user = make_user(org, roles=[Role.ACCOUNT_ADMIN])
+        user = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         response = client_for(user).post(reverse("support:request_new"), _form(problem_type=ProblemType.USERS))
         assert response.status_code == 302 and ServiceRequest.objects.get().requester == user
 
@@ -208,7 +209,7 @@ class TestRolesAndIsolation:
         assert len(small.captured_queries) == len(large.captured_queries)
 
     def test_another_organisations_request_is_404_to_view_and_to_reply(self, client_for, global_admin, other_org):
-        foreign = file_request(make_user(other_org), title="Fabrikam's problem")
+        foreign = ServiceRequestFactory(user=UserFactory(organization=other_org), title="Fabrikam's problem")
         client = client_for(global_admin)
         assert client.get(reverse("support:request_detail", args=[foreign.pk])).status_code == 404
         response = client.post(reverse("support:request_reply", args=[foreign.pk]), {"body": "Let me in"})
@@ -217,10 +218,10 @@ class TestRolesAndIsolation:
         assert "Fabrikam&#x27;s problem" not in client.get(reverse("support:request_list")).content.decode()
 
     def test_list_filters_by_status_and_shows_only_the_organisations_requests(self, client_for, global_admin, other_org):
-        first = file_request(global_admin, title="First problem")
-        second = file_request(global_admin, title="Second problem")
-        file_request(make_user(other_org), title="Foreign problem")
-        staff = make_staff()
+        first = ServiceRequestFactory(user=global_admin, title="First problem")
+        second = ServiceRequestFactory(user=global_admin, title="Second problem")
+        ServiceRequestFactory(user=UserFactory(organization=other_org), title="Foreign problem")
+        staff = StaffFactory()
         services.request_change_status(service_request=second, to_status=S.RESOLVED, actor=staff)
         client = client_for(global_admin)
         everything = client.get(reverse("support:request_list")).content.decode()
@@ -238,8 +239,8 @@ class TestRolesAndIsolation:
 @pytest.mark.django_db
 class TestConversation:
     def test_partner_sees_public_replies_never_internal_notes(self, client_for, global_admin):
-        service_request = file_request(global_admin)
-        staff = make_staff()
+        service_request = ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         services.message_add(service_request=service_request, author=staff, body="Staff only: refund risk", is_internal=True)
         services.message_add(service_request=service_request, author=staff, body="We are on it.")
         page = client_for(global_admin).get(service_request.get_absolute_url()).content.decode()
@@ -247,9 +248,9 @@ class TestConversation:
         assert "Staff only" not in page
 
     def test_partner_reply_is_saved_and_hands_the_request_back_to_staff(self, client_for, global_admin):
-        service_request = file_request(global_admin)
+        service_request = ServiceRequestFactory(user=global_admin)
         services.request_change_status(
-            service_request=service_request, to_status=S.WAITING_ON_PARTNER, actor=make_staff(), notify=False
+            service_request=service_request, to_status=S.WAITING_ON_PARTNER, actor=StaffFactory(), notify=False
         )
         response = client_for(global_admin).post(
             reverse("support:request_reply", args=[service_request.pk]), {"body": "Here is the invoice number."}
@@ -261,8 +262,8 @@ class TestConversation:
         assert service_request.status == S.IN_PROGRESS
 
     def test_a_partner_reply_reopens_a_resolved_request(self, client_for, global_admin):
-        service_request = file_request(global_admin)
-        services.request_change_status(service_request=service_request, to_status=S.RESOLVED, actor=make_staff(), notify=False)
+        service_request = ServiceRequestFactory(user=global_admin)
+        services.request_change_status(service_request=service_request, to_status=S.RESOLVED, actor=StaffFactory(), notify=False)
         client_for(global_admin).post(
             reverse("support:request_reply", args=[service_request.pk]), {"body": "It is broken again."}
         )
@@ -270,10 +271,10 @@ class TestConversation:
         assert service_request.status == S.IN_PROGRESS and service_request.resolved_at is None
 
     def test_partner_cannot_write_internal_notes_or_reply_to_a_closed_request(self, global_admin):
-        service_request = file_request(global_admin)
+        service_request = ServiceRequestFactory(user=global_admin)
         with pytest.raises(Exception):
             services.message_add(service_request=service_request, author=global_admin, body="x", is_internal=True)
-        services.request_change_status(service_request=service_request, to_status=S.CLOSED, actor=make_staff(), notify=False)
+        services.request_change_status(service_request=service_request, to_status=S.CLOSED, actor=StaffFactory(), notify=False)
         with pytest.raises(Exception):
             services.message_add(service_request=service_request, author=global_admin, body="again")
         assert not RequestMessage.objects.exists()
@@ -285,8 +286,8 @@ class TestConversation:
 @pytest.mark.django_db
 class TestTransitions:
     def test_valid_transitions_are_recorded(self, global_admin):
-        service_request = file_request(global_admin)
-        staff = make_staff()
+        service_request = ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         for to_status in [S.IN_PROGRESS, S.WAITING_ON_PARTNER, S.IN_PROGRESS, S.RESOLVED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED]:
             services.request_change_status(service_request=service_request, to_status=to_status, actor=staff, notify=False)
         service_request.refresh_from_db()
@@ -305,8 +306,8 @@ class TestTransitions:
         ],
     )
     def test_invalid_transitions_are_refused_and_change_nothing(self, global_admin, path, refused):
-        service_request = file_request(global_admin)
-        staff = make_staff()
+        service_request = ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         for to_status in path:
             services.request_change_status(service_request=service_request, to_status=to_status, actor=staff, notify=False)
         before = StatusChange.objects.count()
@@ -338,9 +339,9 @@ class TestAttachments:
         assert attachment.content_type == "application/pdf"
         download = client.get(attachment.get_absolute_url())
         assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
-        client.force_login(make_user(other_org))
+        client.force_login(UserFactory(organization=other_org))
         assert client.get(attachment.get_absolute_url()).status_code == 404
-        client.force_login(make_staff())  # staff open it from the admin inline
+        client.force_login(StaffFactory())  # staff open it from the admin inline
         assert client.get(attachment.get_absolute_url()).status_code == 200
 
     def test_too_big_is_refused_with_a_clear_message_and_nothing_is_lost(self, client_for, global_admin):
@@ -358,7 +359,7 @@ class TestAttachments:
         [("tool.exe", b"MZ\x90\x00"), ("photo.png", b"this is no image"), ("notes.txt", b"\x00\x01\x02binary")],
     )
     def test_wrong_types_are_refused_on_a_reply_and_the_text_is_kept(self, client_for, global_admin, name, content):
-        service_request = file_request(global_admin)
+        service_request = ServiceRequestFactory(user=global_admin)
         response = client_for(global_admin).post(
             reverse("support:request_reply", args=[service_request.pk]),
             {"body": "See the attached file", "attachment": SimpleUploadedFile(name, content)},
@@ -370,7 +371,7 @@ class TestAttachments:
         assert not RequestMessage.objects.exists() and not Attachment.objects.exists()
 
     def test_a_reply_with_a_png_is_attached_to_the_message(self, client_for, global_admin):
-        service_request = file_request(global_admin)
+        service_request = ServiceRequestFactory(user=global_admin)
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
         client_for(global_admin).post(
             reverse("support:request_reply", args=[service_request.pk]),
@@ -388,8 +389,8 @@ class TestEmails:
     def test_staff_public_reply_mails_the_requester_internal_note_does_not(
         self, global_admin, django_capture_on_commit_callbacks
     ):
-        service_request = file_request(global_admin)
-        staff = make_staff()
+        service_request = ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         with django_capture_on_commit_callbacks(execute=True):
             services.message_add(service_request=service_request, author=staff, body="Internal only", is_internal=True)
         assert mail.outbox == []
@@ -405,16 +406,16 @@ class TestEmails:
         assert "Internal only" not in email.body
 
     def test_a_partner_reply_mails_nobody(self, global_admin, django_capture_on_commit_callbacks):
-        service_request = file_request(global_admin)
+        service_request = ServiceRequestFactory(user=global_admin)
         with django_capture_on_commit_callbacks(execute=True):
             services.message_add(service_request=service_request, author=global_admin, body="Any news?")
         assert mail.outbox == []
 
     def test_status_change_mails_the_requester_in_russian(self, org, django_capture_on_commit_callbacks):
-        russian = make_user(org, roles=[Role.GLOBAL_ADMIN], language="ru")
-        service_request = file_request(russian)
+        russian = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], language="ru")
+        service_request = ServiceRequestFactory(user=russian)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            services.request_change_status(service_request=service_request, to_status=S.RESOLVED, actor=make_staff())
+            services.request_change_status(service_request=service_request, to_status=S.RESOLVED, actor=StaffFactory())
         assert len(callbacks) == 1 and len(mail.outbox) == 1
         email = mail.outbox[0]
         assert email.to == [russian.email]
@@ -422,9 +423,9 @@ class TestEmails:
         assert "изменилось" in email.body and "Решен" in email.alternatives[0][0]
 
     def test_the_email_is_sent_only_after_commit(self, global_admin, django_capture_on_commit_callbacks):
-        service_request = file_request(global_admin)
+        service_request = ServiceRequestFactory(user=global_admin)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=make_staff())
+            services.request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=StaffFactory())
         assert mail.outbox == [] and len(callbacks) == 1
 
 
@@ -479,9 +480,9 @@ def _change_form_data(response):
 @pytest.mark.django_db
 class TestAdminQueue:
     def test_changelist_query_count_does_not_grow_with_the_queue(self, client):
-        orgs = [make_org(f"Queue org {i}") for i in range(3)]
-        users = [make_user(o) for o in orgs]
-        staff = make_staff()
+        orgs = [OrganizationFactory(name=f"Queue org {i}") for i in range(3)]
+        users = [UserFactory(organization=o) for o in orgs]
+        staff = StaffFactory()
         client.force_login(staff)
         url = reverse("admin:support_servicerequest_changelist")
 
@@ -503,12 +504,12 @@ class TestAdminQueue:
         assert len(counts) == 1 and "LIMIT" in counts[0].upper()
 
     def test_filters_and_search(self, client):
-        org = make_org("Northwind Traders")
-        partner = make_user(org, email="buyer@northwind.example")
-        staff = make_staff()
-        mine = file_request(partner, title="Mine")
-        other = file_request(make_user(make_org("Adventure Works")), title="Other")
-        old = file_request(partner, title="Old one")
+        org = OrganizationFactory(name="Northwind Traders")
+        partner = UserFactory(organization=org, email="buyer@northwind.example")
+        staff = StaffFactory()
+        mine = ServiceRequestFactory(user=partner, title="Mine")
+        other = ServiceRequestFactory(user=UserFactory(organization=OrganizationFactory(name="Adventure Works")), title="Other")
+        old = ServiceRequestFactory(user=partner, title="Old one")
         ServiceRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
         services.request_assign(service_request=mine, assignee=staff, actor=staff)
         client.force_login(staff)
@@ -528,8 +529,8 @@ class TestAdminQueue:
         assert found(problem_type=ProblemType.OTHER) == {mine.pk, other.pk, old.pk}
 
     def test_assign_to_me_action(self, client, global_admin):
-        first, second = file_request(global_admin), file_request(global_admin)
-        staff = make_staff()
+        first, second = ServiceRequestFactory(user=global_admin), ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         client.force_login(staff)
         client.post(
             reverse("admin:support_servicerequest_changelist"),
@@ -542,8 +543,8 @@ class TestAdminQueue:
     def test_admin_status_change_goes_through_the_service_and_mails(
         self, client, global_admin, django_capture_on_commit_callbacks
     ):
-        service_request = file_request(global_admin)
-        staff = make_staff()
+        service_request = ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         client.force_login(staff)
         url = reverse("admin:support_servicerequest_change", args=[service_request.pk])
         data = _change_form_data(client.get(url))
@@ -561,8 +562,8 @@ class TestAdminQueue:
         assert len(subjects) == 2 and any("reply" in s for s in subjects) and any("Waiting on partner" in s for s in subjects)
 
     def test_admin_internal_note_is_not_mailed(self, client, global_admin, django_capture_on_commit_callbacks):
-        service_request = file_request(global_admin)
-        client.force_login(make_staff())
+        service_request = ServiceRequestFactory(user=global_admin)
+        client.force_login(StaffFactory())
         url = reverse("admin:support_servicerequest_change", args=[service_request.pk])
         data = _change_form_data(client.get(url))
         data.update({"messages-0-body": "Looks like fraud", "messages-0-is_internal": "on", "_save": "Save"})
@@ -572,8 +573,8 @@ class TestAdminQueue:
         assert mail.outbox == []
 
     def test_admin_invalid_transition_shows_an_error_and_changes_nothing(self, client, global_admin):
-        service_request = file_request(global_admin)
-        staff = make_staff()
+        service_request = ServiceRequestFactory(user=global_admin)
+        staff = StaffFactory()
         services.request_change_status(service_request=service_request, to_status=S.CLOSED, actor=staff, notify=False)
         client.force_login(staff)
         url = reverse("admin:support_servicerequest_change", args=[service_request.pk])
