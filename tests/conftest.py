@@ -1,22 +1,22 @@
 import pytest
 
-from tests.factories import make_org, make_user
+from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.fixtures_infra import *  # noqa: F401,F403  (localstripe, browser_page, ...)
 
 
 @pytest.fixture
 def org(db):
-    return make_org("Contoso")
+    return OrganizationFactory(name="Contoso")
 
 
 @pytest.fixture
 def other_org(db):
-    return make_org("Fabrikam")
+    return OrganizationFactory(name="Fabrikam")
 
 
 @pytest.fixture
 def global_admin(org):
-    return make_user(org, roles=["global_admin"])
+    return UserFactory(organization=org, roles=["global_admin"])
 
 
 @pytest.fixture

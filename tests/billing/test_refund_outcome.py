@@ -8,7 +8,7 @@ from billing.gateways import RefundOutcome
 from billing.gateways.stripe_gateway import StripeGateway
 from billing.models import RefundStatus
 from billing.refunds import RefundFailed, refund_create
-from tests.support_builders import paid_subscription
+from tests.factories.offers import paid_subscription
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from membership.models import Role
 from offers.models import Subscription, TimelineKind
 from offers.terms import add_months
-from tests.factories import PASSWORD, make_org, make_user
-from tests.test_lifecycle_helpers import add_card, make_subscription
+from tests.factories.billing import CardFactory
+from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180), pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +27,11 @@ def _renew_start_exists():
 
 def test_billing_admin_turns_off_auto_renewal_and_renews_to_turn_it_back_on(live_server, browser_page, stripe_settings):
     page = browser_page
-    org = make_org("Contoso")
-    admin = make_user(org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+    org = OrganizationFactory(name="Contoso")
+    admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
     # Ten days before the end of the term: inside the renewal window (R8).
     start = add_months(timezone.localdate() + datetime.timedelta(days=10), -12)
-    sub = make_subscription(org, start=start, card=add_card(org))
+    sub = SubscriptionFactory(organization=org, start=start, payment_method=CardFactory(organization=org))
 
     page.goto(live_server.url + reverse("login"))
     page.fill("#id_username", admin.email)

@@ -7,10 +7,11 @@ from billing.models import Refund, RefundStatus
 from membership.models import Role, User
 from offers.models import SubscriptionStatus
 from support.models import RequestStatus, ServiceRequest
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
+from tests.factories.offers import paid_subscription
 from tests.fixtures_infra import SCREENSHOT_DIR
 from tests.fixtures_infra import *  # noqa: F401,F403
-from tests.support_builders import localstripe_refunds, paid_subscription
+from tests.helpers.localstripe import localstripe_refunds
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -39,8 +40,8 @@ def test_partner_files_staff_refund_partner_sees_it_cancelled(
     settings.MEDIA_ROOT = str(tmp_path)
     page = browser_page
     base = live_server.url
-    org = make_org("Contoso Browser")
-    partner = make_user(org, roles=[Role.GLOBAL_ADMIN], email="partner@contoso.example")
+    org = OrganizationFactory(name="Contoso Browser")
+    partner = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], email="partner@contoso.example")
     subscription, payment = paid_subscription(org, user=partner)
     User.objects.create_superuser(email="staff@support.example", password=PASSWORD)
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from membership.models import Role, User
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -22,7 +22,7 @@ def _sign_in(page, base, email, password):
 
 def _invite_and_join(page, base, org):
     """The Global admin invites bill@contoso.example as Billing admin; Bill sets a password. Returns the link."""
-    admin = make_user(org, roles=[Role.GLOBAL_ADMIN], email="grace@contoso.example")
+    admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], email="grace@contoso.example")
     mail.outbox.clear()
 
     _sign_in(page, base, admin.email, PASSWORD)
@@ -50,7 +50,7 @@ def _invite_and_join(page, base, org):
 
 def test_global_admin_invites_a_billing_admin_who_signs_in(live_server, browser_page):
     page, base = browser_page, live_server.url
-    org = make_org("Contoso Partners")
+    org = OrganizationFactory(name="Contoso Partners")
     link = _invite_and_join(page, base, org)
 
     _sign_in(page, base, "bill@contoso.example", INVITEE_PASSWORD)
@@ -82,7 +82,7 @@ def test_the_invited_billing_admin_buys_action_pack(live_server, browser_page, s
 
     load_demo_catalogue()
     page, base = browser_page, live_server.url
-    org = make_org("Contoso Partners")
+    org = OrganizationFactory(name="Contoso Partners")
     _invite_and_join(page, base, org)
     _sign_in(page, base, "bill@contoso.example", INVITEE_PASSWORD)
     page.click("nav.menu >> text=Offers")

@@ -8,7 +8,8 @@ from offers.models import Order, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Subscription, SubscriptionStatus
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
 from tests.fixtures_infra import SCREENSHOT_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180), pytest.mark.django_db(transaction=True)]
@@ -46,8 +47,8 @@ def test_purchase_from_login_to_purchased_offers(language, live_server, stripe_s
     page = browser_page
     label = LABELS[language]
     load_demo_catalogue()
-    org = make_org("Contoso %s" % language)
-    user = make_user(org, roles=[Role.BILLING_ADMIN], language=language, email="bill-%s@contoso.example" % language)
+    org = OrganizationFactory(name="Contoso %s" % language)
+    user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], language=language, email="bill-%s@contoso.example" % language)
     shots = iter(range(1, 100))
 
     def shot(name):
@@ -121,8 +122,8 @@ def test_3d_secure_card_in_the_browser(authenticates, live_server, stripe_settin
     """A card that needs 3-D Secure: stripe.js's dialog at card entry and again at Buy."""
     page = browser_page
     load_demo_catalogue()
-    org = make_org("Contoso 3DS")
-    user = make_user(org, roles=[Role.BILLING_ADMIN], email="threeds@contoso.example")
+    org = OrganizationFactory(name="Contoso 3DS")
+    user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="threeds@contoso.example")
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
@@ -163,8 +164,8 @@ def test_billing_payment_methods_add_a_card_in_the_browser(live_server, stripe_s
     from billing.models import PaymentMethod
 
     page = browser_page
-    org = make_org("Contoso cards")
-    user = make_user(org, roles=[Role.GLOBAL_ADMIN], email="cards@contoso.example")
+    org = OrganizationFactory(name="Contoso cards")
+    user = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], email="cards@contoso.example")
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
@@ -196,13 +197,10 @@ def test_renewal_through_the_same_wizard_in_the_browser(live_server, stripe_sett
 
     page = browser_page
     offer = load_demo_catalogue()
-    org = make_org("Contoso renewal")
-    user = make_user(org, roles=[Role.BILLING_ADMIN], email="renew@contoso.example")
+    org = OrganizationFactory(name="Contoso renewal")
+    user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="renew@contoso.example")
     end = timezone.localdate() + datetime.timedelta(days=12)
-    subscription = Subscription.objects.create(
-        organization=org, offer=offer, started_on=add_months(end, -12), current_period_start=add_months(end, -12),
-        current_period_end=end, price_amount=offer.price_amount, currency=offer.currency,
-    )
+    subscription = SubscriptionFactory(organization=org, offer=offer, end=end)
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
