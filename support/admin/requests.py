@@ -1,20 +1,14 @@
-"""Staff side: the service request queue, the conversation, status changes, cancellation processing."""
+"""The staff workflow in Django admin: the service request queue, its actions, and cancellation processing."""
 
-import datetime
-import re
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
@@ -22,189 +16,23 @@ from django.utils.translation import gettext_lazy as _
 
 from membership.models import Organization, User
 
-from . import services
-from .models import (
-    Attachment,
+from .. import services
+from ..models import (
     CancellationDecision,
     DecisionStatus,
     RefundKind,
     RequestMessage,
     RequestStatus,
     ServiceRequest,
-    StatusChange,
 )
-
-
-NUMBER_SEARCH = re.compile(r"(?:SR-?)?(\d{1,9})", re.IGNORECASE)
-
-
-class CappedCountPaginator(Paginator):
-    """Count at most CAP rows, so a page of a 100,000-row queue never pays for a full COUNT(*).
-
-    The count runs as COUNT(*) over a LIMITed subquery of primary keys; past the cap the queue shows
-    CAP rows' worth of pages, and staff narrow it with filters or search (which is how a queue is used).
-    """
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        return self.object_list.order_by().values("pk")[: self.CAP].count()
-
-
-class AgeFilter(admin.SimpleListFilter):
-    title = _("age")
-    parameter_name = "age"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("1d", _("Less than a day")),
-            ("7d", _("1 to 7 days")),
-            ("30d", _("7 to 30 days")),
-            ("older", _("More than 30 days")),
-        ]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        day = datetime.timedelta(days=1)
-        ranges = {
-            "1d": (now - day, None),
-            "7d": (now - 7 * day, now - day),
-            "30d": (now - 30 * day, now - 7 * day),
-            "older": (None, now - 30 * day),
-        }
-        if self.value() not in ranges:
-            return queryset
-        newer_than, older_than = ranges[self.value()]
-        if newer_than is not None:
-            queryset = queryset.filter(created_at__gte=newer_than)
-        if older_than is not None:
-            queryset = queryset.filter(created_at__lt=older_than)
-        return queryset
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    """Assignee: me, nobody, or a staff member (from the small staff table, not the big queue)."""
-
-    title = _("assignee")
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        choices = [("me", _("Me")), ("none", _("Nobody"))]
-        staff = User.objects.filter(is_staff=True).order_by("email").values_list("pk", "email")
-        return choices + [(str(pk), email) for pk, email in staff]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "me":
-            return queryset.filter(assignee=request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset
-
-
-class ServiceRequestAdminForm(forms.ModelForm):
-    class Meta:
-        model = ServiceRequest
-        fields = ["problem_type", "severity", "status", "assignee"]
-
-    def clean_status(self):
-        # The instance still holds the saved status here; the move must be one TRANSITIONS allows.
-        new = self.cleaned_data["status"]
-        old = self.instance.status
-        if self.instance.pk and new != old:
-            try:
-                services.check_transition(old, new)
-            except ValidationError as exc:
-                raise forms.ValidationError(exc.messages) from None
-        return new
-
-    def clean_assignee(self):
-        assignee = self.cleaned_data.get("assignee")
-        if assignee is not None and not assignee.is_staff:
-            raise forms.ValidationError(gettext("Only staff can be assigned to a service request."))
-        return assignee
-
-
-class ParentPermissionsMixin:
-    """Inline rows are part of the request: whoever may view or change the request may see them."""
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("support.view_servicerequest") or request.user.has_perm(
-            "support.change_servicerequest"
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("support.change_servicerequest")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # written history stays as it is
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RequestMessageInline(ParentPermissionsMixin, admin.StackedInline):
-    """Replies and internal notes; written ones stay as they are, new ones go through the service."""
-
-    model = RequestMessage
-    extra = 1
-    can_delete = False
-    fields = ["body", "is_internal", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
-    verbose_name = _("reply or internal note")
-    verbose_name_plural = _("conversation")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
-
-
-class AttachmentInline(ParentPermissionsMixin, admin.TabularInline):
-    model = Attachment
-    extra = 0
-    can_delete = False
-    fields = ["download", "size", "content_type", "message", "uploaded_by", "created_at"]
-    readonly_fields = fields
-
-    @admin.display(description=_("file"))
-    def download(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by", "message")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class StatusChangeInline(ParentPermissionsMixin, admin.TabularInline):
-    model = StatusChange
-    extra = 0
-    can_delete = False
-    fields = ["from_status", "to_status", "changed_by", "note", "created_at"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("changed_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class CancellationDecisionInline(ParentPermissionsMixin, admin.TabularInline):
-    model = CancellationDecision
-    extra = 0
-    can_delete = False
-    fields = ["refund_kind", "amount", "currency", "status", "failure_message", "refund", "decided_by", "decided_at"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("decided_by", "refund")
-
-    def has_add_permission(self, request, obj=None):
-        return False
+from .filters import NUMBER_SEARCH, AgeFilter, AssigneeFilter, CappedCountPaginator
+from .inlines import (
+    AttachmentInline,
+    CancellationDecisionInline,
+    RequestMessageInline,
+    ServiceRequestAdminForm,
+    StatusChangeInline,
+)
 
 
 def _status_action(to_status):
