@@ -3,7 +3,8 @@
 Every screen, service, task and admin action asks these functions; none repeats their logic:
 
 * R1 and R3, who may buy an offer: ``purchase_refusal``;
-* R6 and R8, the term an order buys: ``purchase_term`` and ``renewal_term`` (in ``terms``);
+* R6, R8 and R10, the term an order buys: ``purchase_term``, ``renewal_term`` and ``auto_renewal_term``
+  (date arithmetic in ``terms``);
 * R8, whether a subscription may be renewed by hand today: ``renewal_decision``;
 * what an order costs: ``order_price``.
 
@@ -18,11 +19,12 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from .models import LIVE_STATUSES, Offer, Subscription, SubscriptionStatus
-from .terms import add_months, renewal_term, renewal_window
+from .terms import add_months, auto_renewal_term, renewal_term, renewal_window
 
 __all__ = [
     "RenewalDecision",
     "RenewalVerdict",
+    "auto_renewal_term",
     "order_price",
     "purchase_refusal",
     "purchase_term",

@@ -25,3 +25,8 @@ def renewal_term(*, period_end: datetime.date, today: datetime.date, months: int
     """The next term: from the old end date before expiry, from today after it (R8)."""
     start = period_end if today <= period_end else today
     return start, add_months(start, months)
+
+
+def auto_renewal_term(*, period_end: datetime.date, months: int) -> tuple[datetime.date, datetime.date]:
+    """The term an automatic renewal buys: from the old end date, even when a retry charges it days later (R6, R10)."""
+    return period_end, add_months(period_end, months)

@@ -19,8 +19,7 @@ from membership.models import Organization
 from membership.permissions import Action
 
 from ..models import Order, OrderKind, OrderStatus, Subscription, TermsAcceptance
-from ..rules import RenewalVerdict, order_price, purchase_refusal, renewal_decision
-from ..terms import add_months, renewal_term
+from ..rules import RenewalVerdict, auto_renewal_term, order_price, purchase_refusal, renewal_decision, renewal_term
 
 # Orders a partner may still charge: a new draft, or one whose last attempt failed (retry).
 CHARGEABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.FAILED)
@@ -151,7 +150,7 @@ def order_for_auto_renewal(*, subscription: Subscription, card: PaymentMethod) -
             amount=subscription.price_amount,
             currency=subscription.currency,
             term_start=term_start,
-            term_end=add_months(term_start, subscription.offer.term_months),
+            term_end=auto_renewal_term(period_end=term_start, months=subscription.offer.term_months)[1],
         )
         # Uniqueness is the database's to decide: a rival insert must end in IntegrityError below.
         order.full_clean(validate_unique=False, validate_constraints=False)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
-from ..terms import add_months
+from ..rules import purchase_term
 
 
 def timeline_add(
@@ -39,8 +39,8 @@ def _locked(subscription: Subscription) -> Subscription:
 @transaction.atomic
 def subscription_create_for_order(*, order, actor=None, today: datetime.date | None = None) -> Subscription:
     """A new live subscription for a paid purchase order: 12 months from today, auto-renewal on (R6)."""
-    start = order.term_start or today or timezone.localdate()
-    end = order.term_end or add_months(start, order.offer.term_months)
+    start, end = purchase_term(today=order.term_start or today or timezone.localdate(), months=order.offer.term_months)
+    end = order.term_end or end
     subscription = Subscription(
         organization=order.organization,
         offer=order.offer,
