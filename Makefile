@@ -4,7 +4,8 @@
 #   make setup     venv + gettext + compiled translations + database migrations
 #   make run       setup, then localstripe + Celery worker/beat + runserver (scripts/run-dev.sh)
 #   make browsers  install Debian's chromium for the browser tests when it is missing
-#   make test      setup + browsers, then pytest, then the browser journey on the production-like
+#   make lint      ruff (lint and format check) and lint-imports (the layers contract in .importlinter)
+#   make test      setup + browsers + lint, then pytest, then the browser journey on the production-like
 #                  stack (when DATABASE_URL is PostgreSQL and the broker Redis, as in CI)
 #   make bench     run bench/run_all.py when it exists
 #
@@ -24,7 +25,7 @@ CHROMIUM  := /usr/bin/chromium
 # Folders compilemessages must not walk into (the venv holds Django's own catalogues).
 I18N_SKIP := --ignore=$(VENV) --ignore=var --ignore=artifacts --ignore=node_modules
 
-.PHONY: help venv setup run browsers test bench
+.PHONY: help venv setup run browsers lint test bench
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -65,7 +66,14 @@ browsers:
 		$(APT_GET) update && $(APT_GET) install -y chromium; \
 	fi
 
-test: setup browsers
+# Imports run one way (support -> offers -> billing -> membership -> partnerportal) and only
+# billing/gateways imports stripe: lint-imports fails on any arrow upward.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+test: setup browsers lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 	scripts/journey-on-prod-stack.sh
 
