@@ -86,14 +86,6 @@ class MemberRolesForm(forms.Form):
     roles = RolesField(required=False)
 
 
-class SeatAssignForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none())
-
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(organization=organization, is_active=True).order_by("email")
-
-
 class ActivityFilterForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

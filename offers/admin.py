@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import admin_benefits  # noqa: F401  (registers the benefit models)
 from .models import Offer, OfferBenefit, OfferTerms, Reminder, Subscription, TermsAcceptance, TimelineEntry
 
 

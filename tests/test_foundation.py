@@ -46,7 +46,7 @@ class TestSignUp:
         assert org.network_agreement_accepted_by == user
         assert org.network_agreement_version
         # Signed in straight away, and the dashboard shows the network tier.
-        page = client.get(reverse("membership:dashboard"))
+        page = client.get(reverse("dashboard:index"))
         assert page.status_code == 200
         assert "Network membership" in page.content.decode()
 
@@ -72,7 +72,7 @@ class TestSignUp:
         org = make_org(enrolled=False)
         admin = make_user(org, roles=[Role.GLOBAL_ADMIN])
         client.force_login(admin)
-        assert "Join the network" in client.get(reverse("membership:dashboard")).content.decode()
+        assert "Join the network" in client.get(reverse("dashboard:index")).content.decode()
         client.post(reverse("membership:enrol"), {"accept_network_agreement": "on"})
         org.refresh_from_db()
         assert org.is_network_member and org.network_agreement_accepted_by == admin
@@ -92,10 +92,10 @@ class TestLogin:
         user = make_user(org, email="ann@contoso.example")
         response = client.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD})
         assert response.status_code == 302
-        assert response["Location"] == reverse("membership:dashboard")
-        assert client.get(reverse("membership:dashboard")).status_code == 200
+        assert response["Location"] == reverse("dashboard:index")
+        assert client.get(reverse("dashboard:index")).status_code == 200
         client.post(reverse("logout"))
-        response = client.get(reverse("membership:dashboard"))
+        response = client.get(reverse("dashboard:index"))
         assert response.status_code == 302 and reverse("login") in response["Location"]
         assert user.is_active
 
@@ -183,7 +183,7 @@ class TestRoles:
     @pytest.mark.django_db
     def test_user_without_organisation_is_refused(self, client):
         client.force_login(User.objects.create_user(email="loner@example.com", password=PASSWORD))
-        assert client.get(reverse("membership:dashboard")).status_code == 403
+        assert client.get(reverse("dashboard:index")).status_code == 403
 
 
 @pytest.mark.django_db
@@ -197,7 +197,7 @@ class TestLanguage:
         client.logout()
         client.cookies.clear()
         client.post(reverse("login"), {"username": "ru@contoso.example", "password": PASSWORD})
-        body = client.get(reverse("membership:dashboard")).content.decode()
+        body = client.get(reverse("dashboard:index")).content.decode()
         assert "Членство в сети" in body
         assert "Панель мониторинга" in body
 

@@ -1,5 +1,6 @@
 """Models of offers, one module per subject, re-exported here for ``offers.models.X`` imports."""
 
+from .benefits import BenefitActivation, CreditGrant, LicenseKey, SeatAssignment
 from .catalogue import BenefitKind, LocalizedFieldsMixin, Offer, OfferBenefit, OfferTerms, TermsAcceptance
 from .subscriptions import (
     LIVE_STATUSES,
@@ -13,13 +14,17 @@ from .subscriptions import (
 
 __all__ = [
     "LIVE_STATUSES",
+    "BenefitActivation",
     "BenefitKind",
+    "CreditGrant",
+    "LicenseKey",
     "LocalizedFieldsMixin",
     "Offer",
     "OfferBenefit",
     "OfferTerms",
     "Reminder",
     "ReminderKind",
+    "SeatAssignment",
     "Subscription",
     "SubscriptionStatus",
     "TermsAcceptance",

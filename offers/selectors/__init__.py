@@ -1,5 +1,13 @@
 """Reads of offers, one module per subject, re-exported here."""
 
+from .benefits import (  # noqa: F401
+    BenefitRow,
+    credit_balance,
+    organization_seat_assignment,
+    organization_subscription_for_benefits,
+    subscription_benefit_rows,
+    subscription_benefits_activated,
+)
 from .catalogue import (  # noqa: F401
     ACTION_PACK_CODE,
     catalogue,
@@ -10,3 +18,4 @@ from .catalogue import (  # noqa: F401
     subscription_for_organization,
     subscription_timeline,
 )
+from .tiers import MembershipOverview, MembershipTiers, membership_overview, organization_tiers  # noqa: F401
