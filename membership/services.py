@@ -1,20 +1,19 @@
 """Writes for organisations, users and roles, invitations, competencies and the activity log."""
 
 import datetime
-import logging
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from partnerportal.notifications import Recipient, notify
 
 from .models import (
     ActivityEntry,
@@ -27,8 +26,7 @@ from .models import (
     UserRole,
 )
 from .permissions import Action, require
-
-logger = logging.getLogger(__name__)
+from .selectors import organization_users_with_roles
 
 NETWORK_AGREEMENT_VERSION = "2026-01"
 INVITATION_SALT = "membership.invitation"
@@ -245,20 +243,17 @@ def invitation_url(invitation: Invitation, base_url: str) -> str:
 
 def _invitation_send(invitation_id: int, base_url: str) -> None:
     invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
+    # The invitee has no account, hence no language yet: write in the inviter's.
     language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {
+    notify(
+        template="membership/email/invitation",
+        recipients=[Recipient(email=invitation.email, language=language)],
+        context={
             "invitation": invitation,
             "url": invitation_url(invitation, base_url),
             "expires_at": invitation.created_at + INVITATION_MAX_AGE,
-            "PORTAL_NAME": settings.PORTAL_NAME,
-        }
-        subject = _("You are invited to %(organization)s on %(portal)s") % {
-            "organization": invitation.organization.name,
-            "portal": _(settings.PORTAL_NAME),
-        }
-        body = render_to_string("membership/email/invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+        },
+    )
 
 
 @transaction.atomic
@@ -425,22 +420,13 @@ def competencies_expire_lapsed(*, today: datetime.date | None = None) -> int:
 def _competency_reminder_send(reminder_id: int) -> None:
     reminder = CompetencyReminder.objects.select_related("competency__organization").get(pk=reminder_id)
     competency = reminder.competency
-    recipients = User.objects.filter(
-        organization=competency.organization,
-        is_active=True,
-        roles__role__in=[Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN],
-    ).distinct()
-    for user in recipients:
-        with translation.override(user.language):
-            subject = _("Your %(competency)s competency expires on %(date)s") % {
-                "competency": str(competency),
-                "date": reminder.expires_on.isoformat(),
-            }
-            body = render_to_string(
-                "membership/email/competency_reminder.txt",
-                {"competency": competency, "user": user, "PORTAL_NAME": settings.PORTAL_NAME},
-            )
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    notify(
+        template="membership/email/competency_reminder",
+        recipients=organization_users_with_roles(
+            organization_id=competency.organization_id, roles=[Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN]
+        ),
+        context={"competency": competency, "expires_on_iso": reminder.expires_on.isoformat()},
+    )
 
 
 def competencies_send_expiry_reminders(*, today: datetime.date | None = None) -> int:
