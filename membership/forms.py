@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Role, User
 
 
 class SignUpForm(forms.Form):
@@ -49,8 +49,6 @@ class RolesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
-        from .models import Role
-
         kwargs.setdefault("choices", Role.choices)
         kwargs.setdefault("label", _("Roles"))
         super().__init__(**kwargs)
@@ -84,14 +82,6 @@ class AcceptInvitationForm(forms.Form):
 
 class MemberRolesForm(forms.Form):
     roles = RolesField(required=False)
-
-
-class SeatAssignForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none())
-
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(organization=organization, is_active=True).order_by("email")
 
 
 class ActivityFilterForm(forms.Form):

@@ -1,5 +1,6 @@
 """Who may do what (product.md R2); the single table the server and the templates both read."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -42,6 +43,12 @@ def user_can(user, action):
     if not getattr(user, "is_authenticated", False) or user.organization_id is None:
         return False
     return bool(user.role_set() & ALLOWED_ROLES[action])
+
+
+def require(user, action, *, organization_id):
+    """Refuse with the reason unless the user may take the action in that organisation (services call it)."""
+    if not user_can(user, action) or user.organization_id != organization_id:
+        raise PermissionDenied(denial_reason(action))
 
 
 def required_roles_label(action):

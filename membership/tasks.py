@@ -1,19 +1,11 @@
 """Scheduled membership jobs; thin and idempotent (the services' unique rows make a second run a no-op).
 
-Beat entries the lead adds to CELERY_BEAT_SCHEDULE:
-  membership.tasks.grant_monthly_credits  – daily (or on the 1st of each month); grants once per month
-  membership.tasks.expire_competencies    – daily; expires lapsed competencies and sends 30-day reminders
+The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs ``expire_competencies`` daily.
 """
 
 from celery import shared_task
 
 from . import services
-
-
-@shared_task(acks_late=True)
-def grant_monthly_credits():
-    """Add this month's Azure credit to every live subscription whose credit benefit is activated."""
-    return services.credits_grant_monthly()
 
 
 @shared_task(acks_late=True)

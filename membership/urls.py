@@ -1,3 +1,5 @@
+"""The /membership/ pages of membership itself; the dashboard, overview and benefits pages come from the layer above."""
+
 from django.urls import path
 
 from . import views
@@ -5,8 +7,6 @@ from . import views
 app_name = "membership"
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("overview/", views.overview, name="overview"),
     path("enrol/", views.enrol, name="enrol"),
     path("users/", views.users, name="users"),
     path("users/invite/", views.invite, name="invite"),
@@ -16,10 +16,6 @@ urlpatterns = [
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("benefits/", views.benefits, name="benefits"),
-    path("benefits/<int:benefit_id>/activate/", views.benefit_activate, name="benefit_activate"),
-    path("benefits/<int:benefit_id>/seats/", views.seat_assign, name="seat_assign"),
-    path("seats/<int:pk>/release/", views.seat_release, name="seat_release"),
     path("activity/", views.activity, name="activity"),
     path("activity/export.csv", views.activity_export, name="activity_export"),
     path("language/", views.set_language, name="set_language"),

@@ -1,3 +1,10 @@
+"""Sign-up, enrolment, users, the language switch and the health check.
+
+A signed-in partner lands on the dashboard, which lives in a layer above (it shows the Action Pack
+subscription); membership sends people there through settings.LOGIN_REDIRECT_URL, not by its URL name.
+"""
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,22 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from partnerportal.celery import app
+
 from .decorators import partner_required, role_required
-from .forms import EnrolForm, LanguageForm, SignUpForm
+from .forms import EnrolForm, LanguageForm, MemberRolesForm, SignUpForm
 from .permissions import Action, user_can
-from .selectors import organization_tiers, organization_user, organization_users
+from .selectors import organization_open_invitations, organization_user, organization_users, users_who_can
 from .services import organization_enrol, organization_sign_up, user_set_language
-from .views_admin import (  # noqa: F401  (users, invitations, benefits, activity)
+from .views_admin import (  # noqa: F401  (users, invitations, activity)
     activity,
     activity_export,
-    benefit_activate,
-    benefits,
     invitation_accept,
     invitation_revoke,
     invite,
-    overview,
-    seat_assign,
-    seat_release,
     user_deactivate,
     user_reactivate,
     user_roles,
@@ -34,13 +38,13 @@ from .views_admin import (  # noqa: F401  (users, invitations, benefits, activit
 
 def home(request):
     if request.user.is_authenticated:
-        return redirect("membership:dashboard")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return redirect("login")
 
 
 def sign_up(request):
     if request.user.is_authenticated:
-        return redirect("membership:dashboard")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -58,14 +62,8 @@ def sign_up(request):
         else:
             login(request, user, backend="membership.backends.PortalBackend")
             messages.success(request, _("Welcome! Your organisation is now a member of the network."))
-            return redirect("membership:dashboard")
+            return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/sign_up.html", {"form": form})
-
-
-@partner_required
-def dashboard(request):
-    tiers = organization_tiers(organization=request.user.organization)
-    return render(request, "membership/dashboard.html", {"tiers": tiers, "enrol_form": EnrolForm()})
 
 
 @partner_required
@@ -79,13 +77,11 @@ def enrol(request):
         messages.success(request, _("Your organisation is now a member of the network."))
     else:
         messages.error(request, form.errors["accept_network_agreement"][0])
-    return redirect("membership:dashboard")
+    return redirect(settings.LOGIN_REDIRECT_URL)
 
 
 @role_required(Action.VIEW)
 def users(request):
-    from .selectors import organization_open_invitations, users_who_can
-
     organization = request.user.organization
     return render(
         request,
@@ -100,9 +96,6 @@ def users(request):
 
 @role_required(Action.VIEW)
 def user_detail(request, pk):
-    from .forms import MemberRolesForm
-    from .selectors import users_who_can
-
     member = organization_user(organization=request.user.organization, user_id=pk)
     form = MemberRolesForm(initial={"roles": sorted(member.role_set())})
     return render(
@@ -128,8 +121,6 @@ def set_language(request):
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:
             user_set_language(user=request.user, language=language)
-        from django.conf import settings
-
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
     return response
 
@@ -146,8 +137,6 @@ def healthz(request):
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         checks["database"] = f"error: {exc.__class__.__name__}"
     try:
-        from partnerportal.celery import app
-
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         checks["broker"] = "ok"

@@ -1,4 +1,4 @@
-"""Views for users and invitations, the membership overview, benefits and the activity log (issue 6)."""
+"""Views for users and invitations and the activity log (issue 6)."""
 
 import csv
 import datetime
@@ -6,36 +6,23 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .decorators import role_required
-from .forms import AcceptInvitationForm, ActivityFilterForm, InvitationForm, MemberRolesForm, SeatAssignForm
+from .forms import AcceptInvitationForm, ActivityFilterForm, InvitationForm, MemberRolesForm
 from .permissions import Action
-from .selectors import (
-    membership_overview,
-    organization_activity,
-    organization_invitation,
-    organization_seat_assignment,
-    organization_subscription_for_benefits,
-    organization_user,
-    subscription_benefit_rows,
-    users_who_can,
-)
+from .selectors import organization_activity, organization_invitation, organization_user
 from .services import (
-    benefit_activate as benefit_activate_service,
     invitation_accept as invitation_accept_service,
     invitation_create,
     invitation_from_token,
     invitation_revoke as invitation_revoke_service,
-    license_key_issue,
     member_deactivate,
     member_reactivate,
     member_roles_update,
-    seat_assign as seat_assign_service,
-    seat_release as seat_release_service,
 )
 
 
@@ -143,103 +130,6 @@ def user_reactivate(request, pk):
     member_reactivate(actor=request.user, member=member)
     messages.success(request, _("%(name)s can sign in again.") % {"name": member.display_name})
     return redirect("membership:user_detail", pk=member.pk)
-
-
-# --- membership overview ----------------------------------------------------------------------
-
-@role_required(Action.VIEW)
-def overview(request):
-    return render(
-        request,
-        "membership/overview.html",
-        {"overview": membership_overview(organization=request.user.organization), "today": timezone.localdate()},
-    )
-
-
-# --- benefits ---------------------------------------------------------------------------------
-
-@role_required(Action.VIEW)
-def benefits(request):
-    organization = request.user.organization
-    subscription = organization_subscription_for_benefits(organization=organization)
-    rows = subscription_benefit_rows(subscription=subscription) if subscription is not None else []
-    return render(
-        request,
-        "membership/benefits.html",
-        {
-            "subscription": subscription,
-            "offer_name": subscription.offer.localized("name") if subscription is not None else "",
-            "rows": rows,
-            "seat_form": SeatAssignForm(organization=organization),
-            "who_can_activate": users_who_can(organization=organization, action=Action.ACTIVATE_BENEFITS),
-        },
-    )
-
-
-def _benefit_target(request, benefit_id):
-    from offers.models import OfferBenefit
-
-    subscription = organization_subscription_for_benefits(organization=request.user.organization)
-    if subscription is None:
-        return None, None
-    benefit = get_object_or_404(OfferBenefit, pk=benefit_id, offer_id=subscription.offer_id)
-    return subscription, benefit
-
-
-@role_required(Action.ACTIVATE_BENEFITS)
-@require_POST
-def benefit_activate(request, benefit_id):
-    from offers.models import BenefitKind
-
-    subscription, benefit = _benefit_target(request, benefit_id)
-    if subscription is None:
-        messages.error(request, _("Your organisation has no Action Pack subscription."))
-        return redirect("membership:benefits")
-    try:
-        if benefit.kind == BenefitKind.LICENSE:
-            key = license_key_issue(actor=request.user, subscription=subscription, benefit=benefit)
-            messages.success(request, _("License key issued: %(key)s") % {"key": key.key})
-        else:
-            benefit_activate_service(actor=request.user, subscription=subscription, benefit=benefit)
-            messages.success(request, _("%(benefit)s is activated.") % {"benefit": benefit.localized("name")})
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect("membership:benefits")
-
-
-@role_required(Action.ACTIVATE_BENEFITS)
-@require_POST
-def seat_assign(request, benefit_id):
-    subscription, benefit = _benefit_target(request, benefit_id)
-    if subscription is None:
-        messages.error(request, _("Your organisation has no Action Pack subscription."))
-        return redirect("membership:benefits")
-    form = SeatAssignForm(request.POST, organization=request.user.organization)
-    if not form.is_valid():
-        messages.error(request, _("Choose an active user of your organisation."))
-        return redirect("membership:benefits")
-    try:
-        seat = seat_assign_service(
-            actor=request.user, subscription=subscription, benefit=benefit, user=form.cleaned_data["user"]
-        )
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Seat %(seat)s assigned to %(user)s.") % {"seat": seat.seat, "user": seat.user.display_name})
-    return redirect("membership:benefits")
-
-
-@role_required(Action.ACTIVATE_BENEFITS)
-@require_POST
-def seat_release(request, pk):
-    assignment = organization_seat_assignment(organization=request.user.organization, assignment_id=pk)
-    try:
-        seat_release_service(actor=request.user, assignment=assignment)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Seat released."))
-    return redirect("membership:benefits")
 
 
 # --- activity log -----------------------------------------------------------------------------

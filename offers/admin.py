@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.admin import ReadOnlyAdmin
 
-from .models import Order, Offer, OfferBenefit, OfferTerms, Reminder, Subscription, TermsAcceptance, TimelineEntry
+from . import admin_benefits  # noqa: F401  (registers the benefit models)
+from .models import Offer, OfferBenefit, OfferTerms, Order, Reminder, Subscription, TermsAcceptance, TimelineEntry
 
 
 class OfferBenefitInline(admin.TabularInline):

@@ -1,17 +1,18 @@
-"""Celery tasks of the subscription lifecycle: thin wrappers that take ids and call offers.lifecycle.
+"""Celery tasks of the subscription lifecycle and the monthly credits: thin wrappers over offers' functions.
 
-The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs ``sweep_subscriptions`` once a day; it only
-selects what is due and enqueues one task per subscription and action. Every task re-reads its
-rows and calls a function whose state guard (row lock, unique constraint) makes a second run a
-no-op, so ``acks_late`` is safe: a message redelivered after a worker died is simply run again.
-Arguments are ids and ISO dates (JSON serialisation).
+The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs ``sweep_subscriptions`` and
+``grant_monthly_credits`` once a day. The sweep only selects what is due and enqueues one task per
+subscription and action. Every task re-reads its rows and calls a function whose state guard (row
+lock, unique constraint) makes a second run a no-op, so ``acks_late`` is safe: a message
+redelivered after a worker died is simply run again. Arguments are ids and ISO dates (JSON
+serialisation).
 """
 
 import logging
 
 from celery import shared_task
 
-from . import emails, lifecycle
+from . import emails, lifecycle, services
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,12 @@ def remind_subscription(subscription_id, today):
 def send_order_confirmation(order_id: int) -> None:
     """E-mail the order confirmation (enqueued on commit of the paid order)."""
     emails.order_confirmation_send(order_id=order_id)
+
+
+@shared_task(name="offers.tasks.grant_monthly_credits", acks_late=True)
+def grant_monthly_credits():
+    """Add this month's Azure credit to every live subscription whose credit benefit is activated (once a month)."""
+    return services.credits_grant_monthly()
 
 
 TASKS = {

@@ -21,6 +21,7 @@ from billing.models import Payment, PaymentStatus
 from billing.refunds import RefundError, refund_create, refundable_amount
 from offers.models import LIVE_STATUSES, Order, OrderKind, OrderStatus, Subscription, TimelineKind
 from membership.services import activity_record
+from offers.selectors import subscription_benefits_activated
 from offers.services import subscription_cancel, timeline_add
 
 from .models import (
@@ -228,8 +229,6 @@ def request_assign(*, service_request: ServiceRequest, assignee, actor) -> Servi
 
 def benefits_activated(subscription: Subscription) -> bool:
     """Whether any benefit of the subscription was used; R11 refuses the automatic full refund then."""
-    from membership.selectors import subscription_benefits_activated
-
     return subscription_benefits_activated(subscription=subscription)
 
 

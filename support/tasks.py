@@ -4,10 +4,9 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+
+from partnerportal.notifications import notify
 
 from .models import CancellationDecision, RequestMessage, ServiceRequest, StatusChange
 
@@ -36,7 +35,6 @@ def send_request_email(service_request_id, event, **ids):
         "service_request": service_request,
         "recipient": recipient,
         "url": _absolute(reverse("support:request_detail", args=[service_request.pk])),
-        "PORTAL_NAME": settings.PORTAL_NAME,
     }
     if event == "reply":
         message = RequestMessage.objects.filter(pk=ids.get("message_id"), is_internal=False).first()
@@ -58,12 +56,11 @@ def send_request_email(service_request_id, event, **ids):
     else:
         logger.error("Unknown service request e-mail %r", event)
         return
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+
+    def offer_name(_recipient):
+        # Called under the recipient's language, so the offer's name is theirs too.
         if service_request.subscription_id:
-            context["offer_name"] = service_request.subscription.offer.localized("name")
-        subject = " ".join(render_to_string(f"support/email/{event}_subject.txt", context).split())
-        text = render_to_string(f"support/email/{event}.txt", context)
-        html = render_to_string(f"support/email/{event}.html", context)
-    email = EmailMultiAlternatives(subject=subject, body=text, to=[recipient.email])
-    email.attach_alternative(html, "text/html")
-    email.send()
+            return {"offer_name": service_request.subscription.offer.localized("name")}
+        return {}
+
+    notify(template=f"support/email/{event}", recipients=[recipient], context=context, context_for=offer_name)

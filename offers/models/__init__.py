@@ -1,5 +1,6 @@
 """Models of offers, one module per subject, re-exported here for ``offers.models.X`` imports."""
 
+from .benefits import BenefitActivation, CreditGrant, LicenseKey, SeatAssignment
 from .catalogue import BenefitKind, LocalizedFieldsMixin, Offer, OfferBenefit, OfferTerms, TermsAcceptance
 from .orders import Order, OrderKind, OrderStatus
 from .subscriptions import (
@@ -14,7 +15,10 @@ from .subscriptions import (
 
 __all__ = [
     "LIVE_STATUSES",
+    "BenefitActivation",
     "BenefitKind",
+    "CreditGrant",
+    "LicenseKey",
     "LocalizedFieldsMixin",
     "Offer",
     "OfferBenefit",
@@ -24,6 +28,7 @@ __all__ = [
     "OrderStatus",
     "Reminder",
     "ReminderKind",
+    "SeatAssignment",
     "Subscription",
     "SubscriptionStatus",
     "TermsAcceptance",

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils.translation import get_language
 
+from membership.models import Role
+from membership.selectors import organization_users_with_roles
+
 from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
 from ..rules import renewal_decision
 
@@ -40,17 +43,7 @@ def subscription_timeline(*, subscription):
 
 def lifecycle_email_recipients(*, organization):
     """The organisation's Global and Billing admins, who receive renewal and expiry e-mails."""
-    from membership.models import Role, User
-
-    return (
-        User.objects.filter(
-            organization=organization,
-            is_active=True,
-            roles__role__in=[Role.GLOBAL_ADMIN, Role.BILLING_ADMIN],
-        )
-        .distinct()
-        .order_by("email")
-    )
+    return organization_users_with_roles(organization_id=organization.pk, roles=[Role.GLOBAL_ADMIN, Role.BILLING_ADMIN])
 
 
 def current_terms(*, offer):

@@ -2,7 +2,8 @@
 
 ``subscriptions``: the one place a subscription changes state; ``orders``: Subscribe now, Renew
 and the wizard's steps; ``charging``: charging an order once; ``renewals``: automatic renewal;
-``reminders``: expiry and reminders; ``notices``: lifecycle e-mails on commit.
+``reminders``: expiry and reminders; ``notices``: lifecycle e-mails on commit; ``benefits``: the
+Action Pack benefits (keys, seats, monthly credits).
 """
 
 from .charging import (
@@ -27,6 +28,15 @@ from .orders import (
 )
 from .reminders import expire_subscription, remind_subscription
 from .renewals import RenewalResult, renew_subscription
+from .benefits import (
+    benefit_activate,
+    credit_grant_month,
+    credits_grant_monthly,
+    license_key_issue,
+    month_start,
+    seat_assign,
+    seat_release,
+)
 from .subscriptions import (
     subscription_cancel,
     subscription_create_for_order,
@@ -44,9 +54,14 @@ __all__ = [
     "ChargeOutcome",
     "OutcomeStatus",
     "RenewalResult",
+    "benefit_activate",
     "check_can_buy",
     "check_can_renew",
+    "credit_grant_month",
+    "credits_grant_monthly",
     "expire_subscription",
+    "license_key_issue",
+    "month_start",
     "order_accept_terms",
     "order_charge",
     "order_close_unauthenticated",
@@ -58,6 +73,8 @@ __all__ = [
     "order_start_renewal",
     "remind_subscription",
     "renew_subscription",
+    "seat_assign",
+    "seat_release",
     "subscription_cancel",
     "subscription_create_for_order",
     "subscription_expire",

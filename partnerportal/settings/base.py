@@ -96,7 +96,7 @@ AUTHENTICATION_BACKENDS = ["membership.backends.PortalBackend"]
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "membership:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -164,7 +164,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "daily-azure-credit-grant": {
-        "task": "membership.tasks.grant_monthly_credits",
+        "task": "offers.tasks.grant_monthly_credits",
         "schedule": crontab(hour=1, minute=0),
     },
     "daily-competency-expiry": {

@@ -77,7 +77,7 @@ class TestDailyTask:
         current.refresh_from_db()
         assert lapsed.expired_at is not None and current.expired_at is None
         client.force_login(global_admin)
-        body = client.get(reverse("membership:overview")).content.decode()
+        body = client.get(reverse("dashboard:overview")).content.decode()
         assert "Expired" in body and "Enterprise Resource Planning" in body
         expire_competencies()
         assert ActivityEntry.objects.filter(verb="competency.expired").count() == 1

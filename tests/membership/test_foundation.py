@@ -36,7 +36,7 @@ class TestSignUp:
         assert org.network_agreement_accepted_by == user
         assert org.network_agreement_version
         # Signed in straight away, and the dashboard shows the network tier.
-        page = client.get(reverse("membership:dashboard"))
+        page = client.get(reverse("dashboard:index"))
         assert page.status_code == 200
         assert "Network membership" in page.content.decode()
 
@@ -62,7 +62,7 @@ class TestSignUp:
         org = OrganizationFactory(enrolled=False)
         admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
         client.force_login(admin)
-        assert "Join the network" in client.get(reverse("membership:dashboard")).content.decode()
+        assert "Join the network" in client.get(reverse("dashboard:index")).content.decode()
         client.post(reverse("membership:enrol"), {"accept_network_agreement": "on"})
         org.refresh_from_db()
         assert org.is_network_member and org.network_agreement_accepted_by == admin
@@ -82,10 +82,10 @@ class TestLogin:
         user = UserFactory(organization=org, email="ann@contoso.example")
         response = client.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD})
         assert response.status_code == 302
-        assert response["Location"] == reverse("membership:dashboard")
-        assert client.get(reverse("membership:dashboard")).status_code == 200
+        assert response["Location"] == reverse("dashboard:index")
+        assert client.get(reverse("dashboard:index")).status_code == 200
         client.post(reverse("logout"))
-        response = client.get(reverse("membership:dashboard"))
+        response = client.get(reverse("dashboard:index"))
         assert response.status_code == 302 and reverse("login") in response["Location"]
         assert user.is_active
 
@@ -173,7 +173,7 @@ class TestRoles:
     @pytest.mark.django_db
     def test_user_without_organisation_is_refused(self, client):
         client.force_login(User.objects.create_user(email="loner@example.com", password=PASSWORD))
-        assert client.get(reverse("membership:dashboard")).status_code == 403
+        assert client.get(reverse("dashboard:index")).status_code == 403
 
 
 @pytest.mark.django_db
@@ -187,7 +187,7 @@ class TestLanguage:
         client.logout()
         client.cookies.clear()
         client.post(reverse("login"), {"username": "ru@contoso.example", "password": PASSWORD})
-        body = client.get(reverse("membership:dashboard")).content.decode()
+        body = client.get(reverse("dashboard:index")).content.decode()
         assert "Членство в сети" in body
         assert "Панель мониторинга" in body
 

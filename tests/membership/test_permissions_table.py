@@ -35,11 +35,11 @@ def roles_for(action):
 
 # (label, URL name, args(ctx), method, data(ctx), who may do it)
 TABLE = [
-    ("view dashboard", "membership:dashboard", None, "get", None, EVERY_MEMBER),
-    ("view membership overview", "membership:overview", None, "get", None, roles_for(Action.VIEW)),
+    ("view dashboard", "dashboard:index", None, "get", None, EVERY_MEMBER),
+    ("view membership overview", "dashboard:overview", None, "get", None, roles_for(Action.VIEW)),
     ("view users", "membership:users", None, "get", None, roles_for(Action.VIEW)),
     ("view a user", "membership:user_detail", lambda c: [c["member"].pk], "get", None, roles_for(Action.VIEW)),
-    ("view benefits", "membership:benefits", None, "get", None, roles_for(Action.VIEW)),
+    ("view benefits", "benefits:list", None, "get", None, roles_for(Action.VIEW)),
     ("view offers", "offers:offer_list", None, "get", None, EVERY_MEMBER),
     ("view subscription details", "subscriptions:detail", lambda c: [c["subscription"].pk], "get", None, EVERY_MEMBER),
     ("view service requests", "support:request_list", None, "get", None, EVERY_MEMBER),
@@ -56,9 +56,9 @@ TABLE = [
     ("request a cancellation", "support:new_cancellation", None, "get", None, roles_for(Action.FILE_SERVICE_REQUEST)),
     ("accept the network agreement", "membership:enrol", None, "post", lambda c: {"accept_network_agreement": "on"},
      roles_for(Action.MANAGE_MEMBERSHIP)),
-    ("activate a benefit", "membership:benefit_activate", lambda c: [c["tools"].pk], "post", None,
+    ("activate a benefit", "benefits:activate", lambda c: [c["tools"].pk], "post", None,
      roles_for(Action.ACTIVATE_BENEFITS)),
-    ("assign a seat", "membership:seat_assign", lambda c: [c["seats"].pk], "post", lambda c: {"user": c["member"].pk},
+    ("assign a seat", "benefits:seat_assign", lambda c: [c["seats"].pk], "post", lambda c: {"user": c["member"].pk},
      roles_for(Action.ACTIVATE_BENEFITS)),
     ("invite a user", "membership:invite", None, "post",
      lambda c: {"email": "invitee@example.com", "roles": ["account_admin"]}, roles_for(Action.MANAGE_USERS)),

@@ -222,8 +222,8 @@ def test_two_admins_demoting_each_other_at_once_leave_one_global_admin():
 @pytest.mark.parametrize(
     "url_name, russian",
     [
-        ("membership:overview", "Управление членством в сети партнеров"),
-        ("membership:benefits", "Активация подписки на Action Pack"),
+        ("dashboard:overview", "Управление членством в сети партнеров"),
+        ("benefits:list", "Активация подписки на Action Pack"),
         ("membership:activity", "Журнал действий"),
         ("membership:invite", "Пригласить пользователя"),
     ],

@@ -10,10 +10,11 @@ from django.db import connection, connections  # noqa: F401  (connection: read b
 from django.urls import reverse
 from django.utils import timezone
 
-from membership.models import BenefitActivation, CreditGrant, LicenseKey, Role, SeatAssignment
-from membership.selectors import credit_balance, subscription_benefits_activated
-from membership.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
-from membership.tasks import grant_monthly_credits
+from membership.models import Role
+from offers.models import BenefitActivation, CreditGrant, LicenseKey, SeatAssignment
+from offers.selectors import credit_balance, subscription_benefits_activated
+from offers.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
+from offers.tasks import grant_monthly_credits
 from offers.models import Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
 from offers.terms import add_months
 from tests.factories.membership import UserFactory
@@ -43,7 +44,7 @@ def mpn_admin(org):
 class TestPage:
     def test_lists_each_benefit_with_quantity_and_use(self, client, subscription, global_admin):
         client.force_login(global_admin)
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "Activate your Action Pack subscription" in body
         for text in ("Windows 10 Enterprise (upgrade) licenses", "Office 365 (E3) seats", "0 / 10", "0 / 3", "0 / 5",
                      "US$100.00", "Balance: US$0.00"):
@@ -51,18 +52,18 @@ class TestPage:
 
     def test_without_the_role_activation_is_disabled_with_the_reason(self, client, org, subscription):
         client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "MPN partner admin" in body and 'disabled>Activate' in body
-        assert reverse("membership:seat_assign", args=[benefit(subscription, "office-365-e3").pk]) not in body
+        assert reverse("benefits:seat_assign", args=[benefit(subscription, "office-365-e3").pk]) not in body
 
     def test_russian(self, client, org, subscription):
         client.force_login(UserFactory(organization=org, roles=[Role.MPN_PARTNER_ADMIN], language="ru"))
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "Активация подписки на Action Pack" in body and "Места Office 365 (E3)" in body
 
     def test_no_subscription(self, client, global_admin):
         client.force_login(global_admin)
-        assert "no Action Pack subscription" in client.get(reverse("membership:benefits")).content.decode()
+        assert "no Action Pack subscription" in client.get(reverse("benefits:list")).content.decode()
 
 
 @pytest.mark.django_db
@@ -72,12 +73,12 @@ class TestLicenseKeys:
         add_keys(vs, 5)
         client.force_login(mpn_admin)
         for _ in range(4):
-            client.post(reverse("membership:benefit_activate", args=[vs.pk]))
+            client.post(reverse("benefits:activate", args=[vs.pk]))
         issued = LicenseKey.objects.filter(issued_to_subscription=subscription)
         assert issued.count() == 3
         assert all(k.issued_at and k.issued_by == mpn_admin for k in issued)
         assert LicenseKey.objects.filter(benefit=vs, issued_to_subscription__isnull=True).count() == 2
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "3 / 3" in body and issued.first().key in body
         timeline = TimelineEntry.objects.filter(subscription=subscription, kind=TimelineKind.BENEFIT_ACTIVATED)
         assert timeline.count() == 3 and timeline.first().actor == mpn_admin
@@ -107,13 +108,13 @@ class TestSeats:
         people = [UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]) for _ in range(6)]
         client.force_login(mpn_admin)
         for person in people:
-            client.post(reverse("membership:seat_assign", args=[ems.pk]), {"user": person.pk})
+            client.post(reverse("benefits:seat_assign", args=[ems.pk]), {"user": person.pk})
         assert SeatAssignment.objects.filter(subscription=subscription, benefit=ems).count() == 5
         assert sorted(SeatAssignment.objects.values_list("seat", flat=True)) == [1, 2, 3, 4, 5]
         with pytest.raises(ValidationError) as exc:
             seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=people[5])
         assert exc.value.code == "quantity"
-        response = client.post(reverse("membership:seat_assign", args=[ems.pk]), {"user": people[5].pk}, follow=True)
+        response = client.post(reverse("benefits:seat_assign", args=[ems.pk]), {"user": people[5].pk}, follow=True)
         assert "All 5 seats of this benefit are assigned" in response.content.decode()
 
     def test_release_frees_a_seat(self, client, org, subscription, mpn_admin):
@@ -123,7 +124,7 @@ class TestSeats:
             seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=person)
         released = SeatAssignment.objects.get(user=people[2])
         client.force_login(mpn_admin)
-        client.post(reverse("membership:seat_release", args=[released.pk]))
+        client.post(reverse("benefits:seat_release", args=[released.pk]))
         assignment = seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=people[5])
         assert assignment.seat == released.seat
 
@@ -154,7 +155,7 @@ class TestSeats:
         stranger = UserFactory(organization=other_org)
         ems = benefit(subscription, "enterprise-mobility-suite")
         client.force_login(mpn_admin)
-        client.post(reverse("membership:seat_assign", args=[ems.pk]), {"user": stranger.pk})
+        client.post(reverse("benefits:seat_assign", args=[ems.pk]), {"user": stranger.pk})
         assert not SeatAssignment.objects.exists()
 
 
@@ -244,11 +245,11 @@ class TestCredit:
     def test_second_activation_is_a_no_op(self, client, subscription, mpn_admin):
         credit = benefit(subscription, "azure-credits")
         client.force_login(mpn_admin)
-        client.post(reverse("membership:benefit_activate", args=[credit.pk]))
-        client.post(reverse("membership:benefit_activate", args=[credit.pk]))
+        client.post(reverse("benefits:activate", args=[credit.pk]))
+        client.post(reverse("benefits:activate", args=[credit.pk]))
         assert BenefitActivation.objects.count() == 1
         assert credit_balance(subscription=subscription) == 10000
-        assert "Balance: US$100.00" in client.get(reverse("membership:benefits")).content.decode()
+        assert "Balance: US$100.00" in client.get(reverse("benefits:list")).content.decode()
 
 
 @pytest.mark.django_db
@@ -259,10 +260,10 @@ class TestLiveOnly:
         w10 = benefit(subscription, "windows-10-enterprise")
         add_keys(w10, 2)
         client.force_login(mpn_admin)
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "benefits are stopped" in body
-        assert reverse("membership:benefit_activate", args=[w10.pk]) not in body
-        client.post(reverse("membership:benefit_activate", args=[w10.pk]))
+        assert reverse("benefits:activate", args=[w10.pk]) not in body
+        client.post(reverse("benefits:activate", args=[w10.pk]))
         with pytest.raises(ValidationError) as exc:
             benefit_activate(actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "vsts-account"))
         assert exc.value.code == "not_live"
@@ -273,12 +274,12 @@ class TestLiveOnly:
         seat = seat_assign(actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "office-365-e3"), user=person)
         Subscription.objects.filter(pk=subscription.pk).update(status=SubscriptionStatus.EXPIRED)
         client.force_login(mpn_admin)
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "benefits are stopped" in body and person.display_name in body
         Subscription.objects.filter(pk=subscription.pk).update(status=SubscriptionStatus.ACTIVE)
-        body = client.get(reverse("membership:benefits")).content.decode()
+        body = client.get(reverse("benefits:list")).content.decode()
         assert "benefits are stopped" not in body
-        assert reverse("membership:seat_release", args=[seat.pk]) in body
+        assert reverse("benefits:seat_release", args=[seat.pk]) in body
 
 
 @pytest.mark.django_db
@@ -288,7 +289,7 @@ class TestPermissionsAndRefund:
         user = UserFactory(organization=org, roles=[role])
         client.force_login(user)
         tools = benefit(subscription, "developer-tools")
-        assert client.post(reverse("membership:benefit_activate", args=[tools.pk])).status_code == 403
+        assert client.post(reverse("benefits:activate", args=[tools.pk])).status_code == 403
         with pytest.raises(PermissionDenied):
             benefit_activate(actor=user, subscription=subscription, benefit=tools)
 
@@ -320,10 +321,10 @@ def test_keys_are_masked_for_users_who_cannot_activate(client, org, subscription
     add_keys(w10, 1)
     key = license_key_issue(actor=mpn_admin, subscription=subscription, benefit=w10)
     client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
-    body = client.get(reverse("membership:benefits")).content.decode()
+    body = client.get(reverse("benefits:list")).content.decode()
     assert key.key not in body and key.masked in body
     client.force_login(mpn_admin)
-    assert key.key in client.get(reverse("membership:benefits")).content.decode()
+    assert key.key in client.get(reverse("benefits:list")).content.decode()
 
 
 @pytest.mark.django_db

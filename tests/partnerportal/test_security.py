@@ -41,7 +41,7 @@ def test_session_ends_at_logout(client, org):
     assert Session.objects.filter(session_key=key).exists()
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
-    assert client.get(reverse("membership:dashboard")).status_code == 302
+    assert client.get(reverse("dashboard:index")).status_code == 302
 
 
 @pytest.mark.django_db
@@ -57,5 +57,5 @@ def test_password_change_ends_the_other_sessions(org):
     )
     assert response.status_code == 302
     # The device that changed it stays in; the other one is signed out.
-    assert laptop.get(reverse("membership:dashboard")).status_code == 200
-    assert phone.get(reverse("membership:dashboard")).status_code == 302
+    assert laptop.get(reverse("dashboard:index")).status_code == 200
+    assert phone.get(reverse("dashboard:index")).status_code == 302

@@ -26,13 +26,13 @@ FOREIGN_PK = SAMPLE_BY_CONVERTER[next(c for c in SAMPLE_BY_CONVERTER if c.__name
 # URL arguments that name shared catalogue rows, not an organisation's own objects.
 CATALOGUE_ARGUMENTS = {
     "offers:subscribe": "offer_id is the shared offer catalogue",
-    "membership:benefit_activate": "benefit_id is the offer's catalogue benefit; the subscription is the user's own",
-    "membership:seat_assign": "benefit_id is the offer's catalogue benefit; the subscription is the user's own",
+    "benefits:activate": "benefit_id is the offer's catalogue benefit; the subscription is the user's own",
+    "benefits:seat_assign": "benefit_id is the offer's catalogue benefit; the subscription is the user's own",
 }
 
 # Models that hold an organisation's data; each must have a row with FOREIGN_PK in the other world.
 ORG_MODELS = [
-    "membership.User", "membership.Invitation", "membership.SeatAssignment", "membership.BenefitActivation",
+    "membership.User", "membership.Invitation", "offers.SeatAssignment", "offers.BenefitActivation",
     "offers.Subscription", "billing.PaymentMethod", "offers.Order", "billing.Payment",
     "support.ServiceRequest", "support.RequestMessage", "support.Attachment",
 ]
@@ -60,10 +60,10 @@ def _build_foreign_world():
     apps.get_model("membership", "Invitation").objects.create(
         pk=FOREIGN_PK, organization=org, email="invitee@foreign.example", roles=[Role.BILLING_ADMIN], invited_by=user
     )
-    apps.get_model("membership", "SeatAssignment").objects.create(
+    apps.get_model("offers", "SeatAssignment").objects.create(
         pk=FOREIGN_PK, subscription=subscription, benefit=seat_benefit, user=user, seat=1
     )
-    apps.get_model("membership", "BenefitActivation").objects.create(
+    apps.get_model("offers", "BenefitActivation").objects.create(
         pk=FOREIGN_PK, subscription=subscription, benefit=seat_benefit, activated_by=user
     )
     request = apps.get_model("support", "ServiceRequest").objects.create(

@@ -132,7 +132,7 @@ class TestEligibility:
         assert quote.within_window and quote.benefits_activated and not quote.full_eligible
 
     def test_a_real_benefit_activation_removes_the_full_refund_eligibility(self, cancellation, global_admin):
-        from membership.services import benefit_activate
+        from offers.services import benefit_activate
 
         subscription = cancellation.subscription
         tools = subscription.offer.benefits.get(code="developer-tools")

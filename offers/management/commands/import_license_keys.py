@@ -1,9 +1,11 @@
 """Add license keys to the pool of a license benefit, one key a line; keys already in the pool are skipped."""
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from membership.models import LicenseKey
+from offers.models import BenefitKind, LicenseKey, OfferBenefit
 
 
 class Command(BaseCommand):
@@ -16,10 +18,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, benefit_code, path, offer, **options):
-        import sys
-
-        from offers.models import BenefitKind, OfferBenefit
-
         try:
             benefit = OfferBenefit.objects.get(offer__code=offer, code=benefit_code, kind=BenefitKind.LICENSE)
         except OfferBenefit.DoesNotExist:

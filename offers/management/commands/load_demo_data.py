@@ -3,9 +3,11 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from membership.models import LicenseKey, Organization, Role, User
+from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
 from offers.demo_catalogue import load_demo_catalogue
+from offers.demo_subscriptions import load_demo_subscriptions
+from offers.models import BenefitKind, LicenseKey
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -33,8 +35,6 @@ class Command(BaseCommand):
         offer = self._load_organisations_and_catalogue()
         subscription_lines = []
         if not options["no_subscriptions"]:
-            from offers.demo_subscriptions import load_demo_subscriptions
-
             # Outside one big transaction: each purchase commits its payment attempt before charging.
             subscription_lines = load_demo_subscriptions(offer=offer, password=DEMO_PASSWORD)
 
@@ -72,8 +72,6 @@ class Command(BaseCommand):
 
     def _license_key_pool(self, offer, per_benefit=30):
         """A demo pool of keys for each license benefit, so activation works out of the box."""
-        from offers.models import BenefitKind
-
         for benefit in offer.benefits.filter(kind=BenefitKind.LICENSE):
             prefix = "".join(word[0] for word in benefit.code.split("-")).upper()
             for number in range(1, per_benefit + 1):
