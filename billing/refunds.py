@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .gateways import GatewayError, PaymentDeclined, RefundRequest, get_gateway
 from .models import Payment, PaymentStatus, Refund, RefundStatus
-from .templatetags.money import format_money
+from partnerportal.money import format_money
 
 logger = logging.getLogger(__name__)
 

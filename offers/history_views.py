@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
-from billing.templatetags.money import MINOR_DIGITS
+from partnerportal.money import MINOR_DIGITS
 from membership.decorators import role_required
 from membership.permissions import Action
 

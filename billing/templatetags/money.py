@@ -1,20 +1,10 @@
-"""Format integer minor units with their currency for display."""
+"""The ``money`` template filter: integer minor units with their currency (partnerportal.money)."""
 
 from django import template
-from django.utils.formats import number_format
+
+from partnerportal.money import format_money
 
 register = template.Library()
-
-SYMBOLS = {"USD": "US$", "EUR": "€", "GBP": "£", "RUB": "₽"}
-MINOR_DIGITS = {"JPY": 0, "KRW": 0}
-
-
-def format_money(amount, currency):
-    digits = MINOR_DIGITS.get(currency, 2)
-    value = amount / (10**digits) if digits else amount
-    text = number_format(value, decimal_pos=digits, use_l10n=True, force_grouping=True)
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 @register.filter

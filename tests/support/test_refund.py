@@ -127,7 +127,7 @@ class TestEligibility:
         assert quote.amount_for(RefundKind.FULL) == PRICE
 
     def test_an_activated_benefit_removes_the_full_refund_eligibility(self, cancellation, monkeypatch):
-        monkeypatch.setattr(services, "benefits_activated", lambda subscription: True)
+        monkeypatch.setattr(services.cancellation, "benefits_activated", lambda subscription: True)
         quote = services.cancellation_quote(service_request=cancellation)
         assert quote.within_window and quote.benefits_activated and not quote.full_eligible
 
