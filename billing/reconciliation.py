@@ -17,12 +17,11 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
+
+from partnerportal.notifications import notify, render_notification
 
 from .gateways import ChargeRecord, ChargeRecordStatus, GatewayError, RefundOutcome, get_gateway
 from .models import Payment, PaymentStatus, Refund, RefundStatus
@@ -266,12 +265,7 @@ def staff_recipients():
 
 def render_report_email(*, report: ReconciliationReport, user):
     """(subject, text, html) for one staff user, in their language."""
-    context = {"report": report, "user": user, "PORTAL_NAME": settings.PORTAL_NAME}
-    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{TEMPLATE_DIR}/reconciliation_subject.txt", context)
-        text = render_to_string(f"{TEMPLATE_DIR}/reconciliation.txt", context)
-        html = render_to_string(f"{TEMPLATE_DIR}/reconciliation.html", context)
-    return " ".join(subject.split()), text, html
+    return render_notification(template=f"{TEMPLATE_DIR}/reconciliation", recipient=user, context={"report": report})
 
 
 def reconciliation_notify(*, report: ReconciliationReport) -> int:
@@ -290,16 +284,11 @@ def reconciliation_notify(*, report: ReconciliationReport) -> int:
         len(report.differences),
         "; ".join(d.as_log() for d in report.differences),
     )
-    messages = []
-    for user in staff_recipients():
-        subject, text, html = render_report_email(report=report, user=user)
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
-    if not messages:
+    recipients = list(staff_recipients())
+    if not recipients:
         logger.error("Reconciliation found differences but there is no active staff user with an e-mail address")
         return 0
-    return get_connection().send_messages(messages) or 0
+    return notify(template=f"{TEMPLATE_DIR}/reconciliation", recipients=recipients, context={"report": report})
 
 
 def reconciliation_run(*, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=None) -> ReconciliationReport:

@@ -1,17 +1,15 @@
-"""Lifecycle e-mails (R9, R10): HTML and text, each recipient in their own language (R14)."""
+"""Lifecycle e-mails (R9, R10) and the order confirmation, each recipient in their own language (R14)."""
 
 import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from membership.models import User
 from membership.permissions import BILLING_ROLES
+from membership.selectors import organization_users_with_roles
+from partnerportal.notifications import notify, render_notification
 
 from .models import Order, OrderStatus, Subscription
 from .selectors import lifecycle_email_recipients
@@ -70,37 +68,42 @@ def _context(subscription: Subscription, extra: dict) -> dict:
     }
 
 
+def _offer_name(subscription_or_order):
+    # Read under each recipient's language (partnerportal.notifications runs it so).
+    return lambda recipient: {"offer_name": subscription_or_order.offer.localized("name")}
+
+
 def render_lifecycle_email(*, template: str, subscription: Subscription, user, extra: dict | None = None):
     """(subject, text, html) for one recipient, rendered in the user's language."""
     if template not in TEMPLATES:
         raise ValueError("unknown lifecycle e-mail %r" % template)
-    context = _context(subscription, extra or {})
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        context["user"] = user
-        context["offer_name"] = subscription.offer.localized("name")
-        subject = render_to_string(f"{TEMPLATE_DIR}/{template}_subject.txt", context)
-        text = render_to_string(f"{TEMPLATE_DIR}/{template}.txt", context)
-        html = render_to_string(f"{TEMPLATE_DIR}/{template}.html", context)
-    return " ".join(subject.split()), text, html
+    return render_notification(
+        template=f"{TEMPLATE_DIR}/{template}",
+        recipient=user,
+        context=_context(subscription, extra or {}),
+        context_for=_offer_name(subscription),
+    )
 
 
 def send_lifecycle_email(*, template: str, subscription_id: int, extra: dict | None = None) -> int:
     """Send one lifecycle e-mail to the organisation's Global and Billing admins; returns the count sent."""
+    if template not in TEMPLATES:
+        raise ValueError("unknown lifecycle e-mail %r" % template)
     subscription = (
         Subscription.objects.select_related("offer", "organization", "payment_method").filter(pk=subscription_id).first()
     )
     if subscription is None:
         return 0
-    messages = []
-    for user in lifecycle_email_recipients(organization=subscription.organization):
-        subject, text, html = render_lifecycle_email(template=template, subscription=subscription, user=user, extra=extra)
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
-    if not messages:
+    recipients = list(lifecycle_email_recipients(organization=subscription.organization))
+    if not recipients:
         logger.warning("No Global or Billing admin to tell about subscription %s (%s)", subscription_id, template)
         return 0
-    return get_connection().send_messages(messages) or 0
+    return notify(
+        template=f"{TEMPLATE_DIR}/{template}",
+        recipients=recipients,
+        context=_context(subscription, extra or {}),
+        context_for=_offer_name(subscription),
+    )
 
 
 # --- "Your order is confirmed." -------------------------------------------------------------------
@@ -110,11 +113,7 @@ def _order_recipients(order: Order):
     if order.created_by_id and order.created_by.is_active:
         return [order.created_by]
     # Automatic renewals have no person behind them: tell the organisation's billing users.
-    return list(
-        User.objects.filter(organization_id=order.organization_id, is_active=True, roles__role__in=BILLING_ROLES)
-        .distinct()
-        .order_by("email")
-    )
+    return list(organization_users_with_roles(organization_id=order.organization_id, roles=BILLING_ROLES))
 
 
 def order_confirmation_send(*, order_id: int) -> int:
@@ -126,20 +125,9 @@ def order_confirmation_send(*, order_id: int) -> int:
     )
     if order is None:
         return 0
-    sent = 0
-    for user in _order_recipients(order):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            context = {
-                "order": order,
-                "user": user,
-                "offer_name": order.offer.localized("name"),
-                "PORTAL_NAME": settings.PORTAL_NAME,
-            }
-            subject = render_to_string("offers/emails/order_confirmed_subject.txt", context).strip()
-            text = render_to_string("offers/emails/order_confirmed.txt", context)
-            html = render_to_string("offers/emails/order_confirmed.html", context)
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-        message.attach_alternative(html, "text/html")
-        message.send()
-        sent += 1
-    return sent
+    return notify(
+        template="offers/emails/order_confirmed",
+        recipients=_order_recipients(order),
+        context={"order": order},
+        context_for=_offer_name(order),
+    )
