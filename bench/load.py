@@ -239,7 +239,13 @@ def create_card_at_stripe(stripe_base, secret_key):
     """What stripe.js does in the browser: a card PaymentMethod at (local)stripe."""
     answer = requests.post(
         stripe_base + "/v1/payment_methods",
-        data={"type": "card", "card[number]": OK_CARD, "card[exp_month]": "12", "card[exp_year]": "2030", "card[cvc]": "123"},
+        data={
+            "type": "card",
+            "card[number]": OK_CARD,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2030",
+            "card[cvc]": "123",
+        },
         headers={"Authorization": "Bearer " + secret_key},
         timeout=30,
     )
@@ -250,18 +256,28 @@ def create_card_at_stripe(stripe_base, secret_key):
 def purchase(phase, base, email, offer_id, stripe_base, stripe_key, session=None):
     """One whole purchase through the wizard; True when it ends on the confirmation page."""
     session = session or login(base, email)
-    response = timed(phase, session, "POST", "%s/partnership/offers/%d/subscribe/" % (base, offer_id), headers=csrf_headers(session))
+    response = timed(
+        phase, session, "POST", "%s/partnership/offers/%d/subscribe/" % (base, offer_id), headers=csrf_headers(session)
+    )
     if response is None or response.status_code != 302 or "/terms/" not in response.headers.get("Location", ""):
         return False
-    terms_url = base + response.headers["Location"] if response.headers["Location"].startswith("/") else response.headers["Location"]
+    terms_url = (
+        base + response.headers["Location"]
+        if response.headers["Location"].startswith("/")
+        else response.headers["Location"]
+    )
     order_base = terms_url.rsplit("/terms/", 1)[0]
     timed(phase, session, "GET", terms_url)
-    response = timed(phase, session, "POST", terms_url, data={"accept": "on", "accept_terms": "on"}, headers=csrf_headers(session))
+    response = timed(
+        phase, session, "POST", terms_url, data={"accept": "on", "accept_terms": "on"}, headers=csrf_headers(session)
+    )
     if response is None or "/payment/" not in response.headers.get("Location", ""):
         return False
     timed(phase, session, "GET", order_base + "/payment/")
     pm_id = create_card_at_stripe(stripe_base, stripe_key)
-    response = timed(phase, session, "POST", order_base + "/card/", data={"payment_method_id": pm_id}, headers=csrf_headers(session))
+    response = timed(
+        phase, session, "POST", order_base + "/card/", data={"payment_method_id": pm_id}, headers=csrf_headers(session)
+    )
     if response is None or response.status_code != 302:
         return False
     timed(phase, session, "GET", order_base + "/review/")
@@ -299,7 +315,9 @@ def purchase_urls_exist(base, session, offer_id):
 
 
 def print_table(results):
-    print("%-13s %8s %9s %8s %8s %12s %7s" % ("phase", "requests", "req/s", "p50 ms", "p99 ms", "non-2xx/3xx", "errors"))
+    print(
+        "%-13s %8s %9s %8s %8s %12s %7s" % ("phase", "requests", "req/s", "p50 ms", "p99 ms", "non-2xx/3xx", "errors")
+    )
     for r in results:
         if r.get("note") and not r["requests"]:
             print("%-13s %s" % (r["phase"], r["note"]))
@@ -309,7 +327,10 @@ def print_table(results):
             % (r["phase"], r["requests"], r["rps"], r["p50_ms"], r["p99_ms"], r["non_2xx_3xx"], r["errors"])
         )
         if "purchases" in r:
-            print("%-13s %d of %d purchases reached 'Your order is confirmed.'" % ("", r["purchases_completed"], r["purchases"]))
+            print(
+                "%-13s %d of %d purchases reached 'Your order is confirmed.'"
+                % ("", r["purchases_completed"], r["purchases"])
+            )
 
 
 def main(argv=None):
@@ -329,7 +350,10 @@ def main(argv=None):
     offer = action_pack()
     buyers = prepare_buyers(args.purchases + 1, tag)
     reader_email, buyers = buyers[0], buyers[1:]
-    print("load test on %s: %d requests per page, %d client threads, %d purchases" % (base, args.requests, args.concurrency, len(buyers)))
+    print(
+        "load test on %s: %d requests per page, %d client threads, %d purchases"
+        % (base, args.requests, args.concurrency, len(buyers))
+    )
 
     results = []
     probe = login(base, reader_email)
@@ -345,7 +369,11 @@ def main(argv=None):
         session.get(base + "/partnership/offers/", timeout=30)
 
     if args.bare:
-        results.append(run_gets(Phase("bare"), [new_session() for _ in range(args.concurrency)], base + "/__bench/bare", args.requests).summary())
+        results.append(
+            run_gets(
+                Phase("bare"), [new_session() for _ in range(args.concurrency)], base + "/__bench/bare", args.requests
+            ).summary()
+        )
     results.append(run_gets(Phase("offers"), sessions, base + "/partnership/offers/", args.requests).summary())
 
     subscription = subscription_of(reader_email)
@@ -353,11 +381,22 @@ def main(argv=None):
     if detail_url:
         results.append(run_gets(Phase("subscription"), sessions, base + detail_url, args.requests).summary())
     else:
-        results.append(Phase("subscription", note="skipped: no subscription details URL or no subscription (purchase wizard missing?)").summary())
+        results.append(
+            Phase(
+                "subscription",
+                note="skipped: no subscription details URL or no subscription (purchase wizard missing?)",
+            ).summary()
+        )
 
     if has_wizard and buyers:
         phase = run_purchases(
-            Phase("purchase"), base, buyers, offer.pk, env["STRIPE_API_BASE"], env["STRIPE_SECRET_KEY"], args.concurrency
+            Phase("purchase"),
+            base,
+            buyers,
+            offer.pk,
+            env["STRIPE_API_BASE"],
+            env["STRIPE_SECRET_KEY"],
+            args.concurrency,
         )
         results.append(phase.summary())
     else:

@@ -100,9 +100,22 @@ def prepare_database(env, orders):
 def start_gunicorn(env, port):
     log = open(BENCH_DIR / ("gunicorn-%d.log" % os.getpid()), "w")
     process = subprocess.Popen(
-        [GUNICORN, "bench.wsgi_bench:application", "--workers", "2", "--bind", "127.0.0.1:%d" % port,
-         "--worker-class", "sync", "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            GUNICORN,
+            "bench.wsgi_bench:application",
+            "--workers",
+            "2",
+            "--bind",
+            "127.0.0.1:%d" % port,
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = "http://127.0.0.1:%d" % port
     deadline = time.monotonic() + 30
@@ -194,8 +207,10 @@ def main(argv=None):
         means = {}
         for name, rates in totals.items():
             means[name] = sum(rates) / len(rates)
-            print("  %-36s %8.1f req/s  (rounds: %s; failures: %d)"
-                  % (name, means[name], ", ".join("%.0f" % r for r in rates), failures[name]))
+            print(
+                "  %-36s %8.1f req/s  (rounds: %s; failures: %d)"
+                % (name, means[name], ", ".join("%.0f" % r for r in rates), failures[name])
+            )
         offers = means["offers"]
         print("RATIO offers / bare Django view (no middleware): %.2f   (goal >= 0.5)" % (offers / means[BARE]))
         for name in targets:

@@ -59,7 +59,11 @@ def ratio_rounds(base, reader_email, requests_per_round, concurrency, rounds):
             totals[name][1] += phase.elapsed
     bare_rps = totals["bare"][0] / totals["bare"][1]
     offers_rps = totals["offers"][0] / totals["offers"][1]
-    return {"bare_rps": round(bare_rps, 1), "offers_rps": round(offers_rps, 1), "ratio": round(offers_rps / bare_rps, 3)}
+    return {
+        "bare_rps": round(bare_rps, 1),
+        "offers_rps": round(offers_rps, 1),
+        "ratio": round(offers_rps / bare_rps, 3),
+    }
 
 
 def main(argv=None):
@@ -80,14 +84,21 @@ def main(argv=None):
         print("\n== Load test (bench/load.py) ==")
         results = load.main(
             [
-                "--env-file", str(env_file),
-                "--requests", str(args.requests),
-                "--concurrency", str(args.concurrency),
-                "--purchases", str(args.purchases),
+                "--env-file",
+                str(env_file),
+                "--requests",
+                str(args.requests),
+                "--concurrency",
+                str(args.concurrency),
+                "--purchases",
+                str(args.purchases),
                 "--bare",
             ]
         )
-        print("\n== Offers page vs bare Django view, same gunicorn (%d workers), same run ==" % int(env.get("PRODSTACK_WEB_WORKERS", 3)))
+        print(
+            "\n== Offers page vs bare Django view, same gunicorn (%d workers), same run =="
+            % int(env.get("PRODSTACK_WEB_WORKERS", 3))
+        )
         base = load.read_env_file(env_file)["PRODSTACK_URL"]
         reader = load.prepare_buyers(1, "ratio%d" % os.getpid())[0]
         ratio = ratio_rounds(base, reader, args.requests, args.concurrency, args.rounds)

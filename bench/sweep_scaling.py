@@ -215,14 +215,27 @@ def main():
     for size in SIZES:
         print(
             "%7d subscriptions, %d due: best %.2f ms, median %.2f ms over %d interleaved runs, %d queries"
-            % (size, DUE, min(timings[size]) * 1000, statistics.median(timings[size]) * 1000, len(timings[size]), counts[size])
+            % (
+                size,
+                DUE,
+                min(timings[size]) * 1000,
+                statistics.median(timings[size]) * 1000,
+                len(timings[size]),
+                counts[size],
+            )
         )
     small, large = SIZES
     # Best-of-N is the run least disturbed by the rest of the machine (timeit's advice).
     ratio = min(timings[large]) / min(timings[small])
     median_ratio = statistics.median(timings[large]) / statistics.median(timings[small])
-    print("time ratio %d/%d: %.2f best, %.2f median (goal <= 1.2) -> %s" % (large, small, ratio, median_ratio, "OK" if ratio <= 1.2 else "MISSED"))
-    print("query counts: %d and %d (goal: equal) -> %s" % (counts[small], counts[large], "OK" if counts[small] == counts[large] else "MISSED"))
+    print(
+        "time ratio %d/%d: %.2f best, %.2f median (goal <= 1.2) -> %s"
+        % (large, small, ratio, median_ratio, "OK" if ratio <= 1.2 else "MISSED")
+    )
+    print(
+        "query counts: %d and %d (goal: equal) -> %s"
+        % (counts[small], counts[large], "OK" if counts[small] == counts[large] else "MISSED")
+    )
     if connection.vendor == "postgresql":
         from offers.lifecycle import due_querysets
 

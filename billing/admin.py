@@ -27,7 +27,16 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "organization", "attempt", "amount", "currency", "status", "stripe_payment_intent_id", "created_at"]
+    list_display = [
+        "reference",
+        "organization",
+        "attempt",
+        "amount",
+        "currency",
+        "status",
+        "stripe_payment_intent_id",
+        "created_at",
+    ]
     list_filter = ["status"]
     list_select_related = ["organization"]
     search_fields = ["reference", "stripe_payment_intent_id", "organization__name"]

@@ -26,7 +26,12 @@ class PaymentMethod(models.Model):
     exp_year = models.PositiveSmallIntegerField(_("expiry year"))
     is_default = models.BooleanField(_("default"), default=False)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("added at"), default=timezone.now)
     # Removed cards stay for receipts and history; they can no longer be charged.
@@ -42,7 +47,9 @@ class PaymentMethod(models.Model):
                 condition=models.Q(is_default=True, removed_at__isnull=True),
                 name="payment_method_one_default_per_org",
             ),
-            models.CheckConstraint(name="payment_method_month_valid", condition=models.Q(exp_month__gte=1, exp_month__lte=12)),
+            models.CheckConstraint(
+                name="payment_method_month_valid", condition=models.Q(exp_month__gte=1, exp_month__lte=12)
+            ),
         ]
 
     def __str__(self):
@@ -69,12 +76,21 @@ class Payment(models.Model):
 
     # The paid document's own number (an order number); one succeeded payment per reference (R5).
     reference = models.CharField(_("reference"), max_length=64)
-    organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="payments")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="payments"
+    )
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
     payment_method = models.ForeignKey(
-        PaymentMethod, verbose_name=_("payment method"), on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        PaymentMethod,
+        verbose_name=_("payment method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
     )
-    stripe_payment_intent_id = models.CharField(_("PaymentIntent id"), max_length=64, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(
+        _("PaymentIntent id"), max_length=64, unique=True, null=True, blank=True
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -117,7 +133,9 @@ class Refund(models.Model):
     """Money returned on a payment; one per staff decision, keyed by that decision."""
 
     payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds")
-    organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="refunds")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(_("status"), max_length=20, choices=RefundStatus.choices, default=RefundStatus.PENDING)
@@ -126,7 +144,12 @@ class Refund(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     succeeded_at = models.DateTimeField(_("succeeded at"), null=True, blank=True)

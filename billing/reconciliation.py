@@ -13,8 +13,7 @@ flight while the task runs is not reported.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
@@ -75,20 +74,17 @@ class Difference:
         return gettext("Payment") if self.object_type == "payment" else gettext("Refund")
 
     def as_log(self):
-        return (
-            "%s %s stripe=%s local=%s stripe_amount=%s %s stripe_status=%s local_amount=%s %s local_status=%s"
-            % (
-                self.kind,
-                self.object_type,
-                self.stripe_id or "-",
-                self.local_reference or "-",
-                self.stripe_amount,
-                self.stripe_currency,
-                self.stripe_status or "-",
-                self.local_amount,
-                self.local_currency,
-                self.local_status or "-",
-            )
+        return "%s %s stripe=%s local=%s stripe_amount=%s %s stripe_status=%s local_amount=%s %s local_status=%s" % (
+            self.kind,
+            self.object_type,
+            self.stripe_id or "-",
+            self.local_reference or "-",
+            self.stripe_amount,
+            self.stripe_currency,
+            self.stripe_status or "-",
+            self.local_amount,
+            self.local_currency,
+            self.local_status or "-",
         )
 
 
@@ -159,7 +155,9 @@ def reconcile(*, gateway=None, grace_seconds: int = DEFAULT_GRACE_SECONDS, now=N
         }
         charge = charge_by_intent.get(payment.stripe_payment_intent_id or "")
         if charge is None:
-            diff(Difference(Kind.MISSING_AT_STRIPE, "payment", stripe_id=payment.stripe_payment_intent_id or "", **local))
+            diff(
+                Difference(Kind.MISSING_AT_STRIPE, "payment", stripe_id=payment.stripe_payment_intent_id or "", **local)
+            )
             continue
         stripe_side = _charge_side(payment.stripe_payment_intent_id, charge)
         if charge.status != succeeded:
@@ -313,4 +311,4 @@ def reconcile_payments(self):
         # Below the broker's visibility timeout; the next night runs anyway.
         logger.error("Reconciliation could not read Stripe (attempt %d): %s", self.request.retries + 1, exc)
         raise self.retry(exc=exc, countdown=600) from exc
-    return {"differences": len(report.differences), "checked_at": report.checked_at.astimezone(dt_timezone.utc).isoformat()}
+    return {"differences": len(report.differences), "checked_at": report.checked_at.astimezone(UTC).isoformat()}

@@ -14,9 +14,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerportal.money import format_money
+
 from .gateways import GatewayError, PaymentDeclined, RefundRequest, get_gateway
 from .models import Payment, PaymentStatus, Refund, RefundStatus
-from partnerportal.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,10 @@ def refund_create(*, payment: Payment, amount: int, decision_key: str, actor=Non
         if amount > available:
             raise RefundTooLarge(
                 _("The refund (%(amount)s) is more than what can still be refunded on this payment (%(available)s).")
-                % {"amount": format_money(amount, locked.currency), "available": format_money(available, locked.currency)}
+                % {
+                    "amount": format_money(amount, locked.currency),
+                    "available": format_money(available, locked.currency),
+                }
             )
         if refund is None:
             refund = Refund(
@@ -110,7 +114,9 @@ def refund_create(*, payment: Payment, amount: int, decision_key: str, actor=Non
         message = str(exc) or exc.__class__.__name__
         Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure_message=message[:500])
         refund.refresh_from_db()
-        raise RefundFailed(_("The payment service did not make the refund: %(error)s") % {"error": message}, refund) from exc
+        raise RefundFailed(
+            _("The payment service did not make the refund: %(error)s") % {"error": message}, refund
+        ) from exc
 
     failed = result.status.refused
     with transaction.atomic():

@@ -31,7 +31,12 @@ class CompetencyInline(admin.TabularInline):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "network_agreement_accepted_at", "created_at"]
     search_fields = ["name"]
-    readonly_fields = ["network_agreement_version", "network_agreement_accepted_at", "network_agreement_accepted_by", "stripe_customer_id"]
+    readonly_fields = [
+        "network_agreement_version",
+        "network_agreement_accepted_at",
+        "network_agreement_accepted_by",
+        "stripe_customer_id",
+    ]
     inlines = [CompetencyInline]
 
 
@@ -67,7 +72,10 @@ class CompetencyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             services.activity_record(
-                actor=request.user, organization=obj.organization, verb="competency.changed", obj=obj,
+                actor=request.user,
+                organization=obj.organization,
+                verb="competency.changed",
+                obj=obj,
                 detail=f"Expires on {obj.expires_on}",
             )
         else:
@@ -79,7 +87,8 @@ class CompetencyAdmin(admin.ModelAdmin):
             services.competency_renew(actor=request.user, competency=competency)
         count = queryset.count()
         self.message_user(
-            request, ngettext("%(count)d competency renewed.", "%(count)d competencies renewed.", count) % {"count": count},
+            request,
+            ngettext("%(count)d competency renewed.", "%(count)d competencies renewed.", count) % {"count": count},
             messages.SUCCESS,
         )
 
@@ -89,7 +98,8 @@ class CompetencyAdmin(admin.ModelAdmin):
             services.competency_expire(actor=request.user, competency=competency)
         count = queryset.count()
         self.message_user(
-            request, ngettext("%(count)d competency expired.", "%(count)d competencies expired.", count) % {"count": count},
+            request,
+            ngettext("%(count)d competency expired.", "%(count)d competencies expired.", count) % {"count": count},
             messages.SUCCESS,
         )
 

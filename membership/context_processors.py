@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
+from .permissions import Capabilities
+
 # The default portal and program names, so the catalogue carries their translations.
 DEFAULT_NAMES = (gettext_noop("Partner Center"), gettext_noop("Microsoft Partner Network"))
-
-from .permissions import Capabilities
 
 
 def portal(request):

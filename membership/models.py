@@ -181,7 +181,9 @@ class Competency(models.Model):
         ordering = ["solution_area"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "solution_area"], name="competency_one_per_area"),
-            models.CheckConstraint(name="competency_expires_after_grant", condition=models.Q(expires_on__gt=models.F("granted_on"))),
+            models.CheckConstraint(
+                name="competency_expires_after_grant", condition=models.Q(expires_on__gt=models.F("granted_on"))
+            ),
         ]
 
     def __str__(self):
@@ -203,13 +205,21 @@ class Invitation(models.Model):
     # The signed link carries this random key, not the sequential id.
     key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("joined as"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("joined as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -221,7 +231,8 @@ class Invitation(models.Model):
         constraints = [
             # One open invitation per address and organisation; a new one needs the old one revoked.
             models.UniqueConstraint(
-                Lower("email"), "organization",
+                Lower("email"),
+                "organization",
                 condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_open_per_email_org",
             ),
@@ -242,11 +253,19 @@ class ActivityEntry(models.Model):
     """Who did what to which object, and when; written by services, never edited."""
 
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, null=True, blank=True,
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="activity",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     verb = models.CharField(_("action"), max_length=60)

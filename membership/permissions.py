@@ -58,9 +58,7 @@ def required_roles_label(action):
 
 
 def denial_reason(action):
-    return _("Only a user with one of these roles can do this: %(roles)s.") % {
-        "roles": required_roles_label(action)
-    }
+    return _("Only a user with one of these roles can do this: %(roles)s.") % {"roles": required_roles_label(action)}
 
 
 class Capabilities:

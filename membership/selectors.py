@@ -49,6 +49,7 @@ def users_who_can(*, organization: Organization, action: str) -> list[str]:
 
 # --- activity log -----------------------------------------------------------------------------
 
+
 def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -64,4 +65,3 @@ def organization_activity(
     if end:
         entries = entries.filter(created_at__lt=_day_start(end + datetime.timedelta(days=1)))
     return entries.order_by("-created_at", "-id")
-

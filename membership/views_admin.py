@@ -17,12 +17,16 @@ from .permissions import Action
 from .selectors import organization_activity, organization_invitation, organization_user
 from .services import (
     invitation_accept as invitation_accept_service,
+)
+from .services import (
     invitation_create,
     invitation_from_token,
-    invitation_revoke as invitation_revoke_service,
     member_deactivate,
     member_reactivate,
     member_roles_update,
+)
+from .services import (
+    invitation_revoke as invitation_revoke_service,
 )
 
 
@@ -31,6 +35,7 @@ def _error_text(exc: ValidationError) -> str:
 
 
 # --- users and invitations --------------------------------------------------------------------
+
 
 @role_required(Action.MANAGE_USERS)
 def invite(request):
@@ -119,7 +124,9 @@ def user_deactivate(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("%(name)s is deactivated and signed out everywhere.") % {"name": member.display_name})
+        messages.success(
+            request, _("%(name)s is deactivated and signed out everywhere.") % {"name": member.display_name}
+        )
     return redirect("membership:user_detail", pk=member.pk)
 
 
@@ -133,6 +140,7 @@ def user_reactivate(request, pk):
 
 
 # --- activity log -----------------------------------------------------------------------------
+
 
 def _activity_entries(request):
     form = ActivityFilterForm(request.GET or None)
@@ -151,7 +159,12 @@ def activity(request):
     return render(
         request,
         "membership/activity.html",
-        {"form": form, "entries": entries[:ACTIVITY_PAGE_SIZE], "page_size": ACTIVITY_PAGE_SIZE, "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "entries": entries[:ACTIVITY_PAGE_SIZE],
+            "page_size": ACTIVITY_PAGE_SIZE,
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -171,7 +184,7 @@ def activity_export(request):
     for entry in entries.iterator(chunk_size=500):
         writer.writerow(
             [
-                entry.created_at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 _csv_cell(entry.actor.email if entry.actor else _("system")),
                 _csv_cell(entry.verb_label),
                 entry.object_type,

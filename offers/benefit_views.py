@@ -86,7 +86,9 @@ def seat_assign(request, benefit_id):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("Seat %(seat)s assigned to %(user)s.") % {"seat": seat.seat, "user": seat.user.display_name})
+        messages.success(
+            request, _("Seat %(seat)s assigned to %(user)s.") % {"seat": seat.seat, "user": seat.user.display_name}
+        )
     return redirect("benefits:list")
 
 

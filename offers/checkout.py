@@ -190,9 +190,7 @@ class TermsStep(CheckoutStep):
             messages.error(request, _("The terms of this offer are not published yet. Please try later."))
             return redirect(step_url("terms", self.order))
         try:
-            services.order_accept_terms(
-                order=self.order, terms=terms, user=request.user, ip_address=client_ip(request)
-            )
+            services.order_accept_terms(order=self.order, terms=terms, user=request.user, ip_address=client_ip(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(step_url("terms", self.order))

@@ -19,9 +19,9 @@ from billing.models import PaymentMethod
 from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
 
+from . import services
 from .models import LIVE_STATUSES, Subscription
 from .selectors import current_terms
-from . import services
 from .services import subscription_turn_off_auto_renewal
 
 logger = logging.getLogger(__name__)
@@ -131,9 +131,7 @@ def _refresh_stale_stripe_objects(gateway, organization):
         return
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        locked.stripe_customer_id = gateway.create_customer(
-            name=locked.name, email="", organization_id=locked.pk
-        )
+        locked.stripe_customer_id = gateway.create_customer(name=locked.name, email="", organization_id=locked.pk)
         locked.save(update_fields=["stripe_customer_id"])
         organization.stripe_customer_id = locked.stripe_customer_id
         for card in PaymentMethod.objects.select_for_update().filter(organization=locked, removed_at__isnull=True):

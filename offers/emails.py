@@ -90,7 +90,9 @@ def send_lifecycle_email(*, template: str, subscription_id: int, extra: dict | N
     if template not in TEMPLATES:
         raise ValueError("unknown lifecycle e-mail %r" % template)
     subscription = (
-        Subscription.objects.select_related("offer", "organization", "payment_method").filter(pk=subscription_id).first()
+        Subscription.objects.select_related("offer", "organization", "payment_method")
+        .filter(pk=subscription_id)
+        .first()
     )
     if subscription is None:
         return 0

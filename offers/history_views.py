@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
-from partnerportal.money import MINOR_DIGITS
 from membership.decorators import role_required
 from membership.permissions import Action
+from partnerportal.money import MINOR_DIGITS
 
 from . import selectors
 from .models.catalogue import localized_value
@@ -53,26 +53,55 @@ def reconciliation_csv(request):
     writer = csv.writer(response)
     writer.writerow(
         [
-            "type", "date", "order_number", "order_kind", "offer", "status", "amount_minor", "amount",
-            "currency", "payment_intent_id", "refund_id", "attempt", "card_last4",
+            "type",
+            "date",
+            "order_number",
+            "order_kind",
+            "offer",
+            "status",
+            "amount_minor",
+            "amount",
+            "currency",
+            "payment_intent_id",
+            "refund_id",
+            "attempt",
+            "card_last4",
         ]
     )
     for payment in selectors.billing_history(organization=organization):
         writer.writerow(
             [
-                "payment", (payment.succeeded_at or payment.created_at).isoformat(), payment.reference,
-                payment.order_kind, payment.offer_code, payment.status, payment.amount, _decimal(payment.amount, payment.currency),
-                payment.currency, payment.stripe_payment_intent_id or "", "", payment.attempt,
+                "payment",
+                (payment.succeeded_at or payment.created_at).isoformat(),
+                payment.reference,
+                payment.order_kind,
+                payment.offer_code,
+                payment.status,
+                payment.amount,
+                _decimal(payment.amount, payment.currency),
+                payment.currency,
+                payment.stripe_payment_intent_id or "",
+                "",
+                payment.attempt,
                 payment.payment_method.last4 if payment.payment_method else "",
             ]
         )
         for refund in payment.refunds.all():
             writer.writerow(
                 [
-                    "refund", (refund.succeeded_at or refund.created_at).isoformat(), payment.reference,
-                    payment.order_kind, payment.offer_code, refund.status, -refund.amount, _decimal(-refund.amount, refund.currency),
-                    refund.currency, payment.stripe_payment_intent_id or "", refund.stripe_refund_id or "",
-                    payment.attempt, "",
+                    "refund",
+                    (refund.succeeded_at or refund.created_at).isoformat(),
+                    payment.reference,
+                    payment.order_kind,
+                    payment.offer_code,
+                    refund.status,
+                    -refund.amount,
+                    _decimal(-refund.amount, refund.currency),
+                    refund.currency,
+                    payment.stripe_payment_intent_id or "",
+                    refund.stripe_refund_id or "",
+                    payment.attempt,
+                    "",
                 ]
             )
     return response

@@ -13,11 +13,11 @@ from membership.decorators import partner_required, role_required
 from membership.permissions import Action, denial_reason, user_can
 
 from . import lifecycle
-from .models import ReminderKind, Subscription, SubscriptionStatus
+from .models import ReminderKind, Subscription
+from .rules import RenewalVerdict, renewal_decision
 from .selectors import subscription_for_organization, subscription_timeline
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
-from .rules import RenewalVerdict, renewal_decision
 
 
 def _subscription_or_404(request, pk) -> Subscription:
@@ -103,7 +103,10 @@ def turn_off_auto_renewal(request, pk):
             messages.success(
                 request,
                 "%s %s"
-                % (_("Automatic renewal is turned off."), _("We’ll remind you to renew before your subscription expires.")),
+                % (
+                    _("Automatic renewal is turned off."),
+                    _("We’ll remind you to renew before your subscription expires."),
+                ),
             )
         return redirect(subscription)
     context = {"subscription": subscription, "offer_name": subscription.offer.localized("name"), "form": form}

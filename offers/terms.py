@@ -21,7 +21,9 @@ def renewal_window(period_end: datetime.date) -> tuple[datetime.date, datetime.d
     )
 
 
-def renewal_term(*, period_end: datetime.date, today: datetime.date, months: int) -> tuple[datetime.date, datetime.date]:
+def renewal_term(
+    *, period_end: datetime.date, today: datetime.date, months: int
+) -> tuple[datetime.date, datetime.date]:
     """The next term: from the old end date before expiry, from today after it (R8)."""
     start = period_end if today <= period_end else today
     return start, add_months(start, months)

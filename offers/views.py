@@ -35,9 +35,7 @@ def subscribe(request, offer_id):
     """Subscribe now: create or reuse the draft order, then the first step."""
     offer = get_object_or_404(Offer.objects.filter(is_active=True), pk=offer_id)
     try:
-        order = services.order_start_purchase(
-            organization=request.user.organization, offer=offer, user=request.user
-        )
+        order = services.order_start_purchase(organization=request.user.organization, offer=offer, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("offers:offer_list")

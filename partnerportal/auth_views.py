@@ -24,7 +24,7 @@ class RateLimitedLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if any((cache.get(key) or 0) >= limit for key, limit in zip(_keys(request), _limits())):
+        if any((cache.get(key) or 0) >= limit for key, limit in zip(_keys(request), _limits(), strict=True)):
             form = self.get_form()
             form.errors.clear()
             form.add_error(

@@ -1,13 +1,13 @@
 """gunicorn settings of the production-like stack (scripts/prod-stack.sh); every value comes from the environment.
 
-    GUNICORN_BIND        127.0.0.1:8800
-    GUNICORN_WORKERS     3
-    GUNICORN_THREADS     1 (sync workers, as most Django deployments behind a proxy)
-    GUNICORN_TIMEOUT     30 s
-    GUNICORN_PIDFILE     unset: no pid file (prod-stack.sh records the master's pid itself)
-    GUNICORN_ACCESS_LOG  unset: no access log (it would dominate the load test on loopback)
-    GUNICORN_ERROR_LOG   "-" (stderr)
-    GUNICORN_CONTROL_SOCKET  unset: no control socket (gunicornc is not used here)
+GUNICORN_BIND        127.0.0.1:8800
+GUNICORN_WORKERS     3
+GUNICORN_THREADS     1 (sync workers, as most Django deployments behind a proxy)
+GUNICORN_TIMEOUT     30 s
+GUNICORN_PIDFILE     unset: no pid file (prod-stack.sh records the master's pid itself)
+GUNICORN_ACCESS_LOG  unset: no access log (it would dominate the load test on loopback)
+GUNICORN_ERROR_LOG   "-" (stderr)
+GUNICORN_CONTROL_SOCKET  unset: no control socket (gunicornc is not used here)
 """
 
 import os

@@ -34,9 +34,7 @@ from localstripe.server import app  # noqa: E402  (must come after the patch)
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8420, help="TCP port (default 8420)")
-    parser.add_argument(
-        "--access-log", action="store_true", help="log every request (quiet by default)"
-    )
+    parser.add_argument("--access-log", action="store_true", help="log every request (quiet by default)")
     parser.add_argument(
         "--log-webhooks",
         action="store_true",

@@ -70,6 +70,4 @@ class ReplyForm(forms.Form):
 
 
 class StatusFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All"))] + RequestStatus.choices, required=False
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All"))] + RequestStatus.choices, required=False)

@@ -120,7 +120,12 @@ class RequestMessage(models.Model):
         ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="messages"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     body = models.TextField(_("message"), max_length=10000)
     is_internal = models.BooleanField(
@@ -164,7 +169,12 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     content_type = models.CharField(_("content type"), max_length=100)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
@@ -189,7 +199,12 @@ class StatusChange(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=RequestStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=RequestStatus.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
@@ -226,12 +241,19 @@ class CancellationDecision(models.Model):
         "offers.Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, related_name="+"
     )
     payment = models.ForeignKey(
-        "billing.Payment", verbose_name=_("refunded payment"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "billing.Payment",
+        verbose_name=_("refunded payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     refund_kind = models.CharField(_("refund"), max_length=10, choices=RefundKind.choices)
     amount = models.PositiveIntegerField(_("refund amount in minor units"), default=0)
     currency = models.CharField(_("currency"), max_length=3)
-    status = models.CharField(_("status"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PENDING
+    )
     failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
@@ -258,7 +280,8 @@ class CancellationDecision(models.Model):
             ),
             models.CheckConstraint(
                 name="decision_amount_matches_kind",
-                condition=models.Q(refund_kind="none", amount=0) | (~models.Q(refund_kind="none") & models.Q(amount__gt=0)),
+                condition=models.Q(refund_kind="none", amount=0)
+                | (~models.Q(refund_kind="none") & models.Q(amount__gt=0)),
             ),
         ]
 

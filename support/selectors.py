@@ -9,7 +9,9 @@ from .models import Attachment, RequestMessage, RequestStatus, ServiceRequest
 
 
 def requests_for_organization(*, organization, status: str | None = None):
-    queryset = ServiceRequest.objects.filter(organization=organization).select_related("requester", "subscription__offer")
+    queryset = ServiceRequest.objects.filter(organization=organization).select_related(
+        "requester", "subscription__offer"
+    )
     if status in RequestStatus.values:
         queryset = queryset.filter(status=status)
     return queryset

@@ -12,6 +12,7 @@ from .models import CancellationDecision, RequestMessage, ServiceRequest, Status
 
 logger = logging.getLogger(__name__)
 
+
 def _absolute(path):
     """An absolute link; PORTAL_BASE_URL (optional setting, as in offers.emails) names the public address."""
     base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000")

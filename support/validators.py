@@ -41,7 +41,11 @@ def validate_attachment(upload):
         raise ValidationError(
             _("“%(name)s” is too big (%(size)s); attachments can be at most %(limit)s."),
             code="too_big",
-            params={"name": upload.name, "size": filesizeformat(upload.size), "limit": "%d MB" % (MAX_ATTACHMENT_BYTES // (1024 * 1024))},
+            params={
+                "name": upload.name,
+                "size": filesizeformat(upload.size),
+                "limit": "%d MB" % (MAX_ATTACHMENT_BYTES // (1024 * 1024)),
+            },
         )
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension not in ALLOWED_TYPES:

@@ -24,7 +24,9 @@ def request_list(request):
     status = filter_form.cleaned_data["status"] if filter_form.is_valid() else None
     queryset = selectors.requests_for_organization(organization=request.user.organization, status=status)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    return render(request, "support/request_list.html", {"page": page, "filter_form": filter_form, "status": status or ""})
+    return render(
+        request, "support/request_list.html", {"page": page, "filter_form": filter_form, "status": status or ""}
+    )
 
 
 @partner_required
@@ -34,7 +36,9 @@ def report(request):
 
 
 def _render_form(request, form, status=200):
-    return render(request, "support/request_form.html", {"form": form, "invoice_type": ProblemType.INVOICE_PAYMENT}, status=status)
+    return render(
+        request, "support/request_form.html", {"form": form, "invoice_type": ProblemType.INVOICE_PAYMENT}, status=status
+    )
 
 
 @role_required(Action.FILE_SERVICE_REQUEST)
@@ -104,7 +108,9 @@ def _render_detail(request, service_request, reply_form, status=200):
         "request_attachments": selectors.request_level_attachments(service_request=service_request),
         "status_changes": service_request.status_changes.all(),
         "reply_form": reply_form,
-        "subscription_name": service_request.subscription.offer.localized("name") if service_request.subscription_id else "",
+        "subscription_name": service_request.subscription.offer.localized("name")
+        if service_request.subscription_id
+        else "",
         "can_reply": user_can(request.user, Action.FILE_SERVICE_REQUEST) and service_request.status != "closed",
     }
     return render(request, "support/request_detail.html", context, status=status)

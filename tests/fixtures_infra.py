@@ -231,9 +231,7 @@ def localstripe_webhook(live_server, stripe_settings, localstripe_process, setti
     localstripe_process.register_webhook("pytest", url, settings.STRIPE_WEBHOOK_SECRET)
     yield url
     if localstripe_process.running:
-        localstripe_process.register_webhook(
-            "pytest", url, settings.STRIPE_WEBHOOK_SECRET, events=["pytest.disabled"]
-        )
+        localstripe_process.register_webhook("pytest", url, settings.STRIPE_WEBHOOK_SECRET, events=["pytest.disabled"])
 
 
 def _screenshot_path(node_name):
@@ -274,7 +272,7 @@ def browser_page(request):
             try:
                 page.screenshot(path=str(path), full_page=True)
             except Exception as exc:  # a crashed or closed page must not hide the test's own result
-                warnings.warn("no screenshot for %s: %s" % (request.node.nodeid, exc))
+                warnings.warn("no screenshot for %s: %s" % (request.node.nodeid, exc), stacklevel=1)
             else:
                 if request.session.testsfailed > failures_before:
                     sys.stderr.write("\nscreenshot of the failed page: %s\n" % path)

@@ -22,7 +22,11 @@ def _walk(patterns, namespace, converters, prefix):
             yield from _walk(entry.url_patterns, ns, nested_converters, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.name:
             all_converters = {**converters, **getattr(entry.pattern, "converters", {})}
-            yield (f"{namespace}:{entry.name}" if namespace else entry.name), all_converters, prefix + str(entry.pattern)
+            yield (
+                (f"{namespace}:{entry.name}" if namespace else entry.name),
+                all_converters,
+                prefix + str(entry.pattern),
+            )
 
 
 def portal_urls():
@@ -30,5 +34,7 @@ def portal_urls():
     result = []
     for name, converters, route in _walk(get_resolver().url_patterns, None, {}, ""):
         kwargs = {arg: SAMPLE_BY_CONVERTER.get(type(conv), "sample") for arg, conv in converters.items()}
-        result.append((name, reverse(name, kwargs=kwargs), any(isinstance(c, IntConverter) for c in converters.values()), route))
+        result.append(
+            (name, reverse(name, kwargs=kwargs), any(isinstance(c, IntConverter) for c in converters.values()), route)
+        )
     return result

@@ -2,8 +2,7 @@
 
 import json
 import logging
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 import stripe
 from django.conf import settings
@@ -87,9 +86,7 @@ class StripeGateway:
         pm = self._call(self.client.v1.payment_methods.retrieve, payment_method_id)
         # localstripe's SetupIntent confirmation leaves the card unattached; Stripe attaches it.
         if not pm.customer:
-            pm = self._call(
-                self.client.v1.payment_methods.attach, payment_method_id, params={"customer": customer_id}
-            )
+            pm = self._call(self.client.v1.payment_methods.attach, payment_method_id, params={"customer": customer_id})
         owner = pm.customer if isinstance(pm.customer, str) else getattr(pm.customer, "id", None)
         if owner != customer_id:
             raise PaymentDeclined(_("This card belongs to another customer."), code="customer_mismatch")
@@ -211,7 +208,6 @@ class StripeGateway:
         )
 
 
-
 def _refund_status(value):
     return _REFUND_STATUS.get(value or "", RefundOutcome.PENDING)
 
@@ -224,7 +220,7 @@ def _object_id(value):
 
 
 def _created(value):
-    return datetime.fromtimestamp(value or 0, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(value or 0, tz=UTC)
 
 
 def _charge_record(charge: dict) -> ChargeRecord:

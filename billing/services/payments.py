@@ -177,7 +177,9 @@ def payment_last(*, reference: str) -> Payment | None:
 
 
 def payment_last_with_intent(*, reference: str) -> Payment | None:
-    return Payment.objects.filter(reference=reference).exclude(stripe_payment_intent_id=None).order_by("-attempt").first()
+    return (
+        Payment.objects.filter(reference=reference).exclude(stripe_payment_intent_id=None).order_by("-attempt").first()
+    )
 
 
 def payment_pending(*, reference: str) -> Payment | None:
@@ -190,7 +192,9 @@ def payment_mark_succeeded(*, payment: Payment, payment_intent_id: str = "") -> 
     payment.failure_code = payment.failure_message = ""
     if payment_intent_id:
         payment.stripe_payment_intent_id = payment_intent_id
-    payment.save(update_fields=["status", "succeeded_at", "failure_code", "failure_message", "stripe_payment_intent_id"])
+    payment.save(
+        update_fields=["status", "succeeded_at", "failure_code", "failure_message", "stripe_payment_intent_id"]
+    )
 
 
 def payment_mark_duplicate(*, payment: Payment, payment_intent_id: str = "") -> None:

@@ -30,7 +30,10 @@ def competency_grant(*, actor, competency: Competency) -> Competency:
     competency.full_clean()
     competency.save()
     activity_record(
-        actor=actor, organization=competency.organization, verb="competency.granted", obj=competency,
+        actor=actor,
+        organization=competency.organization,
+        verb="competency.granted",
+        obj=competency,
         detail=f"Expires on {competency.expires_on}",
     )
     return competency
@@ -47,7 +50,10 @@ def competency_renew(*, actor, competency: Competency, today: datetime.date | No
     competency.full_clean()
     competency.save(update_fields=["expires_on", "expired_at"])
     activity_record(
-        actor=actor, organization=competency.organization, verb="competency.renewed", obj=competency,
+        actor=actor,
+        organization=competency.organization,
+        verb="competency.renewed",
+        obj=competency,
         detail=f"Expires on {competency.expires_on}",
     )
     return competency
@@ -101,8 +107,11 @@ def competencies_send_expiry_reminders(*, today: datetime.date | None = None) ->
             if created:
                 transaction.on_commit(lambda pk=reminder.pk: _competency_reminder_send(pk))
                 activity_record(
-                    actor=None, organization=competency.organization, verb="competency.reminder_sent",
-                    obj=competency, detail=f"Expires on {competency.expires_on}",
+                    actor=None,
+                    organization=competency.organization,
+                    verb="competency.reminder_sent",
+                    obj=competency,
+                    detail=f"Expires on {competency.expires_on}",
                 )
                 sent += 1
     return sent

@@ -68,7 +68,10 @@ def invitation_create(*, actor: User, email: str, roles, base_url: str) -> Invit
     invitation.full_clean()
     invitation.save()
     activity_record(
-        actor=actor, organization=organization, verb="invitation.sent", obj=invitation,
+        actor=actor,
+        organization=organization,
+        verb="invitation.sent",
+        obj=invitation,
         detail=f"Roles: {roles_label(wanted)}",
     )
     transaction.on_commit(lambda: _invitation_send(invitation.pk, base_url))
@@ -92,7 +95,9 @@ def invitation_from_token(token: str, *, lock: bool = False) -> Invitation:
     try:
         value = signing.TimestampSigner(salt=INVITATION_SALT).unsign_object(token, max_age=INVITATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValidationError(_("This invitation link has expired. Ask your Global admin for a new one."), code="expired")
+        raise ValidationError(
+            _("This invitation link has expired. Ask your Global admin for a new one."), code="expired"
+        )
     except (signing.BadSignature, ValueError, TypeError):
         raise ValidationError(_("This invitation link is not valid."), code="invalid")
     if not isinstance(value, dict) or not isinstance(value.get("k"), str):
@@ -110,9 +115,13 @@ def invitation_from_token(token: str, *, lock: bool = False) -> Invitation:
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation has already been used. Sign in instead."), code="used")
     if invitation.revoked_at is not None:
-        raise ValidationError(_("This invitation has been withdrawn. Ask your Global admin for a new one."), code="revoked")
+        raise ValidationError(
+            _("This invitation has been withdrawn. Ask your Global admin for a new one."), code="revoked"
+        )
     if timezone.now() - invitation.created_at > INVITATION_MAX_AGE:
-        raise ValidationError(_("This invitation link has expired. Ask your Global admin for a new one."), code="expired")
+        raise ValidationError(
+            _("This invitation link has expired. Ask your Global admin for a new one."), code="expired"
+        )
     return invitation
 
 
@@ -140,7 +149,10 @@ def invitation_accept(
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     activity_record(
-        actor=user, organization=invitation.organization, verb="invitation.accepted", obj=user,
+        actor=user,
+        organization=invitation.organization,
+        verb="invitation.accepted",
+        obj=user,
         detail=f"Roles: {roles_label(invitation.roles)}",
     )
     return user

@@ -23,7 +23,10 @@ def organization_enrol(*, organization: Organization, user: User) -> Organizatio
     organization.full_clean()
     organization.save()
     activity_record(
-        actor=user, organization=organization, verb="organization.enrolled", obj=organization,
+        actor=user,
+        organization=organization,
+        verb="organization.enrolled",
+        obj=organization,
         detail=f"Network agreement {NETWORK_AGREEMENT_VERSION} accepted",
     )
     return organization

@@ -52,7 +52,9 @@ def _other_active_global_admins(organization_id, member) -> bool:
 
 def _last_admin_error():
     return ValidationError(
-        _("The last active Global admin cannot be removed, demoted or deactivated. Make another user Global admin first."),
+        _(
+            "The last active Global admin cannot be removed, demoted or deactivated. Make another user Global admin first."
+        ),
         code="last_global_admin",
     )
 
@@ -82,7 +84,10 @@ def member_roles_update(*, actor: User, member: User, roles) -> User:
         return member
     user_roles_set(user=member, roles=wanted)
     activity_record(
-        actor=actor, organization=member.organization, verb="user.roles_changed", obj=member,
+        actor=actor,
+        organization=member.organization,
+        verb="user.roles_changed",
+        obj=member,
         detail=f"{roles_label(before)} → {roles_label(wanted)}",
     )
     return member
@@ -121,7 +126,10 @@ def member_deactivate(*, actor: User, member: User) -> User:
     member.save(update_fields=["is_active"])
     ended = user_sessions_end(user=member)
     activity_record(
-        actor=actor, organization=member.organization, verb="user.deactivated", obj=member,
+        actor=actor,
+        organization=member.organization,
+        verb="user.deactivated",
+        obj=member,
         detail=f"{ended} session(s) ended",
     )
     return member

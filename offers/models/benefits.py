@@ -17,12 +17,20 @@ class LicenseKey(models.Model):
     )
     key = models.CharField(_("key"), max_length=100, unique=True)
     issued_to_subscription = models.ForeignKey(
-        Subscription, verbose_name=_("issued to"), on_delete=models.PROTECT, null=True, blank=True,
+        Subscription,
+        verbose_name=_("issued to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="license_keys",
     )
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("added at"), default=timezone.now)
@@ -54,14 +62,20 @@ class BenefitActivation(models.Model):
     """An activated benefit that is on or off (developer tools, the account, the monthly credit)."""
 
     subscription = models.ForeignKey(
-        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE,
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.CASCADE,
         related_name="benefit_activations",
     )
     benefit = models.ForeignKey(
         OfferBenefit, verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="activations"
     )
     activated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("activated by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("activated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     activated_at = models.DateTimeField(_("activated at"), default=timezone.now)
@@ -87,7 +101,9 @@ class SeatAssignment(models.Model):
     """
 
     subscription = models.ForeignKey(
-        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE,
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.CASCADE,
         related_name="seat_assignments",
     )
     benefit = models.ForeignKey(
@@ -98,7 +114,11 @@ class SeatAssignment(models.Model):
     )
     seat = models.PositiveSmallIntegerField(_("seat number"))
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)

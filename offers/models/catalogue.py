@@ -103,8 +103,12 @@ class OfferTerms(LocalizedFieldsMixin, models.Model):
 class TermsAcceptance(models.Model):
     """A user's acceptance of one terms version, with when and from where."""
 
-    organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
     terms = models.ForeignKey(OfferTerms, verbose_name=_("terms"), on_delete=models.PROTECT, related_name="acceptances")
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

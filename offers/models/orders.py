@@ -31,21 +31,43 @@ class Order(models.Model):
     """A purchase or renewal; its wizard state lives here on the server, never in form fields."""
 
     number = models.CharField(_("order number"), max_length=32, unique=True)
-    organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="orders")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="orders"
+    )
     offer = models.ForeignKey(Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="orders")
     kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices, default=OrderKind.PURCHASE)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
     subscription = models.ForeignKey(
-        Subscription, verbose_name=_("subscription"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     terms_acceptance = models.ForeignKey(
-        TermsAcceptance, verbose_name=_("terms acceptance"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        TermsAcceptance,
+        verbose_name=_("terms acceptance"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     payment_method = models.ForeignKey(
-        PaymentMethod, verbose_name=_("payment method"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        PaymentMethod,
+        verbose_name=_("payment method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)

@@ -147,7 +147,9 @@ class ReminderKind(models.TextChoices):
 class Reminder(models.Model):
     """One reminder of a kind per subscription term (R9); the constraint makes a second send impossible."""
 
-    subscription = models.ForeignKey(Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="reminders")
+    subscription = models.ForeignKey(
+        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="reminders"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=ReminderKind.choices)
     term_end = models.DateField(_("term end"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)

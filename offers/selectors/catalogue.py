@@ -92,16 +92,31 @@ def catalogue():
     sql = (
         "SELECT o.id, o.code, o.name, o.name_ru, o.description, o.description_ru, o.price_amount, o.currency,"
         " o.term_months, b.id, b.name, b.name_ru, b.quantity, b.unit, b.unit_ru"
-        " FROM {offer} o LEFT JOIN {benefit} b ON b.offer_id = o.id"
+        f" FROM {Offer._meta.db_table} o LEFT JOIN {OfferBenefit._meta.db_table} b ON b.offer_id = o.id"
         " WHERE o.is_active = %s"
         " ORDER BY o.position, o.name, o.id, b.position, b.id"
-    ).format(offer=Offer._meta.db_table, benefit=OfferBenefit._meta.db_table)
+    )
     offers = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [True])
         rows = cursor.fetchall()
-    for (pk, code, name, name_ru, description, description_ru, price, currency, months,
-         benefit_id, b_name, b_name_ru, quantity, unit, unit_ru) in rows:
+    for (
+        pk,
+        code,
+        name,
+        name_ru,
+        description,
+        description_ru,
+        price,
+        currency,
+        months,
+        benefit_id,
+        b_name,
+        b_name_ru,
+        quantity,
+        unit,
+        unit_ru,
+    ) in rows:
         offer = offers.get(pk)
         if offer is None:
             offer = offers[pk] = CatalogueOffer(

@@ -108,11 +108,9 @@ def renewal_card(subscription: Subscription):
     card = subscription.payment_method
     if card is not None and card.is_usable:
         return card
-    return (
-        PaymentMethod.objects.filter(
-            organization_id=subscription.organization_id, is_default=True, removed_at__isnull=True
-        ).first()
-    )
+    return PaymentMethod.objects.filter(
+        organization_id=subscription.organization_id, is_default=True, removed_at__isnull=True
+    ).first()
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,6 +127,7 @@ class DueAction:
 def due_querysets(today) -> dict:
     """The due-selection queries (also printed with EXPLAIN by bench/sweep_scaling.py)."""
     today = as_date(today)
+
     # Reminders: terms ending exactly 30, 7 or 1 days from now (or up to REMINDER_CATCH_UP_DAYS
     # less, to catch up a missed run), without the reminder of that kind for this term (an
     # anti-join on reminder_once_per_term's index), mirroring reminders_owed().

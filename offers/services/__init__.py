@@ -6,6 +6,15 @@ and the wizard's steps; ``charging``: charging an order once; ``renewals``: auto
 Action Pack benefits (keys, seats, monthly credits).
 """
 
+from .benefits import (
+    benefit_activate,
+    credit_grant_month,
+    credits_grant_monthly,
+    license_key_issue,
+    month_start,
+    seat_assign,
+    seat_release,
+)
 from .charging import (
     STALE_ATTEMPT_AFTER,
     ChargeOutcome,
@@ -28,15 +37,6 @@ from .orders import (
 )
 from .reminders import expire_subscription, remind_subscription
 from .renewals import RenewalResult, renew_subscription
-from .benefits import (
-    benefit_activate,
-    credit_grant_month,
-    credits_grant_monthly,
-    license_key_issue,
-    month_start,
-    seat_assign,
-    seat_release,
-)
 from .subscriptions import (
     subscription_cancel,
     subscription_create_for_order,

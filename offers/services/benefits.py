@@ -53,7 +53,10 @@ def _check_benefit(subscription, benefit, *kinds):
 def _timeline(subscription, actor, detail):
     # The activation services write their own, more specific activity entry.
     timeline_add(
-        subscription=subscription, kind=TimelineKind.BENEFIT_ACTIVATED, actor=actor, detail=detail,
+        subscription=subscription,
+        kind=TimelineKind.BENEFIT_ACTIVATED,
+        actor=actor,
+        detail=detail,
         record_activity=False,
     )
 
@@ -79,7 +82,10 @@ def benefit_activate(*, actor: User, subscription, benefit, today: datetime.date
         credit_grant_month(subscription=subscription, benefit=benefit, month=month_start(today or timezone.localdate()))
     _timeline(subscription, actor, f"{benefit.name} activated")
     activity_record(
-        actor=actor, organization=subscription.organization, verb="benefit.activated", obj=subscription,
+        actor=actor,
+        organization=subscription.organization,
+        verb="benefit.activated",
+        obj=subscription,
         detail=benefit.name,
     )
     return activation
@@ -117,7 +123,10 @@ def license_key_issue(*, actor: User, subscription, benefit) -> LicenseKey:
     key.save(update_fields=["issued_to_subscription", "issued_at", "issued_by"])
     _timeline(subscription, actor, f"{benefit.name}: license key {key.masked} issued")
     activity_record(
-        actor=actor, organization=subscription.organization, verb="benefit.license_issued", obj=subscription,
+        actor=actor,
+        organization=subscription.organization,
+        verb="benefit.license_issued",
+        obj=subscription,
         detail=f"{benefit.name}: {key.masked}",
     )
     return key
@@ -136,11 +145,14 @@ def seat_assign(*, actor: User, subscription, benefit, user: User) -> SeatAssign
         SeatAssignment.objects.filter(subscription=subscription, benefit=benefit).values_list("seat", flat=True)
     )
     if SeatAssignment.objects.filter(subscription=subscription, benefit=benefit, user=user).exists():
-        raise ValidationError(_("%(user)s already has a seat of this benefit.") % {"user": user.display_name}, code="dup")
+        raise ValidationError(
+            _("%(user)s already has a seat of this benefit.") % {"user": user.display_name}, code="dup"
+        )
     free = sorted(set(range(1, benefit.quantity + 1)) - taken)
     if not free:
         raise ValidationError(
-            _("All %(quantity)s seats of this benefit are assigned. Release a seat first.") % {"quantity": benefit.quantity},
+            _("All %(quantity)s seats of this benefit are assigned. Release a seat first.")
+            % {"quantity": benefit.quantity},
             code="quantity",
         )
     assignment = SeatAssignment(subscription=subscription, benefit=benefit, user=user, seat=free[0], assigned_by=actor)
@@ -148,7 +160,10 @@ def seat_assign(*, actor: User, subscription, benefit, user: User) -> SeatAssign
     assignment.save()
     _timeline(subscription, actor, f"{benefit.name}: seat {assignment.seat} assigned to {user.email}")
     activity_record(
-        actor=actor, organization=subscription.organization, verb="benefit.seat_assigned", obj=subscription,
+        actor=actor,
+        organization=subscription.organization,
+        verb="benefit.seat_assigned",
+        obj=subscription,
         detail=f"{benefit.name}: {user.email}",
     )
     return assignment
@@ -161,7 +176,10 @@ def seat_release(*, actor: User, assignment: SeatAssignment) -> None:
     deleted, _rows = SeatAssignment.objects.filter(pk=assignment.pk).delete()
     if deleted:
         activity_record(
-            actor=actor, organization=subscription.organization, verb="benefit.seat_released", obj=subscription,
+            actor=actor,
+            organization=subscription.organization,
+            verb="benefit.seat_released",
+            obj=subscription,
             detail=f"{assignment.benefit.name}: {assignment.user.email}",
         )
 
@@ -188,6 +206,8 @@ def credits_grant_monthly(*, today: datetime.date | None = None) -> int:
     ).select_related("subscription", "benefit")
     granted = 0
     for activation in activations.iterator():
-        _grant, created = credit_grant_month(subscription=activation.subscription, benefit=activation.benefit, month=month)
+        _grant, created = credit_grant_month(
+            subscription=activation.subscription, benefit=activation.benefit, month=month
+        )
         granted += int(created)
     return granted

@@ -109,9 +109,12 @@ def _check_chargeable(order: Order, today) -> None:
             order.term_start, order.term_end = renewal_term(
                 period_end=subscription.current_period_end, today=today, months=order.offer.term_months
             )
-        if subscription.current_period_end >= order.term_end or Order.objects.filter(
-            subscription=subscription, term_start=order.term_start, status=OrderStatus.PAID
-        ).exclude(pk=order.pk).exists():
+        if (
+            subscription.current_period_end >= order.term_end
+            or Order.objects.filter(subscription=subscription, term_start=order.term_start, status=OrderStatus.PAID)
+            .exclude(pk=order.pk)
+            .exists()
+        ):
             raise ValidationError(_("This term is already paid."))
 
 
@@ -185,7 +188,9 @@ def order_confirm_payment(*, order_id: int, actor=None) -> ChargeOutcome:
         if order.status != OrderStatus.REQUIRES_ACTION:
             if order.status == OrderStatus.PROCESSING:
                 return _in_progress(order)
-            return ChargeOutcome(OutcomeStatus.DECLINED, order.failure_message or billing.decline_message(), order=order)
+            return ChargeOutcome(
+                OutcomeStatus.DECLINED, order.failure_message or billing.decline_message(), order=order
+            )
         payment = billing.payment_last_with_intent(reference=order.number)
     if payment is None:
         return ChargeOutcome(OutcomeStatus.DECLINED, billing.decline_message(), order=order)

@@ -90,7 +90,9 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
         return RenewalResult("not_due")
     if not subscription.auto_renew:
         # Past due, then the partner turned auto-renewal off: stop retrying, the term has ended.
-        expire_subscription(subscription_id=subscription_id, today=today, detail="Automatic renewal turned off while past due")
+        expire_subscription(
+            subscription_id=subscription_id, today=today, detail="Automatic renewal turned off while past due"
+        )
         return RenewalResult("expired")
 
     attempts_before = subscription.renewal_attempts

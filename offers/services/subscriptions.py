@@ -26,7 +26,10 @@ def timeline_add(
     entry.save()
     if record_activity:
         activity_record(
-            actor=actor, organization=subscription.organization, verb=f"subscription.{kind}", obj=subscription,
+            actor=actor,
+            organization=subscription.organization,
+            verb=f"subscription.{kind}",
+            obj=subscription,
             detail=detail,
         )
     return entry

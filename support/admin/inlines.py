@@ -1,6 +1,5 @@
 """The request form and the inlines of a service request page (messages, attachments, history, decisions)."""
 
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError

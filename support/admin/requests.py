@@ -1,6 +1,5 @@
 """The staff workflow in Django admin: the service request queue, its actions, and cancellation processing."""
 
-
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -46,7 +45,9 @@ def _status_action(to_status):
             else:
                 moved += 1
         if moved:
-            modeladmin.message_user(request, gettext("%(count)d request(s) updated.") % {"count": moved}, messages.SUCCESS)
+            modeladmin.message_user(
+                request, gettext("%(count)d request(s) updated.") % {"count": moved}, messages.SUCCESS
+            )
         if refused:
             modeladmin.message_user(
                 request,
@@ -177,7 +178,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         for service_request in queryset:
             services.request_assign(service_request=service_request, assignee=request.user, actor=request.user)
             count += 1
-        self.message_user(request, gettext("%(count)d request(s) assigned to you.") % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request, gettext("%(count)d request(s) assigned to you.") % {"count": count}, messages.SUCCESS
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -251,7 +254,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         }
         if request.method == "POST" and completed is None:
             if not can_refund:
-                raise PermissionDenied(gettext("Only staff with the billing permission can process cancellations and refunds."))
+                raise PermissionDenied(
+                    gettext("Only staff with the billing permission can process cancellations and refunds.")
+                )
             kind = request.POST.get("refund_kind", "")
             if kind not in RefundKind.values:
                 messages.error(request, gettext("Choose a refund option."))
@@ -259,7 +264,12 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             amount = quote.amount_for(kind)
             if "confirm" not in request.POST:
                 context.update(
-                    {"confirming": True, "chosen_kind": kind, "chosen_label": RefundKind(kind).label, "chosen_amount": amount}
+                    {
+                        "confirming": True,
+                        "chosen_kind": kind,
+                        "chosen_label": RefundKind(kind).label,
+                        "chosen_amount": amount,
+                    }
                 )
                 return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
             expected = request.POST.get("expected_amount", "")
@@ -282,7 +292,16 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
 @admin.register(CancellationDecision)
 class CancellationDecisionAdmin(admin.ModelAdmin):
-    list_display = ["request", "subscription", "refund_kind", "amount", "currency", "status", "decided_by", "decided_at"]
+    list_display = [
+        "request",
+        "subscription",
+        "refund_kind",
+        "amount",
+        "currency",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
     list_filter = ["status", "refund_kind"]
     list_select_related = ["request", "subscription__offer", "subscription__organization", "decided_by"]
     search_fields = ["=request__number"]

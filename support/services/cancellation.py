@@ -203,9 +203,7 @@ def _fail_decision(decision, message, actor):
 def _post_outcome_reply(*, service_request, decision, refund, actor):
     """Tell the partner in the conversation too, in their language (the e-mail says the same)."""
     with translation.override(service_request.requester.language or settings.LANGUAGE_CODE):
-        body = _("“%(offer)s” is cancelled.") % {
-            "offer": decision.subscription.offer.localized("name")
-        }
+        body = _("“%(offer)s” is cancelled.") % {"offer": decision.subscription.offer.localized("name")}
         if refund is not None:
             body += " " + _("We refunded %(amount)s to the card you paid with.") % {
                 "amount": format_money(refund.amount, refund.currency)
@@ -233,7 +231,11 @@ def cancellation_process(
         raise PermissionDenied(_("Only staff with the billing permission can process cancellations and refunds."))
     refund_kind = RefundKind(refund_kind)
     service_request, decision, done = _start_decision(
-        service_request=service_request, refund_kind=refund_kind, expected_amount=expected_amount, actor=actor, today=today
+        service_request=service_request,
+        refund_kind=refund_kind,
+        expected_amount=expected_amount,
+        actor=actor,
+        today=today,
     )
     if done:
         return decision

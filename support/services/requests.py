@@ -135,8 +135,9 @@ def request_file(
         if wants_cancellation:
             detail += " (cancellation requested)"
         timeline_add(subscription=subscription, kind=TimelineKind.REQUEST_FILED, actor=user, detail=detail)
-    activity_record(actor=user, organization=organization, verb="service_request.filed", obj=service_request,
-                    detail=title)
+    activity_record(
+        actor=user, organization=organization, verb="service_request.filed", obj=service_request, detail=title
+    )
     return service_request
 
 
@@ -156,8 +157,9 @@ def message_add(
     message.save()
     _attach(service_request=service_request, message=message, uploads=uploads, user=author)
     if not is_internal:  # internal notes stay out of the log the partner's admin can read
-        activity_record(actor=author, organization=service_request.organization, verb="service_request.replied",
-                        obj=service_request)
+        activity_record(
+            actor=author, organization=service_request.organization, verb="service_request.replied", obj=service_request
+        )
     if from_staff and not is_internal and notify:
         request_email_on_commit(service_request.pk, "reply", message_id=message.pk)
     if not from_staff and service_request.status in (S.WAITING_ON_PARTNER, S.RESOLVED):
@@ -190,8 +192,13 @@ def request_change_status(
     change = StatusChange.objects.create(
         request=service_request, from_status=from_status, to_status=to_status, changed_by=actor, note=note[:500]
     )
-    activity_record(actor=actor, organization=service_request.organization, verb="service_request.status_changed",
-                    obj=service_request, detail=f"{from_status} → {to_status}")
+    activity_record(
+        actor=actor,
+        organization=service_request.organization,
+        verb="service_request.status_changed",
+        obj=service_request,
+        detail=f"{from_status} → {to_status}",
+    )
     if notify:
         request_email_on_commit(service_request.pk, "status", status_change_id=change.pk)
     return service_request
@@ -205,8 +212,13 @@ def request_assign(*, service_request: ServiceRequest, assignee, actor) -> Servi
     service_request = request_locked(service_request)
     service_request.assignee = assignee
     service_request.save(update_fields=["assignee", "updated_at"])
-    activity_record(actor=actor, organization=service_request.organization, verb="service_request.assigned",
-                    obj=service_request, detail=str(assignee or ""))
+    activity_record(
+        actor=actor,
+        organization=service_request.organization,
+        verb="service_request.assigned",
+        obj=service_request,
+        detail=str(assignee or ""),
+    )
     if assignee is not None and service_request.status == S.OPEN:
         request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=actor)
         service_request.refresh_from_db()

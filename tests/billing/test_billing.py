@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from billing.gateways import get_gateway
 from billing.models import Payment, PaymentMethod, PaymentStatus
-from offers.models import Order, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
+from offers.models import Order, OrderStatus
 from tests.factories.billing import PaymentMethodFactory, RefundFactory, stripe_card
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.helpers.checkout import buy, messages_of, to_review
@@ -104,16 +104,42 @@ def _paid_orders(org, offer, count):
     method = PaymentMethodFactory(organization=org, stripe_payment_method_id="pm_hist_%d" % org.pk)
     now = timezone.now()
     orders = Order.objects.bulk_create(
-        [Order(number="H%d-%05d" % (org.pk, i), organization=org, offer=offer, amount=47500, currency="USD",
-               status=OrderStatus.PAID, paid_at=now, payment_method=method) for i in range(count)]
+        [
+            Order(
+                number="H%d-%05d" % (org.pk, i),
+                organization=org,
+                offer=offer,
+                amount=47500,
+                currency="USD",
+                status=OrderStatus.PAID,
+                paid_at=now,
+                payment_method=method,
+            )
+            for i in range(count)
+        ]
     )
     payments = Payment.objects.bulk_create(
-        [Payment(reference=o.number, organization=org, attempt=1, payment_method=method, amount=47500, currency="USD",
-                 status=PaymentStatus.SUCCEEDED, succeeded_at=now, idempotency_key="k-%s" % o.number,
-                 stripe_payment_intent_id="pi_%s" % o.number) for o in orders]
+        [
+            Payment(
+                reference=o.number,
+                organization=org,
+                attempt=1,
+                payment_method=method,
+                amount=47500,
+                currency="USD",
+                status=PaymentStatus.SUCCEEDED,
+                succeeded_at=now,
+                idempotency_key="k-%s" % o.number,
+                stripe_payment_intent_id="pi_%s" % o.number,
+            )
+            for o in orders
+        ]
     )
     RefundFactory(
-        payment=payments[0], amount=10000, stripe_refund_id="re_1_%d" % org.pk, idempotency_key="r-%d" % org.pk,
+        payment=payments[0],
+        amount=10000,
+        stripe_refund_id="re_1_%d" % org.pk,
+        idempotency_key="r-%d" % org.pk,
         succeeded_at=None,
     )
     return payments
@@ -155,7 +181,11 @@ class TestBillingHistory:
         assert (first["amount_minor"], first["amount"], first["currency"]) == ("47500", "475.00", "USD")
         assert first["payment_intent_id"] == payments[0].stripe_payment_intent_id
         refund = next(r for r in rows if r["type"] == "refund")
-        assert (refund["amount_minor"], refund["amount"], refund["refund_id"]) == ("-10000", "-100.00", "re_1_%d" % admin.organization.pk)
+        assert (refund["amount_minor"], refund["amount"], refund["refund_id"]) == (
+            "-10000",
+            "-100.00",
+            "re_1_%d" % admin.organization.pk,
+        )
         assert all(r["date"] for r in rows)
         assert not any(r["order_number"].startswith("H%d-" % (admin.organization.pk + 1000)) for r in rows)
         numbers = {r["order_number"] for r in rows}

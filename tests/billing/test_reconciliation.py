@@ -10,10 +10,10 @@ from django.utils import timezone
 from billing import reconciliation
 from billing.gateways import ChargeRequest, GatewayError, RefundRequest, get_gateway
 from billing.models import Payment, PaymentStatus, RefundStatus
-from offers.models import OrderStatus
 from billing.reconciliation import Kind, reconcile, reconciliation_run
 from membership.models import User
-from tests.factories.billing import PaymentFactory, RefundFactory, stripe_card
+from offers.models import OrderStatus
+from tests.factories.billing import RefundFactory, stripe_card
 from tests.factories.membership import OrganizationFactory
 from tests.factories.offers import OfferFactory, OrderFactory, OrderPaymentFactory
 
@@ -28,7 +28,9 @@ def world(stripe_settings):
     """An organisation with a Stripe customer and a saved card, an offer, and a staff user."""
     org = OrganizationFactory(name="Contoso")
     gateway = get_gateway()
-    org.stripe_customer_id = gateway.create_customer(name=org.name, email="billing@contoso.example", organization_id=org.pk)
+    org.stripe_customer_id = gateway.create_customer(
+        name=org.name, email="billing@contoso.example", organization_id=org.pk
+    )
     org.save(update_fields=["stripe_customer_id"])
     offer = OfferFactory(code="action-pack", name="Action Pack", price_amount=47500, currency="USD")
     staff = User.objects.create_user(
@@ -59,8 +61,12 @@ def _record_payment(world, *, payment_intent_id, amount=47500, status=PaymentSta
     succeeded = status == PaymentStatus.SUCCEEDED
     return OrderPaymentFactory(
         order=OrderFactory(
-            organization=world["org"], offer=world["offer"], amount=amount, currency="USD",
-            status=OrderStatus.PAID if succeeded else OrderStatus.FAILED, paid_at=timezone.now() if succeeded else None,
+            organization=world["org"],
+            offer=world["offer"],
+            amount=amount,
+            currency="USD",
+            status=OrderStatus.PAID if succeeded else OrderStatus.FAILED,
+            paid_at=timezone.now() if succeeded else None,
         ),
         stripe_payment_intent_id=payment_intent_id,
         status=status,
@@ -75,7 +81,9 @@ def _paid(world, amount=47500):
 
 def _refund_at_stripe(world, payment, amount):
     return world["gateway"].refund(
-        RefundRequest(payment_intent_id=payment.stripe_payment_intent_id, amount=amount, idempotency_key="r-%d" % next(_numbers))
+        RefundRequest(
+            payment_intent_id=payment.stripe_payment_intent_id, amount=amount, idempotency_key="r-%d" % next(_numbers)
+        )
     )
 
 
@@ -124,7 +132,9 @@ def test_each_injected_difference_is_reported_to_staff_by_email_and_in_the_log(w
     _record_refund(world, matching, stripe_refund_id="re_doesnotexist0001", amount=3000)
     # Not staff, or inactive: no e-mail.
     User.objects.create_user(email="partner@contoso.example", password="x-very-long-pass-1", organization=world["org"])
-    User.objects.create_user(email="gone@partner.example", password="x-very-long-pass-1", is_staff=True, is_active=False)
+    User.objects.create_user(
+        email="gone@partner.example", password="x-very-long-pass-1", is_staff=True, is_active=False
+    )
 
     with caplog.at_level(logging.INFO, logger="billing.reconciliation"):
         report = reconciliation_run(grace_seconds=0)
@@ -152,9 +162,18 @@ def test_each_injected_difference_is_reported_to_staff_by_email_and_in_the_log(w
     assert message.subject == "Reconciliation with Stripe: 6 differences"
     html = message.alternatives[0][0]
     for text in (message.body, html):
-        for needle in (lost.payment_intent_id, "pi_doesnotexist0001", duplicate.payment_intent_id,
-                       dashboard_refund.refund_id, "re_doesnotexist0001", edited.reference,
-                       "US$400.00", "US$475.00", "At Stripe, not recorded here", "Amounts differ"):
+        for needle in (
+            lost.payment_intent_id,
+            "pi_doesnotexist0001",
+            duplicate.payment_intent_id,
+            dashboard_refund.refund_id,
+            "re_doesnotexist0001",
+            edited.reference,
+            "US$400.00",
+            "US$475.00",
+            "At Stripe, not recorded here",
+            "Amounts differ",
+        ):
             assert needle in text
     # And a log line naming each difference.
     warning = [r for r in caplog.records if r.levelno == logging.WARNING and "Reconciliation found 6" in r.getMessage()]
@@ -222,4 +241,3 @@ def test_the_task_runs_the_reconciliation(world, caplog):
         reconciliation.reconcile_payments.apply().get()
     assert reconciliation.reconcile_payments.name == "billing.reconciliation.reconcile_payments"
     assert "Reconciliation clean" in caplog.text
-

@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from billing.gateways import ChargeRequest, get_gateway
 from billing.models import Payment, PaymentStatus, WebhookEvent
-from offers.models import Order, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription
+from offers.models import Order, OrderStatus, Subscription
 from tests.factories.billing import THREE_DS_CARD
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.helpers.checkout import authenticate_in_browser, buy, payment_intent_count, step, to_review
@@ -91,16 +90,28 @@ def test_succeeded_finds_a_payment_by_metadata_after_a_crash(buyer_client, offer
     order = to_review(buyer_client, offer)
     order.refresh_from_db()
     payment = Payment.objects.create(
-        reference=order.number, organization=order.organization, attempt=1, payment_method=order.payment_method,
-        idempotency_key="order-%s-attempt-1" % order.number, amount=order.amount, currency=order.currency,
+        reference=order.number,
+        organization=order.organization,
+        attempt=1,
+        payment_method=order.payment_method,
+        idempotency_key="order-%s-attempt-1" % order.number,
+        amount=order.amount,
+        currency=order.currency,
     )
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.PROCESSING)
     result = get_gateway().charge(
         ChargeRequest(
             customer_id=order.organization.stripe_customer_id,
             payment_method_id=order.payment_method.stripe_payment_method_id,
-            amount=order.amount, currency=order.currency, idempotency_key=payment.idempotency_key,
-            metadata={"order_id": order.pk, "order_number": order.number, "payment_id": payment.pk, "reference": order.number},
+            amount=order.amount,
+            currency=order.currency,
+            idempotency_key=payment.idempotency_key,
+            metadata={
+                "order_id": order.pk,
+                "order_number": order.number,
+                "payment_id": payment.pk,
+                "reference": order.number,
+            },
         )
     )
     # Meanwhile a Buy click sees the charge in progress and does not charge again.
@@ -147,21 +158,36 @@ def test_localstripe_delivers_a_signed_payment_intent_succeeded(localstripe_webh
     order.refresh_from_db()
     # The charge happens, and the browser's answer is lost (no completion on our side).
     payment = Payment.objects.create(
-        reference=order.number, organization=org, attempt=1, payment_method=order.payment_method,
-        idempotency_key="order-%s-attempt-1" % order.number, amount=order.amount, currency=order.currency,
+        reference=order.number,
+        organization=org,
+        attempt=1,
+        payment_method=order.payment_method,
+        idempotency_key="order-%s-attempt-1" % order.number,
+        amount=order.amount,
+        currency=order.currency,
     )
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.PROCESSING)
     result = get_gateway().charge(
         ChargeRequest(
-            customer_id=order.organization.stripe_customer_id, payment_method_id=order.payment_method.stripe_payment_method_id,
-            amount=order.amount, currency=order.currency, idempotency_key=payment.idempotency_key,
-            metadata={"order_id": order.pk, "order_number": order.number, "payment_id": payment.pk, "reference": order.number},
+            customer_id=order.organization.stripe_customer_id,
+            payment_method_id=order.payment_method.stripe_payment_method_id,
+            amount=order.amount,
+            currency=order.currency,
+            idempotency_key=payment.idempotency_key,
+            metadata={
+                "order_id": order.pk,
+                "order_number": order.number,
+                "payment_id": payment.pk,
+                "reference": order.number,
+            },
         )
     )
+
     def our_events():
         # Other tests' events may arrive too (localstripe delivers about a second late): find ours.
         return [
-            e for e in WebhookEvent.objects.filter(type="payment_intent.succeeded")
+            e
+            for e in WebhookEvent.objects.filter(type="payment_intent.succeeded")
             if e.payload["data"]["object"]["id"] == result.payment_intent_id
         ]
 

@@ -9,8 +9,8 @@ from offers.models import SubscriptionStatus
 from support.models import RequestStatus, ServiceRequest
 from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 from tests.factories.offers import paid_subscription
-from tests.fixtures_infra import SCREENSHOT_DIR
 from tests.fixtures_infra import *  # noqa: F401,F403
+from tests.fixtures_infra import SCREENSHOT_DIR
 from tests.helpers.localstripe import localstripe_refunds
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]

@@ -90,8 +90,13 @@ def test_the_invited_billing_admin_buys_action_pack(live_server, browser_page, s
     page.click("#next")  # terms for internal-use rights
     page.click("#add-way-to-pay")
     # localstripe's card element takes a two-digit year and prefixes "20".
-    for field, value in (("number", "4242424242424242"), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123"),
-                         ("postal_code", "10001")):
+    for field, value in (
+        ("number", "4242424242424242"),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "10001"),
+    ):
         page.fill("#card-element input[placeholder=%s]" % field, value)
     page.click("#save-card")
     page.wait_for_selector("#buy, #choose-card #next")

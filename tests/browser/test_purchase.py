@@ -4,10 +4,9 @@ import re
 
 import pytest
 
-from offers.models import Order, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription, SubscriptionStatus
+from offers.models import Order, OrderStatus, Subscription, SubscriptionStatus
 from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
 from tests.fixtures_infra import SCREENSHOT_DIR
@@ -48,13 +47,16 @@ def test_purchase_from_login_to_purchased_offers(language, live_server, stripe_s
     label = LABELS[language]
     load_demo_catalogue()
     org = OrganizationFactory(name="Contoso %s" % language)
-    user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], language=language, email="bill-%s@contoso.example" % language)
+    user = UserFactory(
+        organization=org, roles=[Role.BILLING_ADMIN], language=language, email="bill-%s@contoso.example" % language
+    )
     shots = iter(range(1, 100))
 
     def shot(name):
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_DIR / ("purchase_%s_%02d_%s.png" % (language, next(shots), name))),
-                        full_page=True)
+        page.screenshot(
+            path=str(SCREENSHOT_DIR / ("purchase_%s_%02d_%s.png" % (language, next(shots), name))), full_page=True
+        )
 
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", user.email)

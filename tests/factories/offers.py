@@ -10,9 +10,8 @@ import factory
 from django.utils import timezone
 
 from billing.gateways import ChargeRequest, ChargeStatus, get_gateway
-from offers.models import Order, OrderKind, OrderStatus
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import LIVE_STATUSES, Offer, Subscription, SubscriptionStatus
+from offers.models import LIVE_STATUSES, Offer, Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from offers.selectors import ACTION_PACK_CODE
 from offers.services import subscription_create_for_order
 from offers.terms import add_months
@@ -96,21 +95,35 @@ class SubscriptionFactory(factory.Factory):
     actor = None
 
     @classmethod
-    def _create(cls, model_class, *, organization, offer, start, end, status, auto_renew, payment_method,
-                order_number, actor):
+    def _create(
+        cls, model_class, *, organization, offer, start, end, status, auto_renew, payment_method, order_number, actor
+    ):
         start, end = _date(start), _date(end)
         if start is None:
             start = add_months(end, -offer.term_months) if end else timezone.localdate()
         end = end or add_months(start, offer.term_months)
         if status not in LIVE_STATUSES:
             return model_class.objects.create(
-                organization=organization, offer=offer, status=status, auto_renew=auto_renew, started_on=start,
-                current_period_start=start, current_period_end=end, price_amount=offer.price_amount,
-                currency=offer.currency, payment_method=payment_method,
+                organization=organization,
+                offer=offer,
+                status=status,
+                auto_renew=auto_renew,
+                started_on=start,
+                current_period_start=start,
+                current_period_end=end,
+                price_amount=offer.price_amount,
+                currency=offer.currency,
+                payment_method=payment_method,
             )
         order = OrderFactory.build(
-            organization=organization, offer=offer, status=OrderStatus.PAID, paid_at=timezone.now(),
-            term_start=start, term_end=end, payment_method=payment_method, created_by=actor,
+            organization=organization,
+            offer=offer,
+            status=OrderStatus.PAID,
+            paid_at=timezone.now(),
+            term_start=start,
+            term_end=end,
+            payment_method=payment_method,
+            created_by=actor,
             **({"number": order_number} if order_number else {}),
         )
         subscription = subscription_create_for_order(order=order, actor=actor, today=start)
@@ -132,8 +145,14 @@ def paid_subscription(organization, *, user=None, days_ago=0, link_order=True):
     start = timezone.localdate() - datetime.timedelta(days=days_ago)
     paid_at = timezone.now() - datetime.timedelta(days=days_ago)
     order = OrderFactory(
-        organization=organization, offer=offer, status=OrderStatus.PROCESSING, created_by=user,
-        payment_method=card, term_start=start, term_end=add_months(start, offer.term_months), created_at=paid_at,
+        organization=organization,
+        offer=offer,
+        status=OrderStatus.PROCESSING,
+        created_by=user,
+        payment_method=card,
+        term_start=start,
+        term_end=add_months(start, offer.term_months),
+        created_at=paid_at,
     )
     key = f"order-{order.pk}-attempt-1"
     result = get_gateway().charge(
@@ -148,8 +167,11 @@ def paid_subscription(organization, *, user=None, days_ago=0, link_order=True):
     )
     assert result.status == ChargeStatus.SUCCEEDED, result
     payment = OrderPaymentFactory(
-        order=order, stripe_payment_intent_id=result.payment_intent_id, idempotency_key=key,
-        created_at=paid_at, succeeded_at=paid_at,
+        order=order,
+        stripe_payment_intent_id=result.payment_intent_id,
+        idempotency_key=key,
+        created_at=paid_at,
+        succeeded_at=paid_at,
     )
     order.status = OrderStatus.PAID
     order.paid_at = paid_at

@@ -13,7 +13,7 @@ from django.test import TestCase
 from billing.models import Payment
 from offers.models import Order, OrderKind
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def at(day, hour=3):

@@ -28,14 +28,13 @@ def prod_stack_target(env_file: Path | None = None) -> SubprocessTarget:
     if env_file is None:
         env_file = Path(os.environ.get("PRODSTACK_DIR", REPO_ROOT / "var" / "prodstack")) / "env"
     if not Path(env_file).exists():
-        pytest.fail("JOURNEY_TARGET=prod-stack but %s is missing: run scripts/prod-stack.sh start" % env_file,
-                    pytrace=False)
+        pytest.fail(
+            "JOURNEY_TARGET=prod-stack but %s is missing: run scripts/prod-stack.sh start" % env_file, pytrace=False
+        )
     env = read_env_file(env_file)
     if os.environ.get("JOURNEY_MAIL_DIR"):
         env["EMAIL_FILE_PATH"] = os.environ["JOURNEY_MAIL_DIR"]
-    if env.get("EMAIL_BACKEND") != "django.core.mail.backends.filebased.EmailBackend" or not env.get(
-        "EMAIL_FILE_PATH"
-    ):
+    if env.get("EMAIL_BACKEND") != "django.core.mail.backends.filebased.EmailBackend" or not env.get("EMAIL_FILE_PATH"):
         pytest.fail(
             "the stack's e-mails are not readable (EMAIL_BACKEND=%r): start it with "
             "EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend and EMAIL_FILE_PATH=<dir>"
@@ -69,8 +68,11 @@ def _require_test_database():
 
     name = str(connection.settings_dict["NAME"])
     if "test" not in name and "memory" not in name:
-        pytest.fail("the journey would write to %s, not a test database: mark the test "
-                    "@pytest.mark.django_db(transaction=True)" % name, pytrace=False)
+        pytest.fail(
+            "the journey would write to %s, not a test database: mark the test "
+            "@pytest.mark.django_db(transaction=True)" % name,
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)

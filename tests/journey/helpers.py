@@ -83,8 +83,13 @@ def fill_card(page: Page, number: str = "4242424242424242") -> None:
     """localstripe's stripe.js card element: plain inputs; the year takes two digits."""
     card = page.locator("#card-element")
     expect(card.locator("input[placeholder=number]")).to_be_visible()
-    for field, value in (("number", number), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123"),
-                         ("postal_code", "10001")):
+    for field, value in (
+        ("number", number),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "10001"),
+    ):
         card.locator("input[placeholder=%s]" % field).fill(value)
 
 

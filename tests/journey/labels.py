@@ -36,7 +36,7 @@ LABELS = {
         "price": "US$475.00",
         "turn_off": "Turn off automatic renewal",
         "one_way_note": "If you turn off automatic subscription renewal, you won’t be able to turn it back on "
-                        "until you renew the subscription again.",
+        "until you renew the subscription again.",
         "on": "On",
         "off": "Off",
         "turned_off": "Automatic renewal is turned off.",
@@ -54,7 +54,7 @@ LABELS = {
         "submit": "Submit",
         "request_title": "Please cancel our Microsoft Action Pack subscription",
         "request_description": "We no longer need the Microsoft Action Pack subscription. Please cancel it "
-                               "and refund the renewal.",
+        "and refund the renewal.",
         "service_requests": "Service requests",
         "open_button": "Open",
         "status_open": "Open",
@@ -95,7 +95,7 @@ LABELS = {
         "price": "US$475,00",
         "turn_off": "Отключить автоматическое продление",
         "one_way_note": "Если отключить автоматическое продление подписки, вы не сможете снова включить эту "
-                        "функцию, пока заново не обновите подписку.",
+        "функцию, пока заново не обновите подписку.",
         "on": "Включено",
         "off": "Отключено",
         "turned_off": "Автоматическое продление отключено.",
@@ -113,7 +113,7 @@ LABELS = {
         "submit": "Отправить",
         "request_title": "Отмените, пожалуйста, нашу подписку на Microsoft Action Pack",
         "request_description": "Подписка на Microsoft Action Pack нам больше не нужна. Отмените ее, пожалуйста, "
-                               "и верните оплату за продление.",
+        "и верните оплату за продление.",
         "service_requests": "Запросы на обслуживание",
         "open_button": "Открыть",
         "status_open": "Открыт",

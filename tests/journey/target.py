@@ -183,7 +183,7 @@ def read_env_file(path: Path) -> dict:
         if not line or line.startswith("#"):
             continue
         if line.startswith("export "):
-            line = line[len("export "):]
+            line = line[len("export ") :]
         name, _, value = line.partition("=")
         parts = shlex.split(value) if value else [""]
         env[name.strip()] = parts[0] if parts else ""

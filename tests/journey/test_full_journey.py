@@ -83,8 +83,9 @@ def test_full_partner_journey(language, journey_target, browser_page):
     bill = "bill-%s-%s@northwind.example" % (language, run)
     target.manage("load_demo_data")  # idempotent: the offer catalogue and the staff superuser
     try:
-        _journey(language=language, target=target, shot=shot, admin=browser_page, org_name=org_name,
-                 grace=grace, bill=bill)
+        _journey(
+            language=language, target=target, shot=shot, admin=browser_page, org_name=org_name, grace=grace, bill=bill
+        )
     except BaseException:
         shot.failed(browser)  # every person's page, not only the fixture's
         raise

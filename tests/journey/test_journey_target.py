@@ -15,12 +15,18 @@ def _send(folder, *messages):
 
 def test_latest_body_to_an_address_across_files_and_encodings(tmp_path):
     link = "http://127.0.0.1:8800/membership/invitations/accept/" + "x" * 1200 + "/"  # > 998: quoted-printable
-    _send(tmp_path, mail.EmailMessage("first", "old invitation", "no-reply@partner.example", ["bill@northwind.example"]))
+    _send(
+        tmp_path, mail.EmailMessage("first", "old invitation", "no-reply@partner.example", ["bill@northwind.example"])
+    )
     os.utime(next(tmp_path.glob("*.log")), (1, 1))  # an older file, whatever the clock's resolution
     _send(
         tmp_path,
-        mail.EmailMessage("Приглашение", "Здравствуйте!\n" + link + "\n", "no-reply@partner.example",
-                          ["Bill <BILL@northwind.example>"]),
+        mail.EmailMessage(
+            "Приглашение",
+            "Здравствуйте!\n" + link + "\n",
+            "no-reply@partner.example",
+            ["Bill <BILL@northwind.example>"],
+        ),
         mail.EmailMessage("other", "for Grace", "no-reply@partner.example", ["grace@northwind.example"]),
     )
     body = latest_file_backend_body(tmp_path, "bill@northwind.example")

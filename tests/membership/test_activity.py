@@ -16,8 +16,18 @@ from tests.factories.offers import SubscriptionFactory
 
 def _fill(org, actor, count):
     ActivityEntry.objects.bulk_create(
-        [ActivityEntry(organization=org, actor=actor, verb="user.roles_changed", object_type="membership.user",
-                       object_id=str(actor.pk), object_repr=actor.email, detail=f"entry {n}") for n in range(count)]
+        [
+            ActivityEntry(
+                organization=org,
+                actor=actor,
+                verb="user.roles_changed",
+                object_type="membership.user",
+                object_id=str(actor.pk),
+                object_repr=actor.email,
+                detail=f"entry {n}",
+            )
+            for n in range(count)
+        ]
     )
 
 
@@ -28,15 +38,27 @@ class TestRecording:
         member_roles_update(actor=global_admin, member=member, roles=[Role.BILLING_ADMIN])
         entry = ActivityEntry.objects.get(verb="user.roles_changed")
         assert entry.organization == org and entry.actor == global_admin
-        assert (entry.object_type, entry.object_id, entry.object_repr) == ("membership.user", str(member.pk), member.email)
+        assert (entry.object_type, entry.object_id, entry.object_repr) == (
+            "membership.user",
+            str(member.pk),
+            member.email,
+        )
         assert entry.detail == "Account admin → Billing admin"
         assert entry.created_at <= timezone.now()
 
     def test_enrolment_and_sign_up_are_recorded(self, client):
-        client.post(reverse("sign_up"), {
-            "organization_name": "Tailspin", "first_name": "T", "last_name": "T", "email": "t@tailspin.example",
-            "password1": "correct-horse-battery-9", "password2": "correct-horse-battery-9", "accept_network_agreement": "on",
-        })
+        client.post(
+            reverse("sign_up"),
+            {
+                "organization_name": "Tailspin",
+                "first_name": "T",
+                "last_name": "T",
+                "email": "t@tailspin.example",
+                "password1": "correct-horse-battery-9",
+                "password2": "correct-horse-battery-9",
+                "accept_network_agreement": "on",
+            },
+        )
         verbs = set(ActivityEntry.objects.values_list("verb", flat=True))
         assert {"organization.signed_up", "organization.enrolled"} <= verbs
 
@@ -55,7 +77,9 @@ class TestPartnerView:
 
     def test_only_my_organisations_entries(self, client, org, other_org, global_admin):
         activity_record(actor=global_admin, organization=org, verb="mine.happened", obj=org, detail="mine-detail")
-        activity_record(actor=None, organization=other_org, verb="theirs.happened", obj=other_org, detail="theirs-detail")
+        activity_record(
+            actor=None, organization=other_org, verb="theirs.happened", obj=other_org, detail="theirs-detail"
+        )
         client.force_login(global_admin)
         body = client.get(reverse("membership:activity")).content.decode()
         assert "mine-detail" in body and "theirs-detail" not in body
@@ -66,7 +90,9 @@ class TestPartnerView:
         today = timezone.localdate()
         for days_ago, label in ((10, "old"), (3, "middle"), (0, "new")):
             entry = activity_record(actor=global_admin, organization=org, verb="x.y", obj=org, detail=label)
-            ActivityEntry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - datetime.timedelta(days=days_ago))
+            ActivityEntry.objects.filter(pk=entry.pk).update(
+                created_at=timezone.now() - datetime.timedelta(days=days_ago)
+            )
         start = (today - datetime.timedelta(days=5)).isoformat()
         end = (today - datetime.timedelta(days=1)).isoformat()
         client.force_login(global_admin)
@@ -79,13 +105,19 @@ class TestPartnerView:
         assert [r[6] for r in rows[1:]] == ["middle"]
         assert rows[1][1] == global_admin.email
         # An end date on the start date's day includes the whole day.
-        rows = list(csv.reader(io.StringIO(client.get(
-            reverse("membership:activity_export"), {"start": today.isoformat(), "end": today.isoformat()}
-        ).content.decode())))
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    client.get(
+                        reverse("membership:activity_export"), {"start": today.isoformat(), "end": today.isoformat()}
+                    ).content.decode()
+                )
+            )
+        )
         assert "new" in [r[6] for r in rows[1:]]
 
     def test_csv_neutralises_formulas(self, client, org, global_admin):
-        activity_record(actor=global_admin, organization=org, verb="x.y", obj=org, detail="=HYPERLINK(\"http://evil\")")
+        activity_record(actor=global_admin, organization=org, verb="x.y", obj=org, detail='=HYPERLINK("http://evil")')
         client.force_login(global_admin)
         rows = list(csv.reader(io.StringIO(client.get(reverse("membership:activity_export")).content.decode())))
         assert rows[1][6].startswith("'=")
@@ -119,7 +151,10 @@ class TestStaffAdmin:
         entry = ActivityEntry.objects.first()
         before = ActivityEntry.objects.count()
         assert client.get(reverse("admin:membership_activityentry_add")).status_code == 403
-        assert client.post(reverse("admin:membership_activityentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            client.post(reverse("admin:membership_activityentry_delete", args=[entry.pk]), {"post": "yes"}).status_code
+            == 403
+        )
         assert ActivityEntry.objects.count() == before
 
 
@@ -128,9 +163,9 @@ class TestActivityAcrossThePortal:
     """Writes outside membership reach the log too: subscription changes, cards, service requests."""
 
     def test_subscription_change_is_logged_with_its_timeline_label(self, client):
+        from membership.models import ActivityEntry
         from offers.demo_catalogue import load_demo_catalogue
         from offers.services import subscription_turn_off_auto_renewal
-        from membership.models import ActivityEntry
 
         org = OrganizationFactory(name="Logged")
         admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
@@ -151,5 +186,6 @@ class TestActivityAcrossThePortal:
         request = support_services.request_file(
             user=admin, problem_type="benefits", title="Keys", description="Where are my keys?", severity="minimal"
         )
-        assert ActivityEntry.objects.filter(organization=org, verb="service_request.filed",
-                                            object_id=str(request.pk)).exists()
+        assert ActivityEntry.objects.filter(
+            organization=org, verb="service_request.filed", object_id=str(request.pk)
+        ).exists()

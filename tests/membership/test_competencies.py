@@ -21,7 +21,10 @@ def staff(db):
 def _competency(org, expires_in_days, level="silver", area="cloud_platform"):
     today = timezone.localdate()
     return Competency.objects.create(
-        organization=org, solution_area=area, level=level, granted_on=today - datetime.timedelta(days=300),
+        organization=org,
+        solution_area=area,
+        level=level,
+        granted_on=today - datetime.timedelta(days=300),
         expires_on=today + datetime.timedelta(days=expires_in_days),
     )
 
@@ -31,10 +34,16 @@ class TestAdmin:
     def test_staff_grant_in_admin_records_who(self, client, org, staff):
         client.force_login(staff)
         today = timezone.localdate()
-        response = client.post(reverse("admin:membership_competency_add"), {
-            "organization": org.pk, "solution_area": "security", "level": "gold",
-            "granted_on": today.isoformat(), "expires_on": (today + datetime.timedelta(days=365)).isoformat(),
-        })
+        response = client.post(
+            reverse("admin:membership_competency_add"),
+            {
+                "organization": org.pk,
+                "solution_area": "security",
+                "level": "gold",
+                "granted_on": today.isoformat(),
+                "expires_on": (today + datetime.timedelta(days=365)).isoformat(),
+            },
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
         competency = Competency.objects.get(organization=org)
         assert competency.granted_by == staff
@@ -47,7 +56,9 @@ class TestAdmin:
         client.post(url, {"action": "renew_for_a_year", "_selected_action": [competency.pk]})
         competency.refresh_from_db()
         expected = competency.expires_on
-        assert expected.year == timezone.localdate().year + 1 or expected > timezone.localdate() + datetime.timedelta(days=360)
+        assert expected.year == timezone.localdate().year + 1 or expected > timezone.localdate() + datetime.timedelta(
+            days=360
+        )
         client.post(url, {"action": "expire_now", "_selected_action": [competency.pk]})
         competency.refresh_from_db()
         assert competency.expired_at is not None and not competency.is_current()
@@ -64,7 +75,10 @@ class TestAdmin:
         old_end = competency.expires_on
         competency_renew(actor=staff, competency=competency)
         competency.refresh_from_db()
-        assert competency.expires_on == old_end.replace(year=old_end.year + 1) or (old_end.month, old_end.day) == (2, 29)
+        assert competency.expires_on == old_end.replace(year=old_end.year + 1) or (old_end.month, old_end.day) == (
+            2,
+            29,
+        )
 
 
 @pytest.mark.django_db
@@ -93,9 +107,10 @@ class TestDailyTask:
         with time_machine.travel(tomorrow, tick=False), django_capture_on_commit_callbacks(execute=True):
             expire_competencies()
             expire_competencies()
-        assert sorted(m.to[0] for m in mail.outbox) == sorted([global_admin.email, mpn.email] + [
-            u.email for u in org.users.filter(roles__role="global_admin").exclude(pk=global_admin.pk)
-        ])
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(
+            [global_admin.email, mpn.email]
+            + [u.email for u in org.users.filter(roles__role="global_admin").exclude(pk=global_admin.pk)]
+        )
         assert CompetencyReminder.objects.filter(competency=competency).count() == 1
         russian = next(m for m in mail.outbox if m.to == [mpn.email])
         assert "Компетенция" in russian.subject or "компетенц" in russian.subject.lower()

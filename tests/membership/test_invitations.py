@@ -42,8 +42,12 @@ class TestInvite:
     def test_invitee_gets_a_link_sets_a_password_and_joins_with_the_chosen_roles(
         self, client, org, global_admin, django_capture_on_commit_callbacks
     ):
-        invitation = _invite(client, global_admin, roles=[Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN],
-                             capture=django_capture_on_commit_callbacks)
+        invitation = _invite(
+            client,
+            global_admin,
+            roles=[Role.BILLING_ADMIN, Role.ACCOUNT_ADMIN],
+            capture=django_capture_on_commit_callbacks,
+        )
         assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@contoso.example"]
         path = _link_path(mail.outbox[0])
         page = client.get(path)
@@ -60,9 +64,13 @@ class TestInvite:
         verbs = set(ActivityEntry.objects.filter(organization=org).values_list("verb", flat=True))
         assert {"invitation.sent", "invitation.accepted"} <= verbs
 
-    def test_the_email_is_sent_only_after_the_transaction_commits(self, global_admin, django_capture_on_commit_callbacks):
+    def test_the_email_is_sent_only_after_the_transaction_commits(
+        self, global_admin, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            invitation_create(actor=global_admin, email="x@example.com", roles=[Role.ACCOUNT_ADMIN], base_url="http://t/")
+            invitation_create(
+                actor=global_admin, email="x@example.com", roles=[Role.ACCOUNT_ADMIN], base_url="http://t/"
+            )
         assert mail.outbox == [] and len(callbacks) == 1
 
     def test_only_a_global_admin_can_invite(self, client, org):
@@ -71,8 +79,12 @@ class TestInvite:
             response = client.post(reverse("membership:invite"), {"email": "x@example.com", "roles": ["global_admin"]})
             assert response.status_code == 403
             with pytest.raises(PermissionDenied):
-                invitation_create(actor=UserFactory(organization=org, roles=[role]), email="y@example.com", roles=["billing_admin"],
-                                  base_url="http://t/")
+                invitation_create(
+                    actor=UserFactory(organization=org, roles=[role]),
+                    email="y@example.com",
+                    roles=["billing_admin"],
+                    base_url="http://t/",
+                )
         assert not Invitation.objects.exists()
 
     def test_existing_address_and_missing_roles_are_refused(self, client, org, global_admin):
@@ -122,7 +134,9 @@ class TestBrokenLinks:
         assert User.objects.filter(email="new@contoso.example").get().first_name == "Nina"
 
     def test_second_accept_at_service_level_is_refused(self, global_admin):
-        invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/")
+        invitation = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/"
+        )
         token = invitation_token(invitation)
         invitation_accept(token=token, first_name="A", last_name="B", password=NEW_PASSWORD)
         with pytest.raises(ValidationError) as exc:
@@ -130,7 +144,9 @@ class TestBrokenLinks:
         assert exc.value.code == "used"
 
     def test_tampered_link_is_refused(self, client, global_admin):
-        invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/")
+        invitation = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/"
+        )
         token = invitation_token(invitation)
         tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
         response = client.get(reverse("membership:invitation_accept", args=[tampered]))
@@ -141,22 +157,30 @@ class TestBrokenLinks:
 
     def test_link_for_another_organisation_is_refused(self, client, global_admin, other_org):
         """A correctly signed value that names an organisation other than the invitation's does not work."""
-        invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["global_admin"], base_url="http://t/")
-        forged = signing.TimestampSigner(salt=INVITATION_SALT).sign_object({"k": str(invitation.key), "o": other_org.pk})
+        invitation = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["global_admin"], base_url="http://t/"
+        )
+        forged = signing.TimestampSigner(salt=INVITATION_SALT).sign_object(
+            {"k": str(invitation.key), "o": other_org.pk}
+        )
         response = _accept(client, reverse("membership:invitation_accept", args=[forged]))
         assert response.status_code == 400
         assert not User.objects.filter(email="a@example.com").exists()
         assert not other_org.users.filter(email="a@example.com").exists()
 
     def test_invitee_joins_the_inviting_organisation_whatever_is_posted(self, client, org, other_org, global_admin):
-        invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/")
+        invitation = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/"
+        )
         path = reverse("membership:invitation_accept", args=[invitation_token(invitation)])
         _accept(client, path, organization=other_org.pk, roles="global_admin")
         user = User.objects.get(email="a@example.com")
         assert user.organization == org and user.role_set() == {Role.ACCOUNT_ADMIN}
 
     def test_signed_in_user_of_another_organisation_cannot_use_the_link(self, client, global_admin, other_org):
-        invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["global_admin"], base_url="http://t/")
+        invitation = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["global_admin"], base_url="http://t/"
+        )
         stranger = UserFactory(organization=other_org)
         client.force_login(stranger)
         path = reverse("membership:invitation_accept", args=[invitation_token(invitation)])
@@ -167,7 +191,9 @@ class TestBrokenLinks:
         assert invitation.accepted_at is None
 
     def test_weak_password_keeps_the_invitation_open(self, client, global_admin):
-        invitation = invitation_create(actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/")
+        invitation = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/"
+        )
         path = reverse("membership:invitation_accept", args=[invitation_token(invitation)])
         response = _accept(client, path, password1="123", password2="123")
         assert response.status_code == 200
@@ -176,8 +202,12 @@ class TestBrokenLinks:
         assert _accept(client, path).status_code == 302
 
     def test_inviting_again_replaces_the_earlier_link(self, global_admin):
-        first = invitation_create(actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/")
-        second = invitation_create(actor=global_admin, email="a@example.com", roles=["billing_admin"], base_url="http://t/")
+        first = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["account_admin"], base_url="http://t/"
+        )
+        second = invitation_create(
+            actor=global_admin, email="a@example.com", roles=["billing_admin"], base_url="http://t/"
+        )
         with pytest.raises(ValidationError) as exc:
             invitation_accept(token=invitation_token(first), first_name="A", last_name="B", password=NEW_PASSWORD)
         assert exc.value.code == "revoked"
@@ -185,7 +215,12 @@ class TestBrokenLinks:
         assert user.role_set() == {Role.BILLING_ADMIN}
 
     def test_another_organisations_invitation_cannot_be_withdrawn(self, client, global_admin, other_org):
-        theirs = invitation_create(actor=UserFactory(organization=other_org), email="a@example.com", roles=["account_admin"], base_url="http://t/")
+        theirs = invitation_create(
+            actor=UserFactory(organization=other_org),
+            email="a@example.com",
+            roles=["account_admin"],
+            base_url="http://t/",
+        )
         client.force_login(global_admin)
         assert client.post(reverse("membership:invitation_revoke", args=[theirs.pk])).status_code == 404
         theirs.refresh_from_db()

@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection  # noqa: F401  (read by the PostgreSQL-only skipif)
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection  # noqa: F401  (read by the PostgreSQL-only skipif)
 from django.test import Client
 from django.urls import reverse
 
@@ -21,7 +21,9 @@ class TestRoles:
     def test_global_admin_assigns_and_removes_roles(self, client, org, global_admin):
         member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         client.force_login(global_admin)
-        response = client.post(reverse("membership:user_roles", args=[member.pk]), {"roles": ["billing_admin", "mpn_partner_admin"]})
+        response = client.post(
+            reverse("membership:user_roles", args=[member.pk]), {"roles": ["billing_admin", "mpn_partner_admin"]}
+        )
         assert response.status_code == 302
         member.refresh_from_db()
         member._role_cache = None
@@ -37,9 +39,15 @@ class TestRoles:
         actor = UserFactory(organization=org, roles=[role])
         member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
         client.force_login(actor)
-        assert client.post(reverse("membership:user_roles", args=[member.pk]), {"roles": ["global_admin"]}).status_code == 403
+        assert (
+            client.post(reverse("membership:user_roles", args=[member.pk]), {"roles": ["global_admin"]}).status_code
+            == 403
+        )
         assert client.post(reverse("membership:user_deactivate", args=[member.pk])).status_code == 403
-        assert client.post(reverse("membership:user_roles", args=[actor.pk]), {"roles": ["global_admin"]}).status_code == 403
+        assert (
+            client.post(reverse("membership:user_roles", args=[actor.pk]), {"roles": ["global_admin"]}).status_code
+            == 403
+        )
         member.refresh_from_db()
         actor._role_cache = member._role_cache = None
         assert member.is_active and member.role_set() == {Role.ACCOUNT_ADMIN}
@@ -68,7 +76,9 @@ class TestLastGlobalAdmin:
     def test_last_global_admin_cannot_be_demoted(self, client, org):
         admin = self._only_admin(org)
         client.force_login(admin)
-        response = client.post(reverse("membership:user_roles", args=[admin.pk]), {"roles": ["billing_admin"]}, follow=True)
+        response = client.post(
+            reverse("membership:user_roles", args=[admin.pk]), {"roles": ["billing_admin"]}, follow=True
+        )
         assert "last active Global admin" in response.content.decode()
         admin._role_cache = None
         assert admin.role_set() == {Role.GLOBAL_ADMIN}
@@ -108,7 +118,9 @@ class TestLastGlobalAdmin:
         client.post(reverse("membership:user_deactivate", args=[admin.pk]))
         admin.refresh_from_db()
         assert not admin.is_active
-        response = client.post(reverse("membership:user_roles", args=[second.pk]), {"roles": ["account_admin"]}, follow=True)
+        response = client.post(
+            reverse("membership:user_roles", args=[second.pk]), {"roles": ["account_admin"]}, follow=True
+        )
         assert "last active Global admin" in response.content.decode()
 
 
@@ -160,11 +172,11 @@ class TestDisabledActions:
         global_admin.save()
         client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         body = client.get(reverse("membership:users")).content.decode()
-        assert 'disabled>Invite a user' in body
+        assert "disabled>Invite a user" in body
         assert "Only a user with one of these roles can do this: Global admin." in body
         assert "Grace Global" in body
         detail = client.get(reverse("membership:user_detail", args=[global_admin.pk])).content.decode()
-        assert 'disabled>Save roles' in detail and 'disabled>Deactivate user' in detail
+        assert "disabled>Save roles" in detail and "disabled>Deactivate user" in detail
 
     def test_global_admin_sees_the_controls(self, client, org, global_admin):
         member = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])
@@ -208,7 +220,10 @@ def test_two_admins_demoting_each_other_at_once_leave_one_global_admin():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=demote, args=(first, second)), threading.Thread(target=demote, args=(second, first))]
+    threads = [
+        threading.Thread(target=demote, args=(first, second)),
+        threading.Thread(target=demote, args=(second, first)),
+    ]
     for t in threads:
         t.start()
     for t in threads:

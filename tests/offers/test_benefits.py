@@ -11,11 +11,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from membership.models import Role
-from offers.models import BenefitActivation, CreditGrant, LicenseKey, SeatAssignment
+from offers.models import (
+    BenefitActivation,
+    CreditGrant,
+    LicenseKey,
+    SeatAssignment,
+    Subscription,
+    SubscriptionStatus,
+    TimelineEntry,
+    TimelineKind,
+)
 from offers.selectors import credit_balance, subscription_benefits_activated
 from offers.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
 from offers.tasks import grant_monthly_credits
-from offers.models import Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
 from offers.terms import add_months
 from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -46,14 +54,21 @@ class TestPage:
         client.force_login(global_admin)
         body = client.get(reverse("benefits:list")).content.decode()
         assert "Activate your Action Pack subscription" in body
-        for text in ("Windows 10 Enterprise (upgrade) licenses", "Office 365 (E3) seats", "0 / 10", "0 / 3", "0 / 5",
-                     "US$100.00", "Balance: US$0.00"):
+        for text in (
+            "Windows 10 Enterprise (upgrade) licenses",
+            "Office 365 (E3) seats",
+            "0 / 10",
+            "0 / 3",
+            "0 / 5",
+            "US$100.00",
+            "Balance: US$0.00",
+        ):
             assert text in body
 
     def test_without_the_role_activation_is_disabled_with_the_reason(self, client, org, subscription):
         client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
         body = client.get(reverse("benefits:list")).content.decode()
-        assert "MPN partner admin" in body and 'disabled>Activate' in body
+        assert "MPN partner admin" in body and "disabled>Activate" in body
         assert reverse("benefits:seat_assign", args=[benefit(subscription, "office-365-e3").pk]) not in body
 
     def test_russian(self, client, org, subscription):
@@ -85,7 +100,9 @@ class TestLicenseKeys:
 
     def test_an_empty_pool_says_so(self, subscription, mpn_admin):
         with pytest.raises(ValidationError) as exc:
-            license_key_issue(actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "windows-10-enterprise"))
+            license_key_issue(
+                actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "windows-10-enterprise")
+            )
         assert exc.value.code == "pool_empty"
         assert not subscription_benefits_activated(subscription=subscription)
 
@@ -95,7 +112,9 @@ class TestLicenseKeys:
         add_keys(w10, 4)
         for _ in range(2):
             license_key_issue(actor=mpn_admin, subscription=subscription, benefit=w10)
-            license_key_issue(actor=UserFactory(organization=other_org, roles=[Role.GLOBAL_ADMIN]), subscription=theirs, benefit=w10)
+            license_key_issue(
+                actor=UserFactory(organization=other_org, roles=[Role.GLOBAL_ADMIN]), subscription=theirs, benefit=w10
+            )
         keys = list(LicenseKey.objects.values_list("key", "issued_to_subscription"))
         assert len({k for k, _s in keys}) == 4
         assert sorted(s for _k, s in keys) == sorted([subscription.pk] * 2 + [theirs.pk] * 2)
@@ -140,7 +159,9 @@ class TestSeats:
     def test_seat_only_for_active_users_of_the_organisation_once(self, org, other_org, subscription, mpn_admin):
         ems = benefit(subscription, "enterprise-mobility-suite")
         with pytest.raises(ValidationError):
-            seat_assign(actor=mpn_admin, subscription=subscription, benefit=ems, user=UserFactory(organization=other_org))
+            seat_assign(
+                actor=mpn_admin, subscription=subscription, benefit=ems, user=UserFactory(organization=other_org)
+            )
         inactive = UserFactory(organization=org)
         inactive.is_active = False
         inactive.save()
@@ -224,7 +245,7 @@ class TestCredit:
         grant_monthly_credits()
         assert credit_balance(subscription=subscription) == 10000
         next_month = add_months(today.replace(day=1), 1)
-        with time_machine.travel(datetime.datetime.combine(next_month, datetime.time(3), tzinfo=datetime.timezone.utc)):
+        with time_machine.travel(datetime.datetime.combine(next_month, datetime.time(3), tzinfo=datetime.UTC)):
             assert grant_monthly_credits() == 1
             assert grant_monthly_credits() == 0
         assert credit_balance(subscription=subscription) == 20000
@@ -271,7 +292,9 @@ class TestLiveOnly:
 
     def test_benefits_return_on_renewal(self, client, subscription, mpn_admin, org):
         person = UserFactory(organization=org)
-        seat = seat_assign(actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "office-365-e3"), user=person)
+        seat = seat_assign(
+            actor=mpn_admin, subscription=subscription, benefit=benefit(subscription, "office-365-e3"), user=person
+        )
         Subscription.objects.filter(pk=subscription.pk).update(status=SubscriptionStatus.EXPIRED)
         client.force_login(mpn_admin)
         body = client.get(reverse("benefits:list")).content.decode()
@@ -295,8 +318,11 @@ class TestPermissionsAndRefund:
 
     def test_another_organisations_admin_cannot_activate_my_subscription(self, subscription, other_org):
         with pytest.raises(PermissionDenied):
-            benefit_activate(actor=UserFactory(organization=other_org), subscription=subscription,
-                             benefit=benefit(subscription, "developer-tools"))
+            benefit_activate(
+                actor=UserFactory(organization=other_org),
+                subscription=subscription,
+                benefit=benefit(subscription, "developer-tools"),
+            )
 
     def test_refund_eligibility_sees_every_kind_of_activation(self, org, mpn_admin):
         for code in ("developer-tools", "vsts-account", "azure-credits", "office-365-e3", "windows-10-enterprise"):

@@ -6,8 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from offers.models import Order, OrderKind, OrderStatus
-from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
+from offers.models import Order, OrderKind, OrderStatus, Reminder, ReminderKind, Subscription, SubscriptionStatus
 from offers.terms import add_months
 
 
@@ -34,7 +33,9 @@ def test_demo_subscriptions_a_year_ahead(stripe_settings):
     fabrikam.refresh_from_db()
     assert fabrikam.status == SubscriptionStatus.ACTIVE
     assert fabrikam.current_period_end == add_months(anniversary, 12)
-    assert Order.objects.filter(subscription=fabrikam, kind=OrderKind.AUTO_RENEWAL, status=OrderStatus.PAID).count() == 1
+    assert (
+        Order.objects.filter(subscription=fabrikam, kind=OrderKind.AUTO_RENEWAL, status=OrderStatus.PAID).count() == 1
+    )
 
     # R7/R9: auto-renewal off: expired on its end date, and told so once.
     northwind = _subscription("Northwind Traders")
@@ -52,6 +53,8 @@ def test_demo_subscriptions_a_year_ahead(stripe_settings):
 
     # The same day swept again changes nothing and charges nothing more.
     call_command("run_subscription_sweep", "--today", anniversary.isoformat(), stdout=StringIO())
-    assert Order.objects.filter(subscription=fabrikam, kind=OrderKind.AUTO_RENEWAL, status=OrderStatus.PAID).count() == 1
+    assert (
+        Order.objects.filter(subscription=fabrikam, kind=OrderKind.AUTO_RENEWAL, status=OrderStatus.PAID).count() == 1
+    )
     adventure.refresh_from_db()
     assert adventure.renewal_attempts == 1

@@ -16,14 +16,13 @@ import pytest
 from django.utils import timezone
 
 from billing import services as billing_services
-from offers import services as offers_services
 from billing.models import Payment, PaymentStatus
-from offers.models import Order, OrderKind, OrderStatus
-from offers.services import order_charge
 from membership.models import Role
+from offers import services as offers_services
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription, SubscriptionStatus
+from offers.models import Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from offers.selectors import current_terms
+from offers.services import order_charge
 from offers.tasks import sweep_subscriptions
 from offers.terms import add_months
 from tests.factories.billing import CardFactory
@@ -54,7 +53,9 @@ def _ready_order(organization, user):
     offer = load_demo_catalogue()
     card = CardFactory(organization=organization)
     order = offers_services.order_start_purchase(organization=organization, offer=offer, user=user)
-    order = offers_services.order_accept_terms(order=order, terms=current_terms(offer=offer), user=user, ip_address="127.0.0.1")
+    order = offers_services.order_accept_terms(
+        order=order, terms=current_terms(offer=offer), user=user, ip_address="127.0.0.1"
+    )
     return offers_services.order_set_payment_method(order=order, payment_method=card, user=user)
 
 
@@ -106,10 +107,15 @@ def test_purchase_during_an_outage_then_after_it_charges_exactly_once(buyer, str
     assert Subscription.objects.get(organization=organization).status == SubscriptionStatus.ACTIVE
     succeeded = [i for i in stripe_intents(localstripe_process) if i["status"] == "succeeded"]
     assert len(succeeded) == 1 and succeeded[0]["amount"] == order.amount
-    assert Payment.objects.get(reference=order.number, status=PaymentStatus.SUCCEEDED).stripe_payment_intent_id == succeeded[0]["id"]
+    assert (
+        Payment.objects.get(reference=order.number, status=PaymentStatus.SUCCEEDED).stripe_payment_intent_id
+        == succeeded[0]["id"]
+    )
 
 
-def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(stripe_proxy, localstripe_process, caplog):
+def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(
+    stripe_proxy, localstripe_process, caplog
+):
     today = timezone.localdate()
     organization = OrganizationFactory(name="Fabrikam")
     UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
@@ -155,7 +161,9 @@ def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(s
 def test_sweep_while_localstripe_is_stopped_charges_nothing(stripe_settings, localstripe_process, request):
     today = timezone.localdate()
     organization = OrganizationFactory(name="Northwind")
-    subscription = SubscriptionFactory(organization=organization, start=add_months(today, -12), payment_method=CardFactory(organization=organization))
+    subscription = SubscriptionFactory(
+        organization=organization, start=add_months(today, -12), payment_method=CardFactory(organization=organization)
+    )
     request.getfixturevalue("localstripe_down")
 
     sweep_subscriptions.apply(kwargs={"today": today.isoformat()})
@@ -163,4 +171,6 @@ def test_sweep_while_localstripe_is_stopped_charges_nothing(stripe_settings, loc
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE
     assert subscription.current_period_end == today
-    assert not Payment.objects.filter(reference__in=subscription.orders.values("number"), status=PaymentStatus.SUCCEEDED).exists()
+    assert not Payment.objects.filter(
+        reference__in=subscription.orders.values("number"), status=PaymentStatus.SUCCEEDED
+    ).exists()

@@ -19,8 +19,7 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Payment, PaymentStatus
-from offers.models import Order, OrderKind, OrderStatus
-from offers.models import SubscriptionStatus
+from offers.models import Order, OrderKind, OrderStatus, SubscriptionStatus
 from offers.terms import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory
@@ -77,7 +76,9 @@ def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, loc
 
     today = timezone.localdate()
     organization = OrganizationFactory(name="Contoso")
-    subscription = SubscriptionFactory(organization=organization, start=add_months(today, -12), payment_method=CardFactory(organization=organization))
+    subscription = SubscriptionFactory(
+        organization=organization, start=add_months(today, -12), payment_method=CardFactory(organization=organization)
+    )
     proxy.delay_intents = 3.0  # a slow Stripe: the worker is killed while it waits for the answer
     proxy.drop_intents = not reached_stripe  # or the request dies with it, before Stripe sees it
 
@@ -135,7 +136,12 @@ def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, loc
         second = Payment.objects.get(reference=order.number, attempt=2)
         assert (second.status, second.stripe_payment_intent_id) == (PaymentStatus.SUCCEEDED, charged[0]["id"])
     assert Order.objects.filter(subscription=subscription, status=OrderStatus.PAID).count() == 1
-    assert Payment.objects.filter(reference__in=subscription.orders.values("number"), status=PaymentStatus.SUCCEEDED).count() == 1
+    assert (
+        Payment.objects.filter(
+            reference__in=subscription.orders.values("number"), status=PaymentStatus.SUCCEEDED
+        ).count()
+        == 1
+    )
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE
     assert subscription.current_period_end == add_months(today, 12)

@@ -10,10 +10,9 @@ import pytest
 from django.core import mail
 
 from billing.models import PaymentStatus
-from offers.models import OrderStatus
 from membership.models import Role
 from offers import lifecycle
-from offers.models import Reminder, ReminderKind, SubscriptionStatus, TimelineKind
+from offers.models import OrderStatus, Reminder, ReminderKind, SubscriptionStatus, TimelineKind
 from offers.services import subscription_turn_off_auto_renewal
 from tests.factories.billing import AUTH_CARD, DECLINED_CARD, CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
@@ -37,7 +36,9 @@ def _refresh(subscription):
 
 
 class TestAutomaticRenewal:
-    def test_the_anniversary_charges_off_session_once_and_starts_the_next_term(self, org, stripe_settings, localstripe_process):
+    def test_the_anniversary_charges_off_session_once_and_starts_the_next_term(
+        self, org, stripe_settings, localstripe_process
+    ):
         card = CardFactory(organization=org)
         sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=card)
         with at("2027-11-24"):
@@ -93,7 +94,9 @@ class TestFailedRenewal:
     def test_declined_card_goes_past_due_is_retried_on_days_1_3_7_then_expires(
         self, org, stripe_settings, localstripe_process
     ):
-        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD))
+        sub = SubscriptionFactory(
+            organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD)
+        )
         due = D("2027-11-25")
         with at(due):
             sweep()
@@ -118,7 +121,10 @@ class TestFailedRenewal:
                 sweep()
             sub = _refresh(sub)
             assert sub.status == SubscriptionStatus.PAST_DUE
-            assert (sub.renewal_attempts, sub.next_renewal_attempt_on) == (attempts, due + datetime.timedelta(days=next_offset))
+            assert (sub.renewal_attempts, sub.next_renewal_attempt_on) == (
+                attempts,
+                due + datetime.timedelta(days=next_offset),
+            )
             assert payments(sub).count() == attempts
         assert len(mails_with("failed")) == 6
 
@@ -141,11 +147,12 @@ class TestFailedRenewal:
     def test_card_requiring_authentication_fails_off_session_and_leads_to_manual_renewal(
         self, org, stripe_settings, localstripe_process
     ):
-        from billing import services as billing_services
         from offers import services as offers_services
         from offers.models import OfferTerms
 
-        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=AUTH_CARD))
+        sub = SubscriptionFactory(
+            organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=AUTH_CARD)
+        )
         with at("2027-11-25"):
             sweep()
         sub = _refresh(sub)
@@ -184,7 +191,11 @@ class TestFailedRenewal:
         with at("2027-11-25"):
             sweep()
         sub = _refresh(sub)
-        assert (sub.status, sub.current_period_end, sub.renewal_attempts) == (SubscriptionStatus.ACTIVE, D("2027-11-25"), 0)
+        assert (sub.status, sub.current_period_end, sub.renewal_attempts) == (
+            SubscriptionStatus.ACTIVE,
+            D("2027-11-25"),
+            0,
+        )
         assert sub.next_renewal_attempt_on is None
         assert not sub.timeline.filter(kind=TimelineKind.RENEWAL_FAILED).exists()
         assert mail.outbox == []
@@ -202,8 +213,12 @@ class TestFailedRenewal:
         )
         assert len(intents(localstripe_process)) == 1
 
-    def test_auto_renewal_turned_off_while_past_due_expires_at_the_next_retry(self, org, stripe_settings, localstripe_process):
-        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD))
+    def test_auto_renewal_turned_off_while_past_due_expires_at_the_next_retry(
+        self, org, stripe_settings, localstripe_process
+    ):
+        sub = SubscriptionFactory(
+            organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD)
+        )
         with at("2027-11-25"):
             sweep()
         subscription_turn_off_auto_renewal(subscription=sub, actor=None)
@@ -240,7 +255,9 @@ class TestWorkerDiesMidCharge:
         return real_charge
 
     @pytest.mark.parametrize("after_stripe", [True, False], ids=["charged-at-stripe", "before-stripe"])
-    def test_rerun_reconciles_the_interrupted_attempt(self, org, stripe_settings, localstripe_process, monkeypatch, after_stripe):
+    def test_rerun_reconciles_the_interrupted_attempt(
+        self, org, stripe_settings, localstripe_process, monkeypatch, after_stripe
+    ):
         from billing.gateways.stripe_gateway import StripeGateway
 
         sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
@@ -300,7 +317,9 @@ class TestWorkerDiesMidCharge:
 
 class TestExpiryAndReminders:
     def test_auto_renewal_off_reminds_30_7_1_days_before_once_each_then_expires(self, org, stripe_settings):
-        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False)
+        sub = SubscriptionFactory(
+            organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False
+        )
         end = D("2027-11-25")
         for days, kind in [(30, ReminderKind.EXPIRY_30), (7, ReminderKind.EXPIRY_7), (1, ReminderKind.EXPIRY_1)]:
             mail.outbox.clear()
@@ -325,7 +344,9 @@ class TestExpiryAndReminders:
         assert sub.timeline.filter(kind=TimelineKind.REMINDER_SENT).count() == 4
 
     def test_a_missed_day_is_caught_up_but_never_sent_twice(self, org, stripe_settings):
-        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False)
+        sub = SubscriptionFactory(
+            organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False
+        )
         with at("2027-10-28"):  # 28 days before the end: the 30-day run was missed
             sweep()
         assert Reminder.objects.filter(subscription=sub, kind=ReminderKind.EXPIRY_30).count() == 1
@@ -343,10 +364,16 @@ class TestExpiryAndReminders:
         assert "US$475.00" in upcoming[0].body and "••4242" in upcoming[0].body
         assert "US$475.00" in upcoming[0].alternatives[0][0]
         assert not mails_with("Update your card")
-        assert list(Reminder.objects.filter(subscription=sub).values_list("kind", flat=True)) == [ReminderKind.UPCOMING_RENEWAL]
+        assert list(Reminder.objects.filter(subscription=sub).values_list("kind", flat=True)) == [
+            ReminderKind.UPCOMING_RENEWAL
+        ]
 
     def test_a_card_expiring_before_the_renewal_date_is_warned_about(self, org, stripe_settings):
-        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, exp_year=2027, exp_month=10))
+        sub = SubscriptionFactory(
+            organization=org,
+            start="2026-11-25",
+            payment_method=CardFactory(organization=org, exp_year=2027, exp_month=10),
+        )
         with at("2027-10-26"):
             sweep()
             sweep()
@@ -368,7 +395,12 @@ class TestExpiryAndReminders:
         assert "Nov. 25, 2027" in english[0].body
 
     def test_cancelled_and_expired_subscriptions_are_left_alone(self, org, stripe_settings, localstripe_process):
-        SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), status=SubscriptionStatus.CANCELLED)
+        SubscriptionFactory(
+            organization=org,
+            start="2026-11-25",
+            payment_method=CardFactory(organization=org),
+            status=SubscriptionStatus.CANCELLED,
+        )
         with at("2027-11-25"):
             assert lifecycle.select_due(D("2027-11-25")) == []
             sweep()
@@ -377,7 +409,12 @@ class TestExpiryAndReminders:
 
 def test_next_reminder_is_what_the_details_page_shows(db, stripe_settings):
     organization = OrganizationFactory()
-    sub = SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization), auto_renew=False)
+    sub = SubscriptionFactory(
+        organization=organization,
+        start="2026-11-25",
+        payment_method=CardFactory(organization=organization),
+        auto_renew=False,
+    )
     assert lifecycle.next_reminder(sub, today=D("2027-01-01")) == (ReminderKind.EXPIRY_30, D("2027-10-26"))
     Reminder.objects.create(subscription=sub, kind=ReminderKind.EXPIRY_30, term_end=sub.current_period_end)
     assert lifecycle.next_reminder(sub, today=D("2027-10-27")) == (ReminderKind.EXPIRY_7, D("2027-11-18"))

@@ -8,10 +8,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Payment, PaymentMethod, PaymentStatus
-from offers.models import Order, OrderKind, OrderStatus
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription, SubscriptionStatus, TermsAcceptance, TimelineEntry, TimelineKind
+from offers.models import (
+    Order,
+    OrderKind,
+    OrderStatus,
+    Subscription,
+    SubscriptionStatus,
+    TermsAcceptance,
+    TimelineEntry,
+    TimelineKind,
+)
 from offers.terms import add_months
 from tests.factories.billing import DECLINED_CARD, OK_CARD, THREE_DS_CARD
 from tests.factories.membership import OrganizationFactory, UserFactory
@@ -28,6 +36,7 @@ from tests.helpers.checkout import (
     step,
     to_review,
 )
+
 
 @pytest.fixture
 def offer(db):
@@ -82,7 +91,9 @@ class TestOffersPage:
 
     def test_a_live_subscription_leads_to_renewal_not_to_a_second_purchase(self, client, buyer, offer):
         today = timezone.localdate()
-        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=10))
+        subscription = SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=10)
+        )
         client.force_login(buyer)
         body = client.get(reverse("offers:offer_list")).content.decode()
         assert reverse("offers:subscribe", args=[offer.pk]) not in body
@@ -90,7 +101,9 @@ class TestOffersPage:
         assert "Renew subscriptions" in body
 
     def test_purchased_offers_link_to_the_subscription_details(self, client, buyer, offer):
-        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=90))
+        subscription = SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=90)
+        )
         client.force_login(buyer)
         body = client.get(reverse("offers:offer_list")).content.decode()
         purchased = body.split('id="purchased-offers"')[1]
@@ -102,12 +115,24 @@ class TestOffersPage:
         org = buyer.organization
         SubscriptionFactory(organization=org, offer=offer, end=timezone.localdate() + datetime.timedelta(days=100))
         Order.objects.bulk_create(
-            [Order(number="N%05d" % i, organization=org, offer=offer, amount=47500, currency="USD",
-                   status=OrderStatus.FAILED) for i in range(orders)]
+            [
+                Order(
+                    number="N%05d" % i,
+                    organization=org,
+                    offer=offer,
+                    amount=47500,
+                    currency="USD",
+                    status=OrderStatus.FAILED,
+                )
+                for i in range(orders)
+            ]
         )
-        for i in range(min(orders, 50)):  # expired subscriptions also listed under Purchased offers
+        for _ in range(min(orders, 50)):  # expired subscriptions also listed under Purchased offers
             SubscriptionFactory(
-                organization=org, offer=offer, status=SubscriptionStatus.EXPIRED, start=datetime.date(2020, 1, 1),
+                organization=org,
+                offer=offer,
+                status=SubscriptionStatus.EXPIRED,
+                start=datetime.date(2020, 1, 1),
                 end=datetime.date(2021, 1, 1),
             )
         client.force_login(buyer)
@@ -142,7 +167,12 @@ class TestPurchase:
         assert buyer.organization.stripe_customer_id.startswith("cus_")
         method = add_card(client, order)
         assert (method.brand, method.last4, method.exp_month, method.exp_year, method.is_default) == (
-            "visa", "4242", 12, 2030, True)
+            "visa",
+            "4242",
+            12,
+            2030,
+            True,
+        )
         # The saved card is offered as a choice and pre-selected; Next leads to the review.
         payment_page = client.get(step("payment", order)).content.decode()
         assert "Visa ••4242" in payment_page
@@ -176,7 +206,10 @@ class TestPurchase:
         assert (subscription.current_period_start, subscription.current_period_end) == (today, add_months(today, 12))
         assert subscription.payment_method == method
         assert order.subscription == subscription
-        assert TimelineEntry.objects.filter(subscription=subscription, kind=TimelineKind.PURCHASED, actor=buyer).count() == 1
+        assert (
+            TimelineEntry.objects.filter(subscription=subscription, kind=TimelineKind.PURCHASED, actor=buyer).count()
+            == 1
+        )
         assert payment_intent_count() == 1
         # The confirmation e-mail, HTML and text, enqueued on commit.
         assert len(mail.outbox) == 1
@@ -248,7 +281,9 @@ class TestFailures:
         order.refresh_from_db()
         assert order.status == OrderStatus.PAID
         assert list(order.payments.order_by("attempt").values_list("attempt", "status")) == [
-            (1, "failed"), (2, "succeeded")]
+            (1, "failed"),
+            (2, "succeeded"),
+        ]
         assert Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).count() == 1
 
     def test_failed_3d_secure_authentication_then_retry(self, buyer_client, offer, localstripe):
@@ -340,14 +375,18 @@ class TestFailures:
         assert Payment.objects.count() == 1 and Subscription.objects.count() == 1 and payment_intent_count() == 1
 
     def test_no_second_purchase_while_a_subscription_is_live(self, buyer_client, buyer, offer):
-        SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=200))
+        SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=200)
+        )
         response = buyer_client.post(reverse("offers:subscribe", args=[offer.pk]))
         assert response["Location"] == reverse("offers:offer_list")
         assert not Order.objects.exists()
 
     def test_a_draft_cannot_be_charged_once_a_subscription_went_live(self, buyer_client, buyer, offer):
         order = to_review(buyer_client, offer)
-        SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=200))
+        SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=200)
+        )
         response = buy(buyer_client, order)
         assert response["Location"] == step("review", order)
         assert not Payment.objects.exists() and payment_intent_count() == 0
@@ -416,7 +455,9 @@ class TestRenewal:
     def test_renewal_before_expiry_starts_at_the_old_end(self, buyer_client, buyer, offer):
         client = buyer_client
         today = timezone.localdate()
-        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=10))
+        subscription = SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=10)
+        )
         response = client.post(reverse("offers:renew_start", args=[subscription.pk]))
         order = Order.objects.get(kind=OrderKind.RENEWAL)
         assert response["Location"] == step("verify", order)
@@ -428,14 +469,20 @@ class TestRenewal:
         assert buy(client, order)["Location"] == step("done", order)
         subscription.refresh_from_db()
         old_end = today + datetime.timedelta(days=10)
-        assert (subscription.current_period_start, subscription.current_period_end) == (old_end, add_months(old_end, 12))
+        assert (subscription.current_period_start, subscription.current_period_end) == (
+            old_end,
+            add_months(old_end, 12),
+        )
         assert subscription.timeline.filter(kind=TimelineKind.RENEWED).count() == 1
         assert Subscription.objects.count() == 1
 
     def test_renewal_after_expiry_starts_today(self, buyer_client, buyer, offer):
         today = timezone.localdate()
         subscription = SubscriptionFactory(
-            organization=buyer.organization, offer=offer, end=today - datetime.timedelta(days=5), status=SubscriptionStatus.EXPIRED
+            organization=buyer.organization,
+            offer=offer,
+            end=today - datetime.timedelta(days=5),
+            status=SubscriptionStatus.EXPIRED,
         )
         buyer_client.post(reverse("offers:renew_start", args=[subscription.pk]))
         order = Order.objects.get(kind=OrderKind.RENEWAL)
@@ -446,18 +493,23 @@ class TestRenewal:
         assert subscription.status == SubscriptionStatus.ACTIVE
         assert (subscription.current_period_start, subscription.current_period_end) == (today, add_months(today, 12))
 
-    @pytest.mark.parametrize("days_left, expected", [(60, "can be renewed from"), (-45, "Subscribe to the offer again")])
+    @pytest.mark.parametrize(
+        "days_left, expected", [(60, "can be renewed from"), (-45, "Subscribe to the offer again")]
+    )
     def test_renewal_outside_the_window_is_refused(self, buyer_client, buyer, offer, days_left, expected):
         today = timezone.localdate()
         status = SubscriptionStatus.ACTIVE if days_left > 0 else SubscriptionStatus.EXPIRED
-        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=days_left),
-                                     status=status)
+        subscription = SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=today + datetime.timedelta(days=days_left), status=status
+        )
         response = buyer_client.post(reverse("offers:renew_start", args=[subscription.pk]), follow=True)
         assert expected in " ".join(messages_of(response))
         assert not Order.objects.exists()
 
     def test_renewal_needs_the_role_and_the_organisation(self, client, org, buyer, offer, stripe_settings):
-        subscription = SubscriptionFactory(organization=org, offer=offer, end=timezone.localdate() + datetime.timedelta(days=5))
+        subscription = SubscriptionFactory(
+            organization=org, offer=offer, end=timezone.localdate() + datetime.timedelta(days=5)
+        )
         client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
         assert client.post(reverse("offers:renew_start", args=[subscription.pk])).status_code == 403
         client.force_login(UserFactory(organization=OrganizationFactory(name="Fabrikam"), roles=[Role.GLOBAL_ADMIN]))
@@ -523,7 +575,9 @@ class TestOrderChargeContract:
         """A renewal order with a card, ready to be charged without the wizard (as a sweep would)."""
         from offers.services import order_start_renewal
 
-        subscription = SubscriptionFactory(organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=3))
+        subscription = SubscriptionFactory(
+            organization=buyer.organization, offer=offer, end=timezone.localdate() + datetime.timedelta(days=3)
+        )
         order = order_start_renewal(organization=buyer.organization, subscription=subscription, user=buyer)
         accept_terms(client, order)
         choose_card(client, order, add_card(client, order, number))
@@ -562,7 +616,9 @@ class TestOrderChargeContract:
         assert outcome.status == "unavailable"
         assert outcome.message.startswith("The payment service is unavailable; you were not charged.")
         assert list(order.payments.order_by("attempt").values_list("attempt", "status", "idempotency_key")) == [
-            (1, "failed", "order-%s-attempt-1" % order.number), (2, "failed", "order-%s-attempt-2" % order.number)]
+            (1, "failed", "order-%s-attempt-1" % order.number),
+            (2, "failed", "order-%s-attempt-2" % order.number),
+        ]
 
     def test_refuses_an_order_that_is_not_chargeable(self, buyer_client, buyer, offer):
         from django.core.exceptions import ValidationError

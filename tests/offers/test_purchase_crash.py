@@ -7,11 +7,10 @@ from django.db import connections
 
 from billing.gateways.stripe_gateway import StripeGateway
 from billing.models import Payment, PaymentStatus
-from offers.models import Order, OrderStatus
-from offers.services import order_charge
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription
+from offers.models import Order, OrderStatus, Subscription
+from offers.services import order_charge
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.helpers.checkout import buy, payment_intent_count, step, to_review
 
@@ -92,7 +91,8 @@ def test_a_stale_attempt_is_reconciled_at_the_next_buy(ready_order, settings, re
 
     client, order = ready_order
     settings.PAYMENT_GATEWAY = "tests.offers.test_purchase_crash.%s" % (
-        "CrashingGateway" if reached_stripe else "CrashingBeforeStripeGateway")
+        "CrashingGateway" if reached_stripe else "CrashingBeforeStripeGateway"
+    )
     with pytest.raises(SystemExit):
         order_charge(order_id=order.pk)
     settings.PAYMENT_GATEWAY = "billing.gateways.stripe_gateway.StripeGateway"

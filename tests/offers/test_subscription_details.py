@@ -81,7 +81,9 @@ class TestDetails:
         assert re.search(r'<button type="button" disabled[^>]*data-testid="renew">Renew subscriptions', html)
         assert "Renewal opens 30 days before the subscription expires, on Oct. 26, 2027." in html
 
-    @pytest.mark.skipif(not _renew_url_exists(), reason="offers:renew_start (the renewal wizard) is not in the tree yet")
+    @pytest.mark.skipif(
+        not _renew_url_exists(), reason="offers:renew_start (the renewal wizard) is not in the tree yet"
+    )
     def test_renew_posts_to_the_wizard_inside_the_window(self, client, org, sub):
         admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
         with at("2027-11-01"):
@@ -168,7 +170,9 @@ class TestRoles:
         assert client.post(url, {"confirm": "1"}).status_code == 403
         assert Subscription.objects.get(pk=sub.pk).auto_renew
 
-    @pytest.mark.skipif(not _renew_url_exists(), reason="offers:renew_start (the renewal wizard) is not in the tree yet")
+    @pytest.mark.skipif(
+        not _renew_url_exists(), reason="offers:renew_start (the renewal wizard) is not in the tree yet"
+    )
     def test_the_server_refuses_renew_with_403(self, client, org, sub, role):
         from offers.models import Order
 
@@ -181,7 +185,9 @@ class TestRoles:
 
 
 def test_expired_subscription_inside_the_window_can_be_renewed_and_shows_no_turn_off(client, org, stripe_settings):
-    sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False)
+    sub = SubscriptionFactory(
+        organization=org, start="2026-11-25", payment_method=CardFactory(organization=org), auto_renew=False
+    )
     Subscription.objects.filter(pk=sub.pk).update(status="expired")
     admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
     with at(datetime.date(2027, 12, 1)):
@@ -208,5 +214,10 @@ def test_details_page_queries_do_not_grow_with_the_timeline(client, org, sub):
     timeline_add(subscription=sub, kind=TimelineKind.NOTE, actor=admin, detail="one")
     few = count()
     for i in range(20):
-        timeline_add(subscription=sub, kind=TimelineKind.NOTE, actor=UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]), detail=str(i))
+        timeline_add(
+            subscription=sub,
+            kind=TimelineKind.NOTE,
+            actor=UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]),
+            detail=str(i),
+        )
     assert count() == few

@@ -57,7 +57,13 @@ def _due_cases(offer):
         ("remind30", TODAY + datetime.timedelta(days=30), True, SubscriptionStatus.ACTIVE),
         ("remind7", TODAY + datetime.timedelta(days=7), False, SubscriptionStatus.ACTIVE),
     ]:
-        sub = SubscriptionFactory(organization=OrganizationFactory(), start=add_months(end, -12), auto_renew=auto_renew, offer=offer, status=status)
+        sub = SubscriptionFactory(
+            organization=OrganizationFactory(),
+            start=add_months(end, -12),
+            auto_renew=auto_renew,
+            offer=offer,
+            status=status,
+        )
         if status == SubscriptionStatus.PAST_DUE:
             Subscription.objects.filter(pk=sub.pk).update(renewal_attempts=1, next_renewal_attempt_on=TODAY)
         cases[name] = sub.pk
@@ -70,7 +76,12 @@ class TestSelection:
         offer = load_demo_catalogue()
         cases = _due_cases(offer)
         _bulk_subscriptions(20, offer=offer, first_end=TODAY + datetime.timedelta(days=40))
-        SubscriptionFactory(organization=OrganizationFactory(), start=add_months(TODAY, -12), offer=offer, status=SubscriptionStatus.CANCELLED)
+        SubscriptionFactory(
+            organization=OrganizationFactory(),
+            start=add_months(TODAY, -12),
+            offer=offer,
+            status=SubscriptionStatus.CANCELLED,
+        )
         due = {(a.action, a.subscription_id) for a in lifecycle.select_due(TODAY)}
         assert due == {
             ("renew", cases["renew"]),
@@ -80,7 +91,9 @@ class TestSelection:
             ("remind", cases["remind7"]),
         }
         # Reminders already sent are not selected again.
-        Reminder.objects.create(subscription_id=cases["remind7"], kind=ReminderKind.EXPIRY_7, term_end=TODAY + datetime.timedelta(days=7))
+        Reminder.objects.create(
+            subscription_id=cases["remind7"], kind=ReminderKind.EXPIRY_7, term_end=TODAY + datetime.timedelta(days=7)
+        )
         assert ("remind", cases["remind7"]) not in {(a.action, a.subscription_id) for a in lifecycle.select_due(TODAY)}
 
     @pytest.mark.parametrize("others", [10, 200])
@@ -96,7 +109,9 @@ class TestSelection:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent row locks need PostgreSQL (SQLite locks the whole file)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrent row locks need PostgreSQL (SQLite locks the whole file)"
+)
 class TestConcurrentSweeps:
     @staticmethod
     def _run_concurrently(count, fn):
@@ -126,11 +141,21 @@ class TestConcurrentSweeps:
         for _ in range(3):
             organization = OrganizationFactory()
             UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
-            subs.append(SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization)))
+            subs.append(
+                SubscriptionFactory(
+                    organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization)
+                )
+            )
         declined_org = OrganizationFactory()
-        declined = SubscriptionFactory(organization=declined_org, start="2026-11-25", payment_method=CardFactory(organization=declined_org, number=DECLINED_CARD))
+        declined = SubscriptionFactory(
+            organization=declined_org,
+            start="2026-11-25",
+            payment_method=CardFactory(organization=declined_org, number=DECLINED_CARD),
+        )
         with at(TODAY):
-            self._run_concurrently(4, lambda: sweep_subscriptions.apply(kwargs={"today": TODAY.isoformat()}, throw=True))
+            self._run_concurrently(
+                4, lambda: sweep_subscriptions.apply(kwargs={"today": TODAY.isoformat()}, throw=True)
+            )
         for sub in subs:
             sub.refresh_from_db()
             assert sub.current_period_end == D("2028-11-25")
@@ -153,13 +178,17 @@ def _redis_broker():
 @pytest.mark.timeout(120)
 def test_sweep_through_a_real_celery_worker(stripe_settings, localstripe_process, settings):
     """With Redis (CI) the sweep and its tasks go through the broker to a real worker; elsewhere eagerly."""
-    from partnerportal.celery import app
     from offers.tasks import sweep_subscriptions
+    from partnerportal.celery import app
 
     organization = OrganizationFactory()
-    renew = SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization))
+    renew = SubscriptionFactory(
+        organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization)
+    )
     other = OrganizationFactory()
-    remind = SubscriptionFactory(organization=other, start="2026-12-25", payment_method=CardFactory(organization=other), auto_renew=False)
+    remind = SubscriptionFactory(
+        organization=other, start="2026-12-25", payment_method=CardFactory(organization=other), auto_renew=False
+    )
 
     with at(TODAY):
         if not _redis_broker():
@@ -188,7 +217,10 @@ def test_sweep_through_a_real_celery_worker(stripe_settings, localstripe_process
                     deadline = time.monotonic() + 60
                     while time.monotonic() < deadline:
                         renew.refresh_from_db()
-                        if renew.current_period_end == D("2028-11-25") and Reminder.objects.filter(subscription=remind).exists():
+                        if (
+                            renew.current_period_end == D("2028-11-25")
+                            and Reminder.objects.filter(subscription=remind).exists()
+                        ):
                             break
                         time.sleep(0.2)
                     assert result.id
@@ -219,7 +251,9 @@ def test_the_command_a_year_ahead_renews_reminds_and_expires_as_the_rules_say(st
         organization = OrganizationFactory()
         UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
         card = CardFactory(organization=organization, number=card_number, exp_month=card_exp[0], exp_year=card_exp[1])
-        return SubscriptionFactory(organization=organization, start=start, payment_method=card, auto_renew=auto_renew, offer=offer)
+        return SubscriptionFactory(
+            organization=organization, start=start, payment_method=card, auto_renew=auto_renew, offer=offer
+        )
 
     renewed = case("2026-11-25")
     expired = case("2026-11-25", auto_renew=False)
@@ -233,7 +267,9 @@ def test_the_command_a_year_ahead_renews_reminds_and_expires_as_the_rules_say(st
 
     out = StringIO()
     committed(call_command, "run_subscription_sweep", "--today", "2027-11-25", stdout=out)
-    committed(call_command, "run_subscription_sweep", "--today", "2027-11-25", stdout=StringIO())  # a rerun does nothing new
+    committed(
+        call_command, "run_subscription_sweep", "--today", "2027-11-25", stdout=StringIO()
+    )  # a rerun does nothing new
     assert "Sweep for 2027-11-25" in out.getvalue()
 
     def state(sub):
@@ -276,7 +312,9 @@ def test_the_command_rejects_a_bad_date():
 def test_the_command_can_hand_the_actions_to_the_broker(stripe_settings, localstripe_process):
     """--broker sends each action as a Celery task (run inline here, where tasks are eager)."""
     organization = OrganizationFactory()
-    sub = SubscriptionFactory(organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization))
+    sub = SubscriptionFactory(
+        organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization)
+    )
     out = StringIO()
     committed(call_command, "run_subscription_sweep", "--today", "2027-11-25", "--broker", stdout=out)
     assert "1 action(s) sent to the broker" in out.getvalue()

@@ -49,7 +49,9 @@ def test_password_change_ends_the_other_sessions(org):
     UserFactory(organization=org, email="ann@contoso.example")
     laptop, phone = Client(), Client()
     for device in (laptop, phone):
-        assert device.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD}).status_code == 302
+        assert (
+            device.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD}).status_code == 302
+        )
     new_password = "N3w-and-l0nger-passw0rd"
     response = laptop.post(
         reverse("password_change"),

@@ -12,10 +12,9 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from offers.models import OrderKind, OrderStatus
 from membership.models import Organization, Role
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Subscription, SubscriptionStatus
+from offers.models import OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from tests.factories.billing import PaymentMethodFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import OrderFactory, OrderPaymentFactory
@@ -32,9 +31,17 @@ CATALOGUE_ARGUMENTS = {
 
 # Models that hold an organisation's data; each must have a row with FOREIGN_PK in the other world.
 ORG_MODELS = [
-    "membership.User", "membership.Invitation", "offers.SeatAssignment", "offers.BenefitActivation",
-    "offers.Subscription", "billing.PaymentMethod", "offers.Order", "billing.Payment",
-    "support.ServiceRequest", "support.RequestMessage", "support.Attachment",
+    "membership.User",
+    "membership.Invitation",
+    "offers.SeatAssignment",
+    "offers.BenefitActivation",
+    "offers.Subscription",
+    "billing.PaymentMethod",
+    "offers.Order",
+    "billing.Payment",
+    "support.ServiceRequest",
+    "support.RequestMessage",
+    "support.Attachment",
 ]
 
 
@@ -47,13 +54,27 @@ def _build_foreign_world():
     card = PaymentMethodFactory(pk=FOREIGN_PK, organization=org, stripe_payment_method_id="pm_foreign")
     # A row at a fixed primary key: the service cannot choose one, so this one is written here.
     subscription = Subscription.objects.create(
-        pk=FOREIGN_PK, organization=org, offer=offer, status=SubscriptionStatus.ACTIVE, started_on=today,
-        current_period_start=today, current_period_end=today + datetime.timedelta(days=365),
-        price_amount=offer.price_amount, currency=offer.currency, payment_method=card,
+        pk=FOREIGN_PK,
+        organization=org,
+        offer=offer,
+        status=SubscriptionStatus.ACTIVE,
+        started_on=today,
+        current_period_start=today,
+        current_period_end=today + datetime.timedelta(days=365),
+        price_amount=offer.price_amount,
+        currency=offer.currency,
+        payment_method=card,
     )
     order = OrderFactory(
-        pk=FOREIGN_PK, number="ORD-FOREIGN", organization=org, offer=offer, kind=OrderKind.RENEWAL,
-        status=OrderStatus.DRAFT, subscription=subscription, created_by=user, payment_method=card,
+        pk=FOREIGN_PK,
+        number="ORD-FOREIGN",
+        organization=org,
+        offer=offer,
+        kind=OrderKind.RENEWAL,
+        status=OrderStatus.DRAFT,
+        subscription=subscription,
+        created_by=user,
+        payment_method=card,
     )
     OrderPaymentFactory(pk=FOREIGN_PK, order=order, stripe_payment_intent_id="pi_foreign", idempotency_key="foreign-1")
     seat_benefit = offer.benefits.get(kind="seat", code="office-365-e3")
@@ -67,14 +88,25 @@ def _build_foreign_world():
         pk=FOREIGN_PK, subscription=subscription, benefit=seat_benefit, activated_by=user
     )
     request = apps.get_model("support", "ServiceRequest").objects.create(
-        pk=FOREIGN_PK, number="SR-FOREIGN", organization=org, requester=user, problem_type="invoice_payment",
-        title="Foreign", description="Foreign", subscription=subscription,
+        pk=FOREIGN_PK,
+        number="SR-FOREIGN",
+        organization=org,
+        requester=user,
+        problem_type="invoice_payment",
+        title="Foreign",
+        description="Foreign",
+        subscription=subscription,
     )
     message = apps.get_model("support", "RequestMessage").objects.create(
         pk=FOREIGN_PK, request=request, author=user, body="Foreign"
     )
     attachment = apps.get_model("support", "Attachment")(
-        pk=FOREIGN_PK, request=request, message=message, original_name="a.txt", size=1, content_type="text/plain",
+        pk=FOREIGN_PK,
+        request=request,
+        message=message,
+        original_name="a.txt",
+        size=1,
+        content_type="text/plain",
         uploaded_by=user,
     )
     attachment.file.save("foreign.txt", ContentFile(b"x"), save=False)

@@ -21,7 +21,9 @@ def prod_stack(tmp_path_factory):
 
     db = settings.DATABASES["default"]
     database_url = "postgres://%s@%s:%s/%s_stack" % (
-        db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432,
+        db["USER"] or "postgres",
+        db["HOST"] or "127.0.0.1",
+        db["PORT"] or 5432,
         # the configured name, not pytest-django's test_ one (that one is dropped at the end)
         os.environ.get("DATABASE_URL", "postgres:///portal").rsplit("/", 1)[-1].split("?")[0] or "portal",
     )

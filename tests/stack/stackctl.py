@@ -21,8 +21,8 @@ def audit():
     from django.db.models import Count, Q
 
     from billing.models import PaymentStatus
-    from offers.models import Order, OrderKind, OrderStatus
     from billing.reconciliation import reconcile
+    from offers.models import Order, OrderKind, OrderStatus
 
     orders = Order.objects.annotate(
         succeeded=Count("payments", filter=Q(payments__status=PaymentStatus.SUCCEEDED)),

@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 
 def _call(app, path):
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1", "wsgi.input": BytesIO(), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.input": BytesIO(),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
     }
     answer = {}
 

@@ -63,9 +63,26 @@ def test_a_small_load_run_answers_only_2xx_and_3xx(prod_stack, tmp_path):
 
     out = tmp_path / "load.json"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "load.py"), "--env-file", str(prod_stack.env_file),
-         "--requests", "60", "--concurrency", "3", "--purchases", "3", "--bare", "--json", str(out)],
-        cwd=ROOT, env=prod_stack.env, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load.py"),
+            "--env-file",
+            str(prod_stack.env_file),
+            "--requests",
+            "60",
+            "--concurrency",
+            "3",
+            "--purchases",
+            "3",
+            "--bare",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=prod_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     print(result.stdout)

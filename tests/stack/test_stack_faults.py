@@ -98,7 +98,8 @@ class Traffic:
 
     def errors(self, since=None, until=None):
         return [
-            r for r in self.results
+            r
+            for r in self.results
             if not r[1] and (since is None or r[0] >= since) and (until is None or r[0] <= until)
         ]
 
@@ -142,8 +143,17 @@ def test_postgresql_restarted_under_load(prod_stack):
     print(
         "\nPostgreSQL restart took %.1f s: %d requests in all, %d of the %d sent while it restarted failed (%s), "
         "%d failed before, %d after; purchases %d of %d completed"
-        % (restart_done - restart_started, total, len(during), len(in_window), sorted({str(e[2]) for e in during}),
-           len(before), len(after), sum(c for _, c in traffic.purchases), len(traffic.purchases))
+        % (
+            restart_done - restart_started,
+            total,
+            len(during),
+            len(in_window),
+            sorted({str(e[2]) for e in during}),
+            len(before),
+            len(after),
+            sum(c for _, c in traffic.purchases),
+            len(traffic.purchases),
+        )
     )
     assert total > 50
     # Errors only while the database is down (connections refused, "shutting down", "starting
@@ -183,7 +193,13 @@ def test_redis_down_pages_served_and_unsent_emails_reported(prod_stack):
         health = session.get(stack.url + "/healthz", timeout=15)
         phase = load.Phase("purchase")
         bought_while_down = load.purchase(
-            phase, stack.url, buyer_down, offer_id, env["STRIPE_API_BASE"], env["STRIPE_SECRET_KEY"], session=buyer_session
+            phase,
+            stack.url,
+            buyer_down,
+            offer_id,
+            env["STRIPE_API_BASE"],
+            env["STRIPE_SECRET_KEY"],
+            session=buyer_session,
         )
     finally:
         redis_start()
@@ -204,11 +220,17 @@ def test_redis_down_pages_served_and_unsent_emails_reported(prod_stack):
     wait_until(lambda: session.get(stack.url + "/healthz", timeout=15).status_code == 200, 60, 0.5, "healthz 200")
     before = stack.log("worker").count("send_order_confirmation")
     phase = load.Phase("purchase")
-    assert load.purchase(phase, stack.url, buyer_up, offer_id, env["STRIPE_API_BASE"], env["STRIPE_SECRET_KEY"]), phase.statuses
+    assert load.purchase(phase, stack.url, buyer_up, offer_id, env["STRIPE_API_BASE"], env["STRIPE_SECRET_KEY"]), (
+        phase.statuses
+    )
     wait_until(
-        lambda: "succeeded" in stack.log("worker").split("send_order_confirmation")[-1]
-        and stack.log("worker").count("send_order_confirmation") > before,
-        60, 0.5, "the confirmation e-mail task to run on the worker",
+        lambda: (
+            "succeeded" in stack.log("worker").split("send_order_confirmation")[-1]
+            and stack.log("worker").count("send_order_confirmation") > before
+        ),
+        60,
+        0.5,
+        "the confirmation e-mail task to run on the worker",
     )
     # The stack's file e-mail backend wrote the message the worker sent.
     sent = "".join(path.read_text(errors="replace") for path in (stack.directory / "mail").glob("*.log"))

@@ -75,7 +75,11 @@ def current_database_url():
 
     s = connection.settings_dict
     return "postgres://%s%s@%s:%s/%s" % (
-        s["USER"], (":" + s["PASSWORD"]) if s["PASSWORD"] else "", s["HOST"] or "127.0.0.1", s["PORT"] or 5432, s["NAME"]
+        s["USER"],
+        (":" + s["PASSWORD"]) if s["PASSWORD"] else "",
+        s["HOST"] or "127.0.0.1",
+        s["PORT"] or 5432,
+        s["NAME"],
     )
 
 
@@ -105,9 +109,27 @@ def redis_start():
     os.makedirs("/var/lib/redis", exist_ok=True)
     os.makedirs("/var/log/redis", exist_ok=True)
     subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-         "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"],
-        check=True, capture_output=True, timeout=30,
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "-::1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            "/var/lib/redis",
+            "--logfile",
+            "/var/log/redis/ci.log",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     wait_until(redis_up, 30, 0.1, "Redis answering")
 
@@ -234,9 +256,27 @@ class WorkerProcess:
         before = self.log_text().count(" ready.")
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [PY, "-m", "celery", "-A", "partnerportal", "worker", "--pool=solo", "--loglevel=INFO",
-             "-Q", self.queue, "--hostname", "%s@faults" % self.queue, "--without-mingle", "--without-gossip"],
-            cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "partnerportal",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "-Q",
+                self.queue,
+                "--hostname",
+                "%s@faults" % self.queue,
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
@@ -293,7 +333,11 @@ class Stack:
     def script(self, action, timeout=300):
         return subprocess.run(
             ["bash", str(ROOT / "scripts" / "prod-stack.sh"), action],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     def start(self):
@@ -321,7 +365,11 @@ class Stack:
         """Run tests/stack/stackctl.py with the stack's settings; its JSON answer."""
         result = subprocess.run(
             [PY, str(ROOT / "tests" / "stack" / "stackctl.py"), *args],
-            cwd=ROOT, env=self.stack_env(), capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT,
+            env=self.stack_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if result.returncode:
             raise RuntimeError("stackctl %s failed:\n%s" % (" ".join(args), result.stderr[-3000:]))

@@ -35,7 +35,9 @@ def bought(stripe_settings, org, global_admin):
 @pytest.fixture
 def cancellation(bought, global_admin):
     subscription, _ = bought
-    return ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True, title="Cancel it")
+    return ServiceRequestFactory(
+        user=global_admin, subscription=subscription, wants_cancellation=True, title="Cancel it"
+    )
 
 
 def _closed_port():
@@ -69,7 +71,9 @@ class TestRefundService:
         again = refund_create(payment=payment, amount=1000, decision_key="decision-1", reason="test")
         assert seen == [RefundStatus.PENDING]  # one call to Stripe, made after the row was written
         assert first.pk == again.pk and first.status == RefundStatus.SUCCEEDED and first.stripe_refund_id
-        assert [r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)] == [1000]
+        assert [r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)] == [
+            1000
+        ]
 
     def test_more_than_charged_less_earlier_refunds_is_refused_before_stripe(self, bought, localstripe_process):
         _, payment = bought
@@ -78,7 +82,9 @@ class TestRefundService:
             refund_create(payment=payment, amount=PRICE - 10000 + 1, decision_key="too-much")
         assert not Refund.objects.filter(idempotency_key="too-much").exists()
         refund_create(payment=payment, amount=PRICE - 10000, decision_key="the-rest")
-        amounts = sorted(r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id))
+        amounts = sorted(
+            r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)
+        )
         assert amounts == [10000, PRICE - 10000]
 
     def test_a_failure_is_recorded_and_the_same_key_retries(self, bought, settings, localstripe_process):
@@ -109,7 +115,9 @@ class TestEligibility:
         assert services.prorated_amount(paid=PRICE, period_start=start, period_end=end, today=end) == 0
 
     @pytest.mark.parametrize("link_order", [True, False])
-    def test_bought_today_with_no_benefit_is_eligible_for_a_full_refund(self, stripe_settings, org, global_admin, link_order):
+    def test_bought_today_with_no_benefit_is_eligible_for_a_full_refund(
+        self, stripe_settings, org, global_admin, link_order
+    ):
         subscription, payment = paid_subscription(org, user=global_admin, link_order=link_order)
         request = ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True)
         quote = services.cancellation_quote(service_request=request)
@@ -158,7 +166,9 @@ class TestProcessCancellation:
         subscription, payment = bought
         staff = StaffFactory()
         client.force_login(staff)
-        change_page = client.get(reverse("admin:support_servicerequest_change", args=[cancellation.pk])).content.decode()
+        change_page = client.get(
+            reverse("admin:support_servicerequest_change", args=[cancellation.pk])
+        ).content.decode()
         assert _process_url(cancellation) in change_page and "Process cancellation" in change_page
         review = client.post(_process_url(cancellation), {"refund_kind": RefundKind.FULL})
         assert "Confirm: Full refund of US$475.00" in review.content.decode()
@@ -170,7 +180,9 @@ class TestProcessCancellation:
         assert done.status_code == 302
         refund = Refund.objects.get()
         assert (refund.payment, refund.amount, refund.status) == (payment, PRICE, RefundStatus.SUCCEEDED)
-        assert [r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)] == [PRICE]
+        assert [r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)] == [
+            PRICE
+        ]
         subscription.refresh_from_db()
         cancellation.refresh_from_db()
         assert subscription.status == SubscriptionStatus.CANCELLED
@@ -271,7 +283,9 @@ class TestProcessCancellation:
         assert "more than what can still be refunded" in response.content.decode()
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.ACTIVE
-        assert [r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)] == [10000]
+        assert [r["amount"] for r in localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)] == [
+            10000
+        ]
         assert CancellationDecision.objects.get().status == DecisionStatus.FAILED
 
     def test_staff_without_the_billing_permission_are_refused(self, client, cancellation, bought, localstripe_process):

@@ -122,7 +122,9 @@ class TestFiling:
         assert service_request.subscription is None and not service_request.wants_cancellation
         assert not TimelineEntry.objects.filter(kind=TimelineKind.REQUEST_FILED).exists()
 
-    def test_cancellation_without_a_subscription_is_refused_with_a_message(self, client_for, global_admin, subscription):
+    def test_cancellation_without_a_subscription_is_refused_with_a_message(
+        self, client_for, global_admin, subscription
+    ):
         response = client_for(global_admin).post(reverse("support:request_new"), _form(wants_cancellation="on"))
         assert response.status_code == 200
         assert "Choose the subscription you want cancelled." in response.content.decode()
@@ -141,7 +143,9 @@ class TestFiling:
         assert not ServiceRequest.objects.exists()
 
     def test_new_cancellation_opens_the_form_prefilled(self, client_for, global_admin, subscription):
-        response = client_for(global_admin).get(reverse("support:new_cancellation") + f"?subscription={subscription.pk}")
+        response = client_for(global_admin).get(
+            reverse("support:new_cancellation") + f"?subscription={subscription.pk}"
+        )
         assert response.status_code == 200
         form = response.context["form"]
         assert form.initial["problem_type"] == ProblemType.INVOICE_PAYMENT
@@ -217,7 +221,9 @@ class TestRolesAndIsolation:
         assert not RequestMessage.objects.exists()
         assert "Fabrikam&#x27;s problem" not in client.get(reverse("support:request_list")).content.decode()
 
-    def test_list_filters_by_status_and_shows_only_the_organisations_requests(self, client_for, global_admin, other_org):
+    def test_list_filters_by_status_and_shows_only_the_organisations_requests(
+        self, client_for, global_admin, other_org
+    ):
         first = ServiceRequestFactory(user=global_admin, title="First problem")
         second = ServiceRequestFactory(user=global_admin, title="Second problem")
         ServiceRequestFactory(user=UserFactory(organization=other_org), title="Foreign problem")
@@ -241,7 +247,9 @@ class TestConversation:
     def test_partner_sees_public_replies_never_internal_notes(self, client_for, global_admin):
         service_request = ServiceRequestFactory(user=global_admin)
         staff = StaffFactory()
-        services.message_add(service_request=service_request, author=staff, body="Staff only: refund risk", is_internal=True)
+        services.message_add(
+            service_request=service_request, author=staff, body="Staff only: refund risk", is_internal=True
+        )
         services.message_add(service_request=service_request, author=staff, body="We are on it.")
         page = client_for(global_admin).get(service_request.get_absolute_url()).content.decode()
         assert "We are on it." in page
@@ -263,7 +271,9 @@ class TestConversation:
 
     def test_a_partner_reply_reopens_a_resolved_request(self, client_for, global_admin):
         service_request = ServiceRequestFactory(user=global_admin)
-        services.request_change_status(service_request=service_request, to_status=S.RESOLVED, actor=StaffFactory(), notify=False)
+        services.request_change_status(
+            service_request=service_request, to_status=S.RESOLVED, actor=StaffFactory(), notify=False
+        )
         client_for(global_admin).post(
             reverse("support:request_reply", args=[service_request.pk]), {"body": "It is broken again."}
         )
@@ -274,7 +284,9 @@ class TestConversation:
         service_request = ServiceRequestFactory(user=global_admin)
         with pytest.raises(Exception):
             services.message_add(service_request=service_request, author=global_admin, body="x", is_internal=True)
-        services.request_change_status(service_request=service_request, to_status=S.CLOSED, actor=StaffFactory(), notify=False)
+        services.request_change_status(
+            service_request=service_request, to_status=S.CLOSED, actor=StaffFactory(), notify=False
+        )
         with pytest.raises(Exception):
             services.message_add(service_request=service_request, author=global_admin, body="again")
         assert not RequestMessage.objects.exists()
@@ -288,12 +300,31 @@ class TestTransitions:
     def test_valid_transitions_are_recorded(self, global_admin):
         service_request = ServiceRequestFactory(user=global_admin)
         staff = StaffFactory()
-        for to_status in [S.IN_PROGRESS, S.WAITING_ON_PARTNER, S.IN_PROGRESS, S.RESOLVED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED]:
-            services.request_change_status(service_request=service_request, to_status=to_status, actor=staff, notify=False)
+        for to_status in [
+            S.IN_PROGRESS,
+            S.WAITING_ON_PARTNER,
+            S.IN_PROGRESS,
+            S.RESOLVED,
+            S.IN_PROGRESS,
+            S.RESOLVED,
+            S.CLOSED,
+        ]:
+            services.request_change_status(
+                service_request=service_request, to_status=to_status, actor=staff, notify=False
+            )
         service_request.refresh_from_db()
         assert service_request.status == S.CLOSED and service_request.closed_at is not None
         history = list(service_request.status_changes.values_list("to_status", flat=True))
-        assert history == [S.OPEN, S.IN_PROGRESS, S.WAITING_ON_PARTNER, S.IN_PROGRESS, S.RESOLVED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED]
+        assert history == [
+            S.OPEN,
+            S.IN_PROGRESS,
+            S.WAITING_ON_PARTNER,
+            S.IN_PROGRESS,
+            S.RESOLVED,
+            S.IN_PROGRESS,
+            S.RESOLVED,
+            S.CLOSED,
+        ]
 
     @pytest.mark.parametrize(
         "path,refused",
@@ -309,7 +340,9 @@ class TestTransitions:
         service_request = ServiceRequestFactory(user=global_admin)
         staff = StaffFactory()
         for to_status in path:
-            services.request_change_status(service_request=service_request, to_status=to_status, actor=staff, notify=False)
+            services.request_change_status(
+                service_request=service_request, to_status=to_status, actor=staff, notify=False
+            )
         before = StatusChange.objects.count()
         with pytest.raises(services.InvalidTransition):
             services.request_change_status(service_request=service_request, to_status=refused, actor=staff)
@@ -332,7 +365,9 @@ class TestAttachments:
     def test_a_valid_pdf_is_stored_and_only_the_organisation_can_download_it(self, client_for, global_admin, other_org):
         client = client_for(global_admin)
         upload = SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf")
-        response = client.post(reverse("support:request_new"), {**_form(problem_type=ProblemType.OTHER), "attachment": upload})
+        response = client.post(
+            reverse("support:request_new"), {**_form(problem_type=ProblemType.OTHER), "attachment": upload}
+        )
         assert response.status_code == 302
         attachment = Attachment.objects.get()
         assert attachment.original_name == "invoice.pdf" and attachment.size == len(PDF)
@@ -346,7 +381,10 @@ class TestAttachments:
 
     def test_too_big_is_refused_with_a_clear_message_and_nothing_is_lost(self, client_for, global_admin):
         big = SimpleUploadedFile("statement.csv", b"a,b\n" * (5 * 1024 * 1024 // 4 + 1), content_type="text/csv")
-        data = {**_form(problem_type=ProblemType.OTHER, title="Keep my title", description="Keep my words"), "attachment": big}
+        data = {
+            **_form(problem_type=ProblemType.OTHER, title="Keep my title", description="Keep my words"),
+            "attachment": big,
+        }
         response = client_for(global_admin).post(reverse("support:request_new"), data)
         assert response.status_code == 200
         html = response.content.decode()
@@ -425,7 +463,9 @@ class TestEmails:
     def test_the_email_is_sent_only_after_commit(self, global_admin, django_capture_on_commit_callbacks):
         service_request = ServiceRequestFactory(user=global_admin)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=StaffFactory())
+            services.request_change_status(
+                service_request=service_request, to_status=S.IN_PROGRESS, actor=StaffFactory()
+            )
         assert mail.outbox == [] and len(callbacks) == 1
 
 
@@ -508,7 +548,9 @@ class TestAdminQueue:
         partner = UserFactory(organization=org, email="buyer@northwind.example")
         staff = StaffFactory()
         mine = ServiceRequestFactory(user=partner, title="Mine")
-        other = ServiceRequestFactory(user=UserFactory(organization=OrganizationFactory(name="Adventure Works")), title="Other")
+        other = ServiceRequestFactory(
+            user=UserFactory(organization=OrganizationFactory(name="Adventure Works")), title="Other"
+        )
         old = ServiceRequestFactory(user=partner, title="Old one")
         ServiceRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
         services.request_assign(service_request=mine, assignee=staff, actor=staff)
@@ -559,7 +601,11 @@ class TestAdminQueue:
         message = RequestMessage.objects.get()
         assert message.author == staff and not message.is_internal and message.body == "Which invoice?"
         subjects = sorted(email.subject for email in mail.outbox)
-        assert len(subjects) == 2 and any("reply" in s for s in subjects) and any("Waiting on partner" in s for s in subjects)
+        assert (
+            len(subjects) == 2
+            and any("reply" in s for s in subjects)
+            and any("Waiting on partner" in s for s in subjects)
+        )
 
     def test_admin_internal_note_is_not_mailed(self, client, global_admin, django_capture_on_commit_callbacks):
         service_request = ServiceRequestFactory(user=global_admin)

@@ -29,4 +29,6 @@ class Command(BaseCommand):
         new = [LicenseKey(benefit=benefit, key=key) for key in dict.fromkeys(keys) if key not in existing]
         LicenseKey.objects.bulk_create(new)
         free = LicenseKey.objects.filter(benefit=benefit, issued_to_subscription__isnull=True).count()
-        self.stdout.write(f"Added {len(new)} key(s), skipped {len(keys) - len(new)}; {free} free in the pool of {benefit.name}.")
+        self.stdout.write(
+            f"Added {len(new)} key(s), skipped {len(keys) - len(new)}; {free} free in the pool of {benefit.name}."
+        )

@@ -27,7 +27,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--no-subscriptions", action="store_true",
+            "--no-subscriptions",
+            action="store_true",
             help="Skip the demo subscriptions (they need localstripe running at STRIPE_API_BASE).",
         )
 
@@ -38,7 +39,9 @@ class Command(BaseCommand):
             # Outside one big transaction: each purchase commits its payment attempt before charging.
             subscription_lines = load_demo_subscriptions(offer=offer, password=DEMO_PASSWORD)
 
-        self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        )
         for org_name, email, _first, _last, roles in DEMO_USERS:
             role_names = ", ".join(str(Role(role).label) for role in roles)
             self.stdout.write(f"  {email:<28} {role_names:<18} {org_name}")
@@ -65,7 +68,9 @@ class Command(BaseCommand):
             if Role.GLOBAL_ADMIN in roles:
                 organization_enrol(organization=organization, user=user)
         if not User.objects.filter(email=STAFF_EMAIL).exists():
-            User.objects.create_superuser(email=STAFF_EMAIL, password=DEMO_PASSWORD, first_name="Sam", last_name="Staff")
+            User.objects.create_superuser(
+                email=STAFF_EMAIL, password=DEMO_PASSWORD, first_name="Sam", last_name="Staff"
+            )
         offer = load_demo_catalogue()
         self._license_key_pool(offer)
         return offer
