@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import PaymentMethod
+
 
 class PaymentMethodChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
@@ -16,8 +18,6 @@ class ChoosePaymentMethodForm(forms.Form):
 
     def __init__(self, *args, payment_methods, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import PaymentMethod
-
         ids = [method.pk for method in payment_methods]
         field = self.fields["payment_method"]
         field.queryset = PaymentMethod.objects.filter(pk__in=ids).order_by("-is_default", "-created_at", "-id")

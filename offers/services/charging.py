@@ -267,8 +267,11 @@ def _settle_paid(*, payment_id: int, payment_intent_id: str = "", actor=None) ->
             order.save(update_fields=["subscription"])
         else:
             subscription_renew_for_order(order=order, actor=actor)
-        order_id = order.pk
-        transaction.on_commit(lambda: _enqueue_confirmation(order_id))
+        if order.kind != OrderKind.AUTO_RENEWAL:
+            # An automatic renewal is told by its own "renewed" e-mail (offers.services.renewals):
+            # one e-mail per renewal, not a confirmation of an order nobody placed as well.
+            order_id = order.pk
+            transaction.on_commit(lambda: _enqueue_confirmation(order_id))
     return ChargeOutcome(OutcomeStatus.PAID, _("Your order is confirmed."), order=order)
 
 

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from membership.services import activity_record
+
 from ..models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
 from ..rules import purchase_term
 
@@ -19,8 +21,6 @@ def timeline_add(
     *, subscription: Subscription, kind: str, actor=None, detail: str = "", record_activity: bool = True
 ) -> TimelineEntry:
     """Write the subscription's timeline (R13) and, unless the caller logs a richer entry itself, the activity log."""
-    from membership.services import activity_record
-
     entry = TimelineEntry(subscription=subscription, kind=kind, actor=actor, detail=detail[:500])
     entry.full_clean()
     entry.save()

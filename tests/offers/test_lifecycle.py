@@ -67,6 +67,20 @@ class TestAutomaticRenewal:
         assert "US$475.00" in succeeded[0].body and "••4242" in succeeded[0].body
         assert succeeded[0].alternatives and "text/html" == succeeded[0].alternatives[0][1]
 
+    def test_an_automatic_renewal_sends_one_email_per_recipient(self, org, stripe_settings, localstripe_process):
+        """The "renewed" notice only: no order confirmation for an order nobody placed (one e-mail per renewal)."""
+        sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
+        mail.outbox.clear()
+        with at("2027-11-25"):
+            sweep()
+        assert _refresh(sub).current_period_end == D("2028-11-25")
+        recipients = sorted(address for message in mail.outbox for address in message.to)
+        assert len(recipients) == len(set(recipients)) == 2  # Global admin and Billing admin, once each
+        assert all(
+            "has been renewed" in message.subject or "has been renewed" in message.body for message in mail.outbox
+        )
+        assert not [m for m in mail.outbox if "Your order is confirmed" in m.subject + m.body]
+
     def test_a_term_bought_on_29_february_renews_on_28_february(self, org, stripe_settings, localstripe_process):
         sub = SubscriptionFactory(organization=org, start="2028-02-29", payment_method=CardFactory(organization=org))
         assert sub.current_period_end == D("2029-02-28")

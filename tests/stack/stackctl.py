@@ -18,15 +18,26 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def audit():
-    from django.db.models import Count, Q
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    from billing.models import PaymentStatus
+    from billing.models import Payment, PaymentStatus
     from billing.reconciliation import reconcile
     from offers.models import Order, OrderKind, OrderStatus
 
+    def attempts(status):
+        # Billing keys a payment by its order's number: count an order's attempts in one status.
+        counted = (
+            Payment.objects.filter(reference=OuterRef("number"), status=status)
+            .order_by()
+            .values("reference")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
     orders = Order.objects.annotate(
-        succeeded=Count("payments", filter=Q(payments__status=PaymentStatus.SUCCEEDED)),
-        pending=Count("payments", filter=Q(payments__status=PaymentStatus.PENDING)),
+        succeeded=attempts(PaymentStatus.SUCCEEDED), pending=attempts(PaymentStatus.PENDING)
     )
     problems = []
     for order in orders:
