@@ -134,6 +134,15 @@ class TestEligibility:
         assert quote.amount_for(RefundKind.PRORATED) == PRICE * (term - 40) // term
         assert quote.amount_for(RefundKind.FULL) == PRICE
 
+    @pytest.mark.parametrize("days_ago, eligible", [(29, True), (30, True), (31, False)])
+    def test_the_full_refund_window_ends_on_day_30(self, stripe_settings, org, global_admin, days_ago, eligible):
+        """R11: "within 30 days of a purchase or renewal" includes day 30 and stops at day 31."""
+        subscription, _ = paid_subscription(org, user=global_admin, days_ago=days_ago)
+        request = ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True)
+        quote = services.cancellation_quote(service_request=request)
+        assert quote.days_since_payment == days_ago
+        assert quote.within_window is eligible and quote.full_eligible is eligible
+
     def test_an_activated_benefit_removes_the_full_refund_eligibility(self, cancellation, monkeypatch):
         monkeypatch.setattr(services.cancellation, "benefits_activated", lambda subscription: True)
         quote = services.cancellation_quote(service_request=cancellation)
