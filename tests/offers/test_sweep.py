@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 from billing.models import PaymentStatus
 from membership.models import Organization, Role
@@ -109,9 +109,6 @@ class TestSelection:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent row locks need PostgreSQL (SQLite locks the whole file)"
-)
 class TestConcurrentSweeps:
     @staticmethod
     def _run_concurrently(count, fn):
