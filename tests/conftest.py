@@ -1,10 +1,26 @@
 import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.fixtures_infra import *  # noqa: F401,F403  (localstripe, browser_page, ...)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_sqlite_test_files():
+    """The file SQLite test database (partnerportal.settings.test) leaves its WAL files and the
+    renewal lock files beside it; Django removes only the database itself."""
+    yield
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        shutil.rmtree("%s-locks" % name, ignore_errors=True)
+        for suffix in ("-wal", "-shm"):
+            Path("%s%s" % (name, suffix)).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Organisations: sign-up and enrolment in the network."""
 
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import Organization, Role, User
@@ -50,7 +51,15 @@ def organization_sign_up(
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two sign-ups with one address at once: on PostgreSQL both pass full_clean, and the
+        # unique index decides. The loser gets full_clean's answer, not a server error.
+        if not User.objects.filter(email__iexact=user.email).exists():
+            raise
+        raise ValidationError({"email": [user.unique_error_message(User, ("email",))]}) from None
     user_roles_set(user=user, roles=[Role.GLOBAL_ADMIN])
     activity_record(actor=user, organization=organization, verb="organization.signed_up", obj=organization)
     organization_enrol(organization=organization, user=user)

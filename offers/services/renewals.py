@@ -1,6 +1,7 @@
 """Automatic renewal of one subscription (R6, R7, R10): charge the due term once, or record the failure.
 
-One run per subscription at a time (an advisory lock on PostgreSQL); one ``auto_renewal`` order
+One run per subscription at a time (an advisory lock on PostgreSQL, a file lock beside the SQLite
+database); one ``auto_renewal`` order
 per (subscription, term start), enforced by a unique constraint; every charge goes through
 ``order_charge``, which commits the Payment attempt before calling Stripe and refuses a second
 charge while one is in flight; a failure is recorded only if the failed-attempt counter has not
@@ -8,9 +9,11 @@ moved, so a second run of the same day changes nothing.
 """
 
 import datetime
+import fcntl
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,8 +61,14 @@ def _renewal_claim(subscription_id: int):
     run's charge is declined and before it records the failure, the order is chargeable again and
     a rival run would charge the card a second time. A session-level advisory lock on PostgreSQL
     covers the whole action and is released when the run ends or its connection dies. SQLite has
-    a single writer and no such locks; the row locks and constraints still apply there.
+    no such locks (and its single writer does not help: the charge runs between transactions), so
+    there an flock on a file beside the database stands in, released as well when the run's process
+    dies.
     """
+    if connection.vendor == "sqlite":
+        with _sqlite_renewal_claim(subscription_id) as claimed:
+            yield claimed
+        return
     if connection.vendor != "postgresql":
         yield True
         return
@@ -73,6 +82,31 @@ def _renewal_claim(subscription_id: int):
         if claimed:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+@contextmanager
+def _sqlite_renewal_claim(subscription_id: int):
+    """The advisory lock's stand-in on SQLite: a non-blocking flock on var/<database>-locks/renewal-<id>.
+
+    flock (not fcntl's record locks) so that two threads of one process exclude each other too. The
+    files are never deleted: removing a lock file while someone may have opened it would let two
+    runs hold "the" lock at once.
+    """
+    if connection.is_in_memory_db():
+        yield True  # one process owns an in-memory database: nobody to race with
+        return
+    folder = Path("%s-locks" % connection.settings_dict["NAME"])
+    folder.mkdir(exist_ok=True)
+    with open(folder / ("renewal-%d" % subscription_id), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def renew_subscription(*, subscription_id: int, today=None) -> RenewalResult:

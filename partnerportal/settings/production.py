@@ -3,9 +3,12 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
+# One connection per worker kept between requests; CONN_HEALTH_CHECKS (base) replaces one that a
+# database restart cut before it is used.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("dev-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of at least 50 characters.")

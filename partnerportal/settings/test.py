@@ -1,5 +1,9 @@
 """Test settings: fast hashing, locmem e-mail; the database and broker come from the environment."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F401,F403
 from .base import env
 
@@ -13,3 +17,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared in-memory database: concurrency tests need real connections that
+    # wait for SQLite's write lock (a shared-cache memory database fails at once with "table is
+    # locked"). One file per test process, so two runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"partnerportal-test-{os.getpid()}.sqlite3")
+    }

@@ -58,6 +58,30 @@ class TestSignUp:
         assert "already exists" in response.content.decode()
         assert User.objects.count() == 2  # the org's own admin plus the existing Tess
 
+    def test_a_rival_sign_up_with_the_same_address_is_an_email_error_not_a_server_error(self, monkeypatch):
+        """Two sign-ups at once on PostgreSQL both pass full_clean; the unique index refuses the
+        second. Played here by a rival user that full_clean's uniqueness check does not see."""
+        from django.core.exceptions import ValidationError
+
+        from membership.services import organization_sign_up
+
+        rival = UserFactory(organization=OrganizationFactory(name="First"), email="tess@tailspin.example")
+        monkeypatch.setattr(User, "validate_unique", lambda self, exclude=None: None)
+        monkeypatch.setattr(User, "validate_constraints", lambda self, exclude=None: None)
+        with pytest.raises(ValidationError) as refused:
+            organization_sign_up(
+                organization_name="Tailspin Toys",
+                first_name="Tess",
+                last_name="Tailspin",
+                email="Tess@Tailspin.example",
+                password=PASSWORD,
+            )
+        assert list(refused.value.error_dict) == ["email"]
+        assert "already exists" in refused.value.messages[0]
+        # Nothing half-written: no second organisation, only the rival's user.
+        assert list(Organization.objects.values_list("name", flat=True)) == ["First"]
+        assert list(User.objects.filter(email="tess@tailspin.example")) == [rival]
+
     def test_an_organisation_not_enrolled_can_enrol_from_the_dashboard(self, client):
         org = OrganizationFactory(enrolled=False)
         admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])

@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection  # noqa: F401  (read by the PostgreSQL-only skipif)
 from django.test import Client
 from django.urls import reverse
 
@@ -193,7 +192,6 @@ class TestDisabledActions:
         assert "Добавление пользователей и назначение им разрешений" in body
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_demoting_each_other_at_once_leave_one_global_admin():
     import threading

@@ -6,7 +6,7 @@ import threading
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections  # noqa: F401  (connection: read by the PostgreSQL-only skipif)
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,7 +180,6 @@ class TestSeats:
         assert not SeatAssignment.objects.exists()
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_seat_assignments_never_exceed_the_quantity(org):
     subscription = SubscriptionFactory(organization=org)
@@ -208,7 +207,6 @@ def test_concurrent_seat_assignments_never_exceed_the_quantity(org):
     assert errors == ["quantity"] * 3
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="skip_locked needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_key_issues_never_share_a_key(org, other_org):
     mine, theirs = SubscriptionFactory(organization=org), SubscriptionFactory(organization=other_org)

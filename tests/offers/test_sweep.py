@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 from billing.models import PaymentStatus
 from membership.models import Organization, Role
@@ -109,9 +109,6 @@ class TestSelection:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent row locks need PostgreSQL (SQLite locks the whole file)"
-)
 class TestConcurrentSweeps:
     @staticmethod
     def _run_concurrently(count, fn):
@@ -168,6 +165,52 @@ class TestConcurrentSweeps:
         assert len(charged) == 4  # one per subscription and period, whatever the number of sweeps
         assert sorted(i["status"] for i in charged).count("succeeded") == 3
         assert len(mails_with("has been renewed")) == 6  # its Global and Billing admin per org, once each
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rival_run_between_a_decline_and_its_record_does_not_charge_again(
+    stripe_settings, localstripe_process, monkeypatch
+):
+    """The window the renewal claim closes, made to happen every time: run A's card is declined and
+    the order is chargeable again, but A has not recorded the failure yet when run B starts. B must
+    stand aside (PostgreSQL: advisory lock; SQLite: a file lock), not charge the card a second time."""
+    from offers.services import renewals
+
+    organization = OrganizationFactory()
+    UserFactory(organization=organization, roles=[Role.BILLING_ADMIN])
+    declined = SubscriptionFactory(
+        organization=organization,
+        start="2026-11-25",
+        payment_method=CardFactory(organization=organization, number=DECLINED_CARD),
+    )
+    real_record_failure = renewals._record_failure
+    rival, spawned = [], []
+
+    def rival_run():
+        try:
+            rival.append(lifecycle.renew_subscription(subscription_id=declined.pk, today=TODAY).outcome)
+        except Exception as exc:  # surfaced below
+            rival.append(exc)
+        finally:
+            connections.close_all()
+
+    def record_failure_after_a_rival(**kwargs):
+        if not spawned:  # only A's first record starts a rival
+            spawned.append(True)
+            thread = threading.Thread(target=rival_run)
+            thread.start()
+            thread.join(60)
+        return real_record_failure(**kwargs)
+
+    monkeypatch.setattr(renewals, "_record_failure", record_failure_after_a_rival)
+    with at(TODAY):
+        first = lifecycle.renew_subscription(subscription_id=declined.pk, today=TODAY)
+    assert rival == ["in_progress"]
+    assert first.outcome == "failed"
+    assert payments(declined).count() == 1
+    assert len(intents(localstripe_process)) == 1
+    declined.refresh_from_db()
+    assert declined.status == SubscriptionStatus.PAST_DUE and declined.renewal_attempts == 1
 
 
 def _redis_broker():

@@ -7,7 +7,6 @@ import threading
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.urls import reverse
 
 from billing.gateways.stripe_gateway import StripeGateway
@@ -341,9 +340,6 @@ class TestProcessCancellation:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_at_once_make_one_refund(stripe_settings, localstripe_process):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite has no row locks; this runs on PostgreSQL")
-
     org = OrganizationFactory(name="Concurrent Co")
     partner = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
     subscription, payment = paid_subscription(org, user=partner)
@@ -372,6 +368,52 @@ def test_two_staff_at_once_make_one_refund(stripe_settings, localstripe_process)
     for thread in threads:
         thread.join(60)
     assert "done" in outcomes and len(outcomes) == 2
+    assert Refund.objects.filter(status=RefundStatus.SUCCEEDED).count() == 1
+    assert CancellationDecision.objects.filter(status=DecisionStatus.COMPLETED).count() == 1
+    assert len(localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)) == 1
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.CANCELLED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_staff_confirming_at_once_make_one_refund_and_no_server_error(stripe_settings, localstripe_process):
+    """Five "Confirm and process" posts at once, through the admin view: on SQLite the writers wait their
+    turn (BEGIN IMMEDIATE and a busy timeout), on PostgreSQL the row lock orders them."""
+    from django.db import connections
+    from django.test import Client
+
+    org = OrganizationFactory(name="Busy Co")
+    partner = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
+    subscription, payment = paid_subscription(org, user=partner)
+    request = ServiceRequestFactory(user=partner, subscription=subscription, wants_cancellation=True)
+    clients = []
+    for _ in range(5):
+        staff_client = Client()
+        staff_client.force_login(StaffFactory())
+        clients.append(staff_client)
+    data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
+    barrier = threading.Barrier(len(clients))
+    statuses, errors = [], []
+
+    def confirm(staff_client):
+        try:
+            barrier.wait()
+            statuses.append(staff_client.post(_process_url(request), data).status_code)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    # One processes it (302); the others see the processed decision (200): none is a server error.
+    assert len(statuses) == 5 and all(status < 500 for status in statuses), statuses
+    assert sorted(statuses).count(302) >= 1
+    assert Refund.objects.count() == 1
     assert Refund.objects.filter(status=RefundStatus.SUCCEEDED).count() == 1
     assert CancellationDecision.objects.filter(status=DecisionStatus.COMPLETED).count() == 1
     assert len(localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id)) == 1

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Throughput of Partnership > Offers as a ratio of a bare view, on the same gunicorn, in one run.
+
+    .venv/bin/python bench/offers_throughput.py [--requests 600] [--concurrency 8] [--orders 20]
+
+1. Builds a fresh SQLite database under var/bench/ (migrate, demo data, a paid subscription and
+   a few orders for Contoso Partners) with partnerportal.settings.dev through bench.settings_bench.
+2. Starts gunicorn (2 sync workers, 127.0.0.1, a free port) on bench.wsgi_bench:application: the
+   portal, plus /bench/bare/ (the bare Django view of the TechEmpower Django test: one query, a
+   tiny response, no middleware), and for context the same view through every middleware
+   (/bench/bare-mw/) and a plain WSGI function doing the query without Django (/bench/raw/).
+3. Signs in as the demo billing admin, then sends a bounded number of GETs per target from
+   threads (one requests.Session each, sharing the session cookie), alternating the targets in
+   rounds so that both see the same machine load; prints requests/s of each and the ratios.
+
+Not a test: nothing is asserted; the goal in issue 3 is offers/bare >= 0.5.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+# One file per run: two runs at once (e.g. bench/run_all.py and a person) must not share it.
+DB_PATH = BENCH_DIR / ("offers_throughput-%d.sqlite3" % os.getpid())
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+EMAIL = "billing@contoso.example"
+PASSWORD = "demo-pass-2026"
+BARE = "bare Django view (no middleware)"
+
+PREPARE = """
+import datetime
+from django.utils import timezone
+from billing.models import Order, OrderStatus, PaymentMethod, Payment, PaymentStatus
+from membership.models import Organization
+from offers.models import Offer, Subscription
+from offers.terms import add_months
+org = Organization.objects.get(name="Contoso Partners")
+offer = Offer.objects.get(code="action-pack")
+today = timezone.localdate()
+card = PaymentMethod.objects.create(organization=org, stripe_payment_method_id="pm_bench", brand="visa",
+                                    last4="4242", exp_month=12, exp_year=2030, is_default=True)
+sub = Subscription.objects.create(organization=org, offer=offer, started_on=today, current_period_start=today,
+                                  current_period_end=add_months(today, 12), price_amount=47500, currency="USD",
+                                  payment_method=card)
+now = timezone.now()
+for i in range(%(orders)d):
+    paid = i == 0
+    order = Order.objects.create(number="BENCH-%%04d" %% i, organization=org, offer=offer, amount=47500,
+                                 currency="USD", status=OrderStatus.PAID if paid else OrderStatus.FAILED,
+                                 paid_at=now if paid else None, payment_method=card,
+                                 subscription=sub if paid else None)
+    Payment.objects.create(order=order, organization=org, attempt=1, payment_method=card, amount=47500,
+                           currency="USD", idempotency_key="bench-%%d" %% i,
+                           status=PaymentStatus.SUCCEEDED if paid else PaymentStatus.FAILED)
+print("prepared", Order.objects.count(), "orders")
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_env():
+    env = dict(os.environ)
+    for key in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
+        env.pop(key, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings_bench",
+        DATABASE_URL="sqlite:///%s" % DB_PATH,
+        DJANGO_DEBUG="False",
+        # Both the portal and the bare views keep their connection, so neither pays a reconnect.
+        DATABASE_CONN_MAX_AGE="600",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def prepare_database(env, orders):
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    subprocess.run(manage + ["migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(manage + ["load_demo_data"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(manage + ["shell", "-c", PREPARE % {"orders": orders}], env=env, cwd=ROOT, check=True)
+
+
+def start_gunicorn(env, port):
+    log = open(BENCH_DIR / ("gunicorn-%d.log" % os.getpid()), "w")
+    process = subprocess.Popen(
+        [
+            GUNICORN,
+            "bench.wsgi_bench:application",
+            "--workers",
+            "2",
+            "--bind",
+            "127.0.0.1:%d" % port,
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = "http://127.0.0.1:%d" % port
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited; see %s" % log.name)
+        try:
+            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                return process, base
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer on %s" % base)
+
+
+def login(base):
+    session = requests.Session()
+    session.get(base + "/accounts/login/", timeout=10)
+    token = session.cookies.get("csrftoken", "")
+    answer = session.post(
+        base + "/accounts/login/",
+        data={"username": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": base + "/accounts/login/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if answer.status_code != 302 or "sessionid" not in session.cookies:
+        raise RuntimeError("login failed: HTTP %s" % answer.status_code)
+    return session.cookies.get_dict()
+
+
+def load(url, cookies, total, concurrency, expect=None):
+    """GET url `total` times from `concurrency` threads; return (requests/s, failures)."""
+    counter = iter(range(total))
+    lock = threading.Lock()
+    failures = []
+
+    def worker():
+        session = requests.Session()
+        session.cookies.update(cookies)
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            response = session.get(url, timeout=30, allow_redirects=False)
+            if response.status_code != 200 or (expect and expect not in response.text):
+                failures.append(response.status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return total / (time.perf_counter() - started), len(failures)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600, help="requests per target and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--orders", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    env = bench_env()
+    prepare_database(env, args.orders)
+    process, base = start_gunicorn(env, free_port())
+    try:
+        cookies = login(base)
+        targets = {
+            "offers": (base + "/partnership/offers/", "Purchased offers"),
+            BARE: (base + "/bench/bare/", "ok"),
+            "Django view, all middleware": (base + "/bench/bare-mw/", "ok"),
+            "plain WSGI function, no Django": (base + "/bench/raw/", "ok"),
+        }
+        for url, expect in targets.values():  # warm up: imports, template loading, connections
+            load(url, cookies, 50, args.concurrency, expect)
+        totals = {name: [] for name in targets}
+        failures = {name: 0 for name in targets}
+        for _ in range(args.rounds):
+            for name, (url, expect) in targets.items():
+                rate, failed = load(url, cookies, args.requests, args.concurrency, expect)
+                totals[name].append(rate)
+                failures[name] += failed
+        print("gunicorn: 2 sync workers on %s, SQLite %s, %d orders" % (base, DB_PATH.name, args.orders))
+        print("%d requests x %d rounds per target, %d client threads" % (args.requests, args.rounds, args.concurrency))
+        means = {}
+        for name, rates in totals.items():
+            means[name] = sum(rates) / len(rates)
+            print(
+                "  %-36s %8.1f req/s  (rounds: %s; failures: %d)"
+                % (name, means[name], ", ".join("%.0f" % r for r in rates), failures[name])
+            )
+        offers = means["offers"]
+        print("RATIO offers / bare Django view (no middleware): %.2f   (goal >= 0.5)" % (offers / means[BARE]))
+        for name in targets:
+            if name not in ("offers", BARE):
+                print("  for context, offers / %s: %.2f" % (name, offers / means[name]))
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
+        log = BENCH_DIR / ("gunicorn-%d.log" % os.getpid())
+        if log.exists() and not log.read_text().strip():
+            log.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""The ``money`` template filter: integer minor units with their currency (partnerportal.money)."""
+
+from django import template
+
+from partnerportal.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency="USD"):
+    if amount is None:
+        return ""
+    return format_money(int(amount), currency)

@@ -1,0 +1,84 @@
+"""Billing > Payment methods: the organisation's saved cards; thin views."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from membership.decorators import role_required
+from membership.permissions import Action
+
+from . import selectors, services
+from .forms import NewCardForm
+
+
+@role_required(Action.VIEW_BILLING)
+def payment_methods(request):
+    organization = request.user.organization
+    setup = None
+    if request.GET.get("add"):
+        try:
+            setup = services.payment_method_setup_start(organization=organization, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PermissionDenied as exc:  # may view billing, may not add cards: say why
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "billing/payment_methods.html",
+        {
+            "methods": list(selectors.usable_payment_methods(organization=organization)),
+            "setup": setup,
+            "card_form": NewCardForm(),
+            "STRIPE_JS_URL": settings.STRIPE_JS_URL,
+            "STRIPE_PUBLISHABLE_KEY": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )
+
+
+@role_required(Action.MANAGE_PAYMENT_METHODS)
+@require_POST
+def payment_method_add(request):
+    form = NewCardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The card could not be saved. Please enter it again."))
+        return redirect("billing:payment_methods")
+    try:
+        method = services.payment_method_add(
+            organization=request.user.organization,
+            stripe_payment_method_id=form.cleaned_data["payment_method_id"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("billing:payment_methods")
+    messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
+    return redirect("billing:payment_methods")
+
+
+@role_required(Action.MANAGE_PAYMENT_METHODS)
+@require_POST
+def payment_method_set_default(request, pk):
+    method = selectors.organization_payment_method(organization=request.user.organization, pk=pk)
+    services.payment_method_set_default(
+        organization=request.user.organization, payment_method_id=method.pk, actor=request.user
+    )
+    messages.success(request, _("Card ••%(last4)s is now your default way to pay.") % {"last4": method.last4})
+    return redirect("billing:payment_methods")
+
+
+@role_required(Action.MANAGE_PAYMENT_METHODS)
+@require_POST
+def payment_method_remove(request, pk):
+    method = selectors.organization_payment_method(organization=request.user.organization, pk=pk)
+    try:
+        services.payment_method_remove(
+            organization=request.user.organization, payment_method_id=method.pk, actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Card ••%(last4)s is removed.") % {"last4": method.last4})
+    return redirect("billing:payment_methods")

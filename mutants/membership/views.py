@@ -1,0 +1,146 @@
+"""Sign-up, enrolment, users, the language switch and the health check.
+
+A signed-in partner lands on the dashboard, which lives in a layer above (it shows the Action Pack
+subscription); membership sends people there through settings.LOGIN_REDIRECT_URL, not by its URL name.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from partnerportal.celery import app
+
+from .decorators import partner_required, role_required
+from .forms import EnrolForm, LanguageForm, MemberRolesForm, SignUpForm
+from .permissions import Action, user_can
+from .selectors import organization_open_invitations, organization_user, organization_users, users_who_can
+from .services import organization_enrol, organization_sign_up, user_set_language
+from .views_admin import (  # noqa: F401  (users, invitations, activity)
+    activity,
+    activity_export,
+    invitation_accept,
+    invitation_revoke,
+    invite,
+    user_deactivate,
+    user_reactivate,
+    user_roles,
+)
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return redirect("login")
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = organization_sign_up(
+                organization_name=data["organization_name"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                password=data["password1"],
+                language=translation.get_language() or "en",
+            )
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        else:
+            login(request, user, backend="membership.backends.PortalBackend")
+            messages.success(request, _("Welcome! Your organisation is now a member of the network."))
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "registration/sign_up.html", {"form": form})
+
+
+@partner_required
+@require_POST
+def enrol(request):
+    if not user_can(request.user, Action.MANAGE_MEMBERSHIP):
+        raise PermissionDenied
+    form = EnrolForm(request.POST)
+    if form.is_valid():
+        organization_enrol(organization=request.user.organization, user=request.user)
+        messages.success(request, _("Your organisation is now a member of the network."))
+    else:
+        messages.error(request, form.errors["accept_network_agreement"][0])
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@role_required(Action.VIEW)
+def users(request):
+    organization = request.user.organization
+    return render(
+        request,
+        "membership/users.html",
+        {
+            "users": organization_users(organization=organization),
+            "invitations": organization_open_invitations(organization=organization),
+            "who_can_manage_users": users_who_can(organization=organization, action=Action.MANAGE_USERS),
+        },
+    )
+
+
+@role_required(Action.VIEW)
+def user_detail(request, pk):
+    member = organization_user(organization=request.user.organization, user_id=pk)
+    form = MemberRolesForm(initial={"roles": sorted(member.role_set())})
+    return render(
+        request,
+        "membership/user_detail.html",
+        {
+            "member": member,
+            "form": form,
+            "who_can_manage_users": users_who_can(organization=request.user.organization, action=Action.MANAGE_USERS),
+        },
+    )
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; saved on the user so it follows them to every device."""
+    form = LanguageForm(request.POST)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = redirect(next_url)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            user_set_language(user=request.user, language=language)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+    return response
+
+
+@never_cache
+def healthz(request):
+    """Check the database and the broker; 200 when both answer, 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["broker"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from membership.activity_verbs import activity_verbs_register
+
+# Labels of the activity-log verbs the benefit services record.
+BENEFIT_ACTIVITY_VERBS = {
+    "benefit.activated": _("Benefit activated"),
+    "benefit.license_issued": _("License key issued"),
+    "benefit.seat_assigned": _("Seat assigned"),
+    "benefit.seat_released": _("Seat released"),
+}
+
+
+class OffersConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "offers"
+    verbose_name = _("Offers and subscriptions")
+
+    def ready(self):
+        # Models can be imported only once the app registry is ready, hence here and not at the top.
+        from .models import TimelineKind
+
+        # A subscription's timeline entries reach the activity log as "subscription.<kind>".
+        activity_verbs_register({f"subscription.{kind.value}": kind.label for kind in TimelineKind})
+        activity_verbs_register(BENEFIT_ACTIVITY_VERBS)
+
+        # Billing announces payments that settle outside the request that started them (a webhook,
+        # say); offers owns the orders they pay, so it takes them. See billing.services.settlement.
+        from billing.services import settlement
+
+        from .services import order_payment_settled
+
+        settlement.register_handler(order_payment_settled)

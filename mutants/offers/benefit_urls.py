@@ -1,0 +1,14 @@
+"""The Action Pack benefits pages, under /membership/ where partners look for them."""
+
+from django.urls import path
+
+from . import benefit_views as views
+
+app_name = "benefits"
+
+urlpatterns = [
+    path("benefits/", views.benefits, name="list"),
+    path("benefits/<int:benefit_id>/activate/", views.benefit_activate, name="activate"),
+    path("benefits/<int:benefit_id>/seats/", views.seat_assign, name="seat_assign"),
+    path("seats/<int:pk>/release/", views.seat_release, name="seat_release"),
+]

@@ -1,0 +1,135 @@
+"""Lifecycle e-mails (R9, R10) and the order confirmation, each recipient in their own language (R14)."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from membership.permissions import BILLING_ROLES
+from membership.selectors import organization_users_with_roles
+from partnerportal.notifications import notify, render_notification
+
+from .models import Order, OrderStatus, Subscription
+from .selectors import lifecycle_email_recipients
+from .selectors.lifecycle import renewal_card
+from .terms import renewal_window
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_DIR = "offers/emails/lifecycle"
+TEMPLATES = (
+    "upcoming_renewal",
+    "expiry_reminder",
+    "card_expires",
+    "renewal_succeeded",
+    "renewal_failed",
+    "expired",
+)
+
+
+# Why an automatic renewal failed; lazy, so each e-mail shows it in its recipient's language.
+FAILURE_REASONS = {
+    "declined": _("The card was declined."),
+    "authentication_required": _("The card requires authentication, which an automatic renewal cannot provide."),
+    "no_card": _("There is no card on file for the automatic renewal."),
+}
+
+
+def portal_url(path: str) -> str:
+    """An absolute link for e-mails; PORTAL_BASE_URL (optional setting) names the public address."""
+    base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return base + path
+
+
+def _context(subscription: Subscription, extra: dict) -> dict:
+    order = None
+    if extra.get("order_id"):
+        order = Order.objects.filter(pk=extra["order_id"], subscription=subscription).first()
+    next_attempt_on = extra.get("next_attempt_on")
+    return {
+        "subscription": subscription,
+        "organization": subscription.organization,
+        "card": renewal_card(subscription),
+        "order": order,
+        "amount": subscription.price_amount,
+        "currency": subscription.currency,
+        "period_end": subscription.current_period_end,
+        "renew_until": renewal_window(subscription.current_period_end)[1],
+        "days_left": extra.get("days_left"),
+        "message": FAILURE_REASONS.get(extra.get("reason"), ""),
+        "attempt": extra.get("attempt"),
+        "final": bool(extra.get("final")),
+        "next_attempt_on": datetime.date.fromisoformat(next_attempt_on) if next_attempt_on else None,
+        "details_url": portal_url(subscription.get_absolute_url()),
+        "offers_url": portal_url(reverse("offers:offer_list")),
+        "PORTAL_NAME": settings.PORTAL_NAME,
+    }
+
+
+def _offer_name(subscription_or_order):
+    # Read under each recipient's language (partnerportal.notifications runs it so).
+    return lambda recipient: {"offer_name": subscription_or_order.offer.localized("name")}
+
+
+def render_lifecycle_email(*, template: str, subscription: Subscription, user, extra: dict | None = None):
+    """(subject, text, html) for one recipient, rendered in the user's language."""
+    if template not in TEMPLATES:
+        raise ValueError("unknown lifecycle e-mail %r" % template)
+    return render_notification(
+        template=f"{TEMPLATE_DIR}/{template}",
+        recipient=user,
+        context=_context(subscription, extra or {}),
+        context_for=_offer_name(subscription),
+    )
+
+
+def send_lifecycle_email(*, template: str, subscription_id: int, extra: dict | None = None) -> int:
+    """Send one lifecycle e-mail to the organisation's Global and Billing admins; returns the count sent."""
+    if template not in TEMPLATES:
+        raise ValueError("unknown lifecycle e-mail %r" % template)
+    subscription = (
+        Subscription.objects.select_related("offer", "organization", "payment_method")
+        .filter(pk=subscription_id)
+        .first()
+    )
+    if subscription is None:
+        return 0
+    recipients = list(lifecycle_email_recipients(organization=subscription.organization))
+    if not recipients:
+        logger.warning("No Global or Billing admin to tell about subscription %s (%s)", subscription_id, template)
+        return 0
+    return notify(
+        template=f"{TEMPLATE_DIR}/{template}",
+        recipients=recipients,
+        context=_context(subscription, extra or {}),
+        context_for=_offer_name(subscription),
+    )
+
+
+# --- "Your order is confirmed." -------------------------------------------------------------------
+
+
+def _order_recipients(order: Order):
+    if order.created_by_id and order.created_by.is_active:
+        return [order.created_by]
+    # Automatic renewals have no person behind them: tell the organisation's billing users.
+    return list(organization_users_with_roles(organization_id=order.organization_id, roles=BILLING_ROLES))
+
+
+def order_confirmation_send(*, order_id: int) -> int:
+    """Send "Your order is confirmed." for a paid order; returns the number of e-mails sent."""
+    order = (
+        Order.objects.select_related("offer", "organization", "payment_method", "subscription", "created_by")
+        .filter(pk=order_id, status=OrderStatus.PAID)
+        .first()
+    )
+    if order is None:
+        return 0
+    return notify(
+        template="offers/emails/order_confirmed",
+        recipients=_order_recipients(order),
+        context={"order": order},
+        context_for=_offer_name(order),
+    )

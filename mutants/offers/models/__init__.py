@@ -1,0 +1,37 @@
+"""Models of offers, one module per subject, re-exported here for ``offers.models.X`` imports."""
+
+from .benefits import BenefitActivation, CreditGrant, LicenseKey, SeatAssignment
+from .catalogue import BenefitKind, LocalizedFieldsMixin, Offer, OfferBenefit, OfferTerms, TermsAcceptance
+from .orders import Order, OrderKind, OrderStatus
+from .subscriptions import (
+    LIVE_STATUSES,
+    Reminder,
+    ReminderKind,
+    Subscription,
+    SubscriptionStatus,
+    TimelineEntry,
+    TimelineKind,
+)
+
+__all__ = [
+    "LIVE_STATUSES",
+    "BenefitActivation",
+    "BenefitKind",
+    "CreditGrant",
+    "LicenseKey",
+    "LocalizedFieldsMixin",
+    "Offer",
+    "OfferBenefit",
+    "OfferTerms",
+    "Order",
+    "OrderKind",
+    "OrderStatus",
+    "Reminder",
+    "ReminderKind",
+    "SeatAssignment",
+    "Subscription",
+    "SubscriptionStatus",
+    "TermsAcceptance",
+    "TimelineEntry",
+    "TimelineKind",
+]

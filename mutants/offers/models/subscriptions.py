@@ -1,0 +1,165 @@
+"""Subscriptions, their timeline (R13) and the reminders sent for each term (R9)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from membership.models import Organization
+
+from .catalogue import Offer
+
+
+class SubscriptionStatus(models.TextChoices):
+    # A context of their own: Russian agrees them with "подписка" (feminine), unlike the same
+    # English words used for users or competencies elsewhere.
+    ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+    PAST_DUE = "past_due", pgettext_lazy("subscription status", "Past due")
+    EXPIRED = "expired", pgettext_lazy("subscription status", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("subscription status", "Cancelled")
+
+
+LIVE_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+
+
+class Subscription(models.Model):
+    """An organisation's subscription to an offer; state changes only through offers.services."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    offer = models.ForeignKey(Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(
+        _("status"), max_length=20, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    auto_renew = models.BooleanField(_("automatic renewal"), default=True)
+    started_on = models.DateField(_("first purchased on"))
+    current_period_start = models.DateField(_("current term starts"))
+    current_period_end = models.DateField(_("current term ends"))
+    # The renewal price is the price agreed at purchase or last renewal, not today's catalogue.
+    price_amount = models.PositiveIntegerField(_("price in minor units"))
+    currency = models.CharField(_("currency"), max_length=3)
+    payment_method = models.ForeignKey(
+        "billing.PaymentMethod",
+        verbose_name=_("card for renewals"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    renewal_attempts = models.PositiveSmallIntegerField(_("failed renewal attempts"), default=0)
+    next_renewal_attempt_on = models.DateField(_("next renewal attempt"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["-created_at"]
+        constraints = [
+            # R3: one live subscription to an offer per organisation.
+            models.UniqueConstraint(
+                fields=["organization", "offer"],
+                condition=models.Q(status__in=["active", "past_due"]),
+                name="subscription_one_live_per_org_offer",
+            ),
+            models.CheckConstraint(
+                name="subscription_period_ordered",
+                condition=models.Q(current_period_end__gt=models.F("current_period_start")),
+            ),
+        ]
+        indexes = [
+            # The daily sweep selects live subscriptions by end date.
+            models.Index(fields=["status", "current_period_end"], name="subscription_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.offer} – {self.organization}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("subscriptions:detail", args=[self.pk])
+
+    @property
+    def is_live(self):
+        return self.status in LIVE_STATUSES
+
+
+class TimelineKind(models.TextChoices):
+    PURCHASED = "purchased", _("Purchased")
+    RENEWED = "renewed", _("Renewed")
+    AUTO_RENEWED = "auto_renewed", _("Renewed automatically")
+    RENEWAL_FAILED = "renewal_failed", _("Renewal failed")
+    PAST_DUE = "past_due", _("Past due")
+    EXPIRED = "expired", _("Expired")
+    AUTO_RENEW_OFF = "auto_renew_off", _("Automatic renewal turned off")
+    REMINDER_SENT = "reminder_sent", _("Reminder sent")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    REQUEST_FILED = "request_filed", _("Service request filed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    BENEFIT_ACTIVATED = "benefit_activated", _("Benefit activated")
+    NOTE = "note", _("Note")
+
+
+class TimelineEntry(models.Model):
+    """R13: who did what to a subscription, and when."""
+
+    subscription = models.ForeignKey(
+        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="timeline"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Stored in English; rendered as data next to the translated kind.
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["subscription", "-created_at"], name="timeline_sub_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.created_at:%Y-%m-%d}"
+
+
+class ReminderKind(models.TextChoices):
+    EXPIRY_30 = "expiry_30", _("Expires in 30 days")
+    EXPIRY_7 = "expiry_7", _("Expires in 7 days")
+    EXPIRY_1 = "expiry_1", _("Expires tomorrow")
+    UPCOMING_RENEWAL = "upcoming_renewal", _("Upcoming automatic renewal")
+    CARD_EXPIRES = "card_expires", _("Card expires before renewal")
+    EXPIRED = "expired", _("Subscription expired")
+
+
+class Reminder(models.Model):
+    """One reminder of a kind per subscription term (R9); the constraint makes a second send impossible."""
+
+    subscription = models.ForeignKey(
+        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=ReminderKind.choices)
+    term_end = models.DateField(_("term end"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "kind", "term_end"], name="reminder_once_per_term")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.term_end})"

@@ -1,0 +1,23 @@
+"""Reads of offers, one module per subject, re-exported here."""
+
+from .benefits import (  # noqa: F401
+    BenefitRow,
+    credit_balance,
+    organization_seat_assignment,
+    organization_subscription_for_benefits,
+    subscription_benefit_rows,
+    subscription_benefits_activated,
+)
+from .catalogue import (  # noqa: F401
+    ACTION_PACK_CODE,
+    catalogue,
+    current_terms,
+    lifecycle_email_recipients,
+    live_action_pack_subscription,
+    offers_page,
+    subscription_for_organization,
+    subscription_timeline,
+)
+from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401
+from .orders import billing_history, organization_order, organization_payment  # noqa: F401
+from .tiers import MembershipOverview, MembershipTiers, membership_overview, organization_tiers  # noqa: F401

@@ -1,0 +1,85 @@
+"""Writes of offers, one module per job, re-exported here.
+
+``subscriptions``: the one place a subscription changes state; ``orders``: Subscribe now, Renew
+and the wizard's steps; ``charging``: charging an order once; ``renewals``: automatic renewal;
+``reminders``: expiry and reminders; ``notices``: lifecycle e-mails on commit; ``benefits``: the
+Action Pack benefits (keys, seats, monthly credits).
+"""
+
+from .benefits import (
+    benefit_activate,
+    credit_grant_month,
+    credits_grant_monthly,
+    license_key_issue,
+    month_start,
+    seat_assign,
+    seat_release,
+)
+from .charging import (
+    STALE_ATTEMPT_AFTER,
+    ChargeOutcome,
+    OutcomeStatus,
+    order_charge,
+    order_close_unauthenticated,
+    order_confirm_payment,
+    order_payment_settled,
+)
+from .orders import (
+    CHARGEABLE_STATUSES,
+    OPEN_STATUSES,
+    check_can_buy,
+    check_can_renew,
+    order_accept_terms,
+    order_for_auto_renewal,
+    order_set_payment_method,
+    order_start_purchase,
+    order_start_renewal,
+)
+from .reminders import expire_subscription, remind_subscription
+from .renewals import RenewalResult, renew_subscription
+from .subscriptions import (
+    subscription_cancel,
+    subscription_create_for_order,
+    subscription_expire,
+    subscription_mark_past_due,
+    subscription_renew_for_order,
+    subscription_turn_off_auto_renewal,
+    timeline_add,
+)
+
+__all__ = [
+    "CHARGEABLE_STATUSES",
+    "OPEN_STATUSES",
+    "STALE_ATTEMPT_AFTER",
+    "ChargeOutcome",
+    "OutcomeStatus",
+    "RenewalResult",
+    "benefit_activate",
+    "check_can_buy",
+    "check_can_renew",
+    "credit_grant_month",
+    "credits_grant_monthly",
+    "expire_subscription",
+    "license_key_issue",
+    "month_start",
+    "order_accept_terms",
+    "order_charge",
+    "order_close_unauthenticated",
+    "order_confirm_payment",
+    "order_for_auto_renewal",
+    "order_payment_settled",
+    "order_set_payment_method",
+    "order_start_purchase",
+    "order_start_renewal",
+    "remind_subscription",
+    "renew_subscription",
+    "seat_assign",
+    "seat_release",
+    "subscription_cancel",
+    "subscription_create_for_order",
+    "subscription_expire",
+    "subscription_mark_past_due",
+    "subscription_renew_for_order",
+    "subscription_turn_off_auto_renewal",
+    "timeline_add",
+]

@@ -1,0 +1,403 @@
+"""Charging an order exactly once (R4, R5): Buy in the wizard, 3-D Secure, automatic renewals, webhooks.
+
+Money moves only through ``order_charge``. The order is locked, every rule that must hold when money
+is taken is checked, and the Payment attempt is recorded and committed before Stripe is called, so a
+crash leaves a trace and a concurrent request sees the order as in progress instead of charging it a
+second time. Every outcome is recorded by ``_record`` (order first, then payment: one lock order);
+a payment that settles elsewhere (webhook, 3-D Secure, a recovered attempt) arrives at
+``order_payment_settled``, which offers registers as billing's settlement hook.
+"""
+
+import datetime
+import enum
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import services as billing
+from billing.gateways import GatewayError
+from billing.models import Payment, PaymentStatus
+from billing.services import AttemptResult, AttemptStatus, Settlement
+from membership.models import Organization
+from membership.permissions import Action, denial_reason, user_can
+
+from ..models import Order, OrderKind, OrderStatus, Subscription, TimelineKind
+from ..rules import purchase_term
+from ..terms import renewal_term
+from .orders import CHARGEABLE_STATUSES, check_can_buy, check_can_renew
+from .subscriptions import subscription_create_for_order, subscription_renew_for_order, timeline_add
+
+logger = logging.getLogger(__name__)
+
+# A pending attempt older than this outlived any request or task time limit: its worker died.
+STALE_ATTEMPT_AFTER = datetime.timedelta(minutes=5)
+
+
+class OutcomeStatus(enum.StrEnum):
+    PAID = "paid"
+    ALREADY_PAID = "already_paid"
+    REQUIRES_ACTION = "requires_action"
+    DECLINED = "declined"
+    UNAVAILABLE = "unavailable"
+    IN_PROGRESS = "in_progress"
+
+
+@dataclass
+class ChargeOutcome:
+    """What happened to a charge; ``message`` is for the user."""
+
+    status: OutcomeStatus
+    message: str = ""
+    client_secret: str = ""
+    order: Order | None = None
+
+    @property
+    def ok(self):
+        return self.status in (OutcomeStatus.PAID, OutcomeStatus.ALREADY_PAID)
+
+
+def _already_paid(order):
+    return ChargeOutcome(OutcomeStatus.ALREADY_PAID, _("This order is already paid."), order=order)
+
+
+def _in_progress(order):
+    return ChargeOutcome(OutcomeStatus.IN_PROGRESS, _("Your payment is being processed. Please wait."), order=order)
+
+
+def _unavailable(order):
+    return ChargeOutcome(OutcomeStatus.UNAVAILABLE, billing.unavailable_message(), order=order)
+
+
+# --- Checks at the moment money is taken ----------------------------------------------------------
+
+
+def _check_chargeable(order: Order, today) -> None:
+    """Every rule that must hold at the moment money is taken; raises ValidationError otherwise."""
+    if order.status not in CHARGEABLE_STATUSES:
+        raise ValidationError(_("This order cannot be paid in its current state."))
+    method = order.payment_method
+    if method is None or method.removed_at is not None or method.organization_id != order.organization_id:
+        raise ValidationError(_("Choose a card for this order first."))
+    if not order.organization.stripe_customer_id:
+        raise ValidationError(_("Choose a card for this order first."))
+    # Another order of the organisation for this offer being charged right now: one at a time.
+    if (
+        Order.objects.filter(
+            organization_id=order.organization_id,
+            offer_id=order.offer_id,
+            status__in=(OrderStatus.PROCESSING, OrderStatus.REQUIRES_ACTION),
+        )
+        .exclude(pk=order.pk)
+        .exists()
+    ):
+        raise ValidationError(_("Another payment for this offer is in progress. Please wait for it to finish."))
+    if order.kind == OrderKind.PURCHASE:
+        if order.terms_acceptance_id is None:
+            raise ValidationError(_("Accept the terms before you buy."))
+        check_can_buy(organization=order.organization, offer=order.offer)
+        order.term_start, order.term_end = purchase_term(today=today, months=order.offer.term_months)
+    else:
+        subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
+        if order.kind == OrderKind.RENEWAL:
+            if order.terms_acceptance_id is None:
+                raise ValidationError(_("Accept the terms before you buy."))
+            check_can_renew(subscription, today)
+            order.term_start, order.term_end = renewal_term(
+                period_end=subscription.current_period_end, today=today, months=order.offer.term_months
+            )
+        if (
+            subscription.current_period_end >= order.term_end
+            or Order.objects.filter(subscription=subscription, term_start=order.term_start, status=OrderStatus.PAID)
+            .exclude(pk=order.pk)
+            .exists()
+        ):
+            raise ValidationError(_("This term is already paid."))
+
+
+def _locked_order(order_id) -> Order:
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("organization", "offer", "payment_method", "subscription")
+        .get(pk=order_id)
+    )
+
+
+def _locked_order_and_payment(payment_id) -> tuple[Order, Payment]:
+    """Lock the order, then its payment: always in this order, so two paths cannot deadlock."""
+    order = _locked_order(Order.objects.values_list("pk", flat=True).get(number=billing.payment_reference(payment_id)))
+    return order, billing.payment_locked(payment_id)
+
+
+# --- Charging -----------------------------------------------------------------------------------
+
+
+def order_charge(*, order_id: int, off_session: bool = False, actor=None) -> ChargeOutcome:
+    """Charge an order once (R5): Buy in the wizard, or an automatic renewal off-session."""
+    today = timezone.localdate()
+    reconciled = _reconcile_stale_attempt(order_id=order_id)
+    if reconciled is not None:
+        return reconciled
+    with transaction.atomic():
+        # The organisation lock serialises charges of one organisation, so two orders for the same
+        # offer cannot both pass the checks below; the order lock serialises clicks on one order.
+        order = _locked_order(order_id)
+        Organization.objects.select_for_update().get(pk=order.organization_id)
+        if order.status == OrderStatus.PAID:
+            return _already_paid(order)
+        if order.status == OrderStatus.PROCESSING:
+            return _in_progress(order)
+        pending = order.status == OrderStatus.REQUIRES_ACTION
+        if not pending:
+            if actor is not None and not (user_can(actor, Action.BUY) or user_can(actor, Action.RENEW)):
+                raise PermissionDenied(denial_reason(Action.BUY))
+            _check_chargeable(order, today)
+            payment = billing.payment_attempt_open(
+                organization_id=order.organization_id,
+                reference=order.number,
+                payment_method=order.payment_method,
+                amount=order.amount,
+                currency=order.currency,
+                key_prefix="order-%s" % order.number,
+            )
+            order.status = OrderStatus.PROCESSING
+            order.failure_message = ""
+            order.save(update_fields=["status", "failure_message", "term_start", "term_end"])
+    if pending:
+        # Buy again while authentication is pending: look at where the PaymentIntent stands.
+        return order_confirm_payment(order_id=order_id, actor=actor)
+    # Committed: from here a crash leaves a pending attempt and a processing order, never a silent charge.
+    result = billing.payment_attempt_send(
+        payment=payment,
+        customer_id=order.organization.stripe_customer_id,
+        off_session=off_session,
+        metadata={"order_id": order.pk, "order_number": order.number},
+    )
+    return _record(payment_id=payment.pk, result=result, actor=actor)
+
+
+def order_confirm_payment(*, order_id: int, actor=None) -> ChargeOutcome:
+    """After the browser's confirmCardPayment: re-read the PaymentIntent and complete or fail the order."""
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.status == OrderStatus.PAID:
+            return _already_paid(order)
+        if order.status != OrderStatus.REQUIRES_ACTION:
+            if order.status == OrderStatus.PROCESSING:
+                return _in_progress(order)
+            return ChargeOutcome(
+                OutcomeStatus.DECLINED, order.failure_message or billing.decline_message(), order=order
+            )
+        payment = billing.payment_last_with_intent(reference=order.number)
+    if payment is None:
+        return ChargeOutcome(OutcomeStatus.DECLINED, billing.decline_message(), order=order)
+    result = billing.payment_intent_read(payment=payment)
+    if result.status is AttemptStatus.UNAVAILABLE:
+        # Nothing changes: the authentication can be finished when the service is back.
+        return _unavailable(order)
+    return _record(payment_id=payment.pk, result=result, actor=actor)
+
+
+def order_payment_settled(settlement: Settlement) -> ChargeOutcome:
+    """Billing's settlement hook (registered in OffersConfig.ready): a webhook settled an order's payment."""
+    if not Order.objects.filter(number=settlement.reference).exists():
+        return billing.payment_settle_alone(payment_id=settlement.payment_id, result=settlement.result)
+    return _record(payment_id=settlement.payment_id, result=settlement.result)
+
+
+# --- Recording outcomes -------------------------------------------------------------------------
+
+
+def _record(*, payment_id: int, result: AttemptResult, actor=None) -> ChargeOutcome:
+    """Apply a charge attempt's outcome to the payment and its order; safe to call twice."""
+    if result.status is AttemptStatus.SUCCEEDED:
+        return _settle_paid(payment_id=payment_id, payment_intent_id=result.payment_intent_id, actor=actor)
+    if result.status is AttemptStatus.REQUIRES_ACTION:
+        with transaction.atomic():
+            order, payment = _locked_order_and_payment(payment_id)
+            billing.payment_mark_requires_action(payment=payment, payment_intent_id=result.payment_intent_id)
+            if order.status == OrderStatus.PROCESSING and billing.payment_is_latest(payment):
+                order.status = OrderStatus.REQUIRES_ACTION
+                order.save(update_fields=["status"])
+        return ChargeOutcome(
+            OutcomeStatus.REQUIRES_ACTION,
+            _("Your bank asks you to confirm this payment."),
+            client_secret=result.client_secret,
+            order=order,
+        )
+    if result.status is AttemptStatus.PROCESSING:
+        with transaction.atomic():
+            order, payment = _locked_order_and_payment(payment_id)
+            billing.payment_note_intent(payment=payment, payment_intent_id=result.payment_intent_id)
+        # The payment_intent.succeeded webhook completes it.
+        return _in_progress(order)
+    if result.status is AttemptStatus.UNAVAILABLE:
+        return _settle_unavailable(payment_id=payment_id, detail=result.failure_message)
+    return _settle_failed(
+        payment_id=payment_id,
+        code=result.failure_code or "card_declined",
+        detail=result.failure_message,
+        payment_intent_id=result.payment_intent_id,
+    )
+
+
+def _settle_paid(*, payment_id: int, payment_intent_id: str = "", actor=None) -> ChargeOutcome:
+    """A succeeded PaymentIntent: payment succeeded, order paid, subscription created or renewed, once."""
+    with transaction.atomic():
+        order, payment = _locked_order_and_payment(payment_id)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return _already_paid(order)
+        if order.status == OrderStatus.PAID:
+            # Two succeeded charges for one order cannot be recorded (constraint); staff must refund this one.
+            billing.payment_mark_duplicate(payment=payment, payment_intent_id=payment_intent_id)
+            return _already_paid(order)
+        billing.payment_mark_succeeded(payment=payment, payment_intent_id=payment_intent_id)
+        order.status = OrderStatus.PAID
+        order.paid_at = payment.succeeded_at
+        order.failure_message = ""
+        order.payment_method_id = payment.payment_method_id or order.payment_method_id
+        order.save(update_fields=["status", "paid_at", "failure_message", "payment_method"])
+        actor = actor or order.created_by
+        if order.kind == OrderKind.PURCHASE:
+            subscription = subscription_create_for_order(order=order, actor=actor)
+            order.subscription = subscription
+            order.save(update_fields=["subscription"])
+        else:
+            subscription_renew_for_order(order=order, actor=actor)
+        if order.kind != OrderKind.AUTO_RENEWAL:
+            # An automatic renewal is told by its own "renewed" e-mail (offers.services.renewals):
+            # one e-mail per renewal, not a confirmation of an order nobody placed as well.
+            order_id = order.pk
+            transaction.on_commit(lambda: _enqueue_confirmation(order_id))
+    return ChargeOutcome(OutcomeStatus.PAID, _("Your order is confirmed."), order=order)
+
+
+def _enqueue_confirmation(order_id):
+    from ..tasks import send_order_confirmation  # tasks import the services: resolved at call time
+
+    try:
+        send_order_confirmation.delay(order_id)
+    except Exception:  # a broker outage must not turn a paid order into an error page
+        logger.exception("Could not enqueue the confirmation e-mail of order %s", order_id)
+
+
+def _settle_failed(*, payment_id: int, code: str, detail: str = "", payment_intent_id: str = "") -> ChargeOutcome:
+    """A declined or unauthenticated attempt: nothing charged, the order can be paid with another card."""
+    message = billing.decline_message(code)
+    with transaction.atomic():
+        order, payment = _locked_order_and_payment(payment_id)
+        moved = billing.payment_mark_failed(
+            payment=payment, code=code, detail=detail, payment_intent_id=payment_intent_id
+        )
+        if (
+            moved
+            and order.status in (OrderStatus.PROCESSING, OrderStatus.REQUIRES_ACTION)
+            and billing.payment_is_latest(payment)
+        ):
+            order.status = OrderStatus.FAILED
+            order.failure_message = message[:500]
+            order.save(update_fields=["status", "failure_message"])
+            if order.subscription_id:
+                timeline_add(
+                    subscription=order.subscription,
+                    kind=TimelineKind.PAYMENT_FAILED,
+                    detail="Order %s attempt %s: %s" % (order.number, payment.attempt, payment.failure_code),
+                )
+    if order.status == OrderStatus.PAID:
+        return _already_paid(order)
+    return ChargeOutcome(OutcomeStatus.DECLINED, message, order=order)
+
+
+def _settle_unavailable(*, payment_id: int, detail: str = "") -> ChargeOutcome:
+    """Stripe could not be reached: the attempt is closed and the order goes back to draft for a retry."""
+    with transaction.atomic():
+        order, payment = _locked_order_and_payment(payment_id)
+        moved = billing.payment_mark_unavailable(payment=payment, detail=detail)
+        if moved and order.status == OrderStatus.PROCESSING and billing.payment_is_latest(payment):
+            order.status = OrderStatus.DRAFT
+            order.failure_message = billing.unavailable_message()[:500]
+            order.save(update_fields=["status", "failure_message"])
+    if order.status == OrderStatus.PAID:
+        return _already_paid(order)
+    return _unavailable(order)
+
+
+def order_close_unauthenticated(*, order_id: int, reason: str) -> None:
+    """An off-session attempt that asks for authentication nobody can give: failed, and cancelled at Stripe."""
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        payment = billing.payment_last_with_intent(reference=order.number)
+        intent_id = ""
+        if payment is not None:
+            payment = billing.payment_locked(payment.pk)
+            if payment.status == PaymentStatus.REQUIRES_ACTION:
+                billing.payment_mark_failed(
+                    payment=payment,
+                    code="authentication_required",
+                    detail=reason,
+                    from_statuses=(PaymentStatus.REQUIRES_ACTION,),
+                )
+                intent_id = payment.stripe_payment_intent_id or ""
+        if order.status == OrderStatus.REQUIRES_ACTION:
+            order.status = OrderStatus.FAILED
+            order.failure_message = reason
+            order.save(update_fields=["status", "failure_message"])
+        if intent_id:
+            transaction.on_commit(lambda: billing.payment_intent_cancel(payment_intent_id=intent_id))
+
+
+# --- Attempts whose answer was lost -------------------------------------------------------------
+
+
+def _reconcile_stale_attempt(*, order_id: int) -> ChargeOutcome | None:
+    """Settle an attempt whose worker died during the Stripe call, instead of charging again (R5).
+
+    Returns the outcome when the attempt was settled (or still cannot be), None when the order is
+    free to be charged: no PaymentIntent at Stripe for the attempt means Stripe never got the call,
+    so the attempt is closed and the order goes back to draft.
+    """
+    order = Order.objects.select_related("organization").get(pk=order_id)
+    if order.status == OrderStatus.DRAFT:
+        return _reconcile_unanswered_attempt(order)
+    if order.status != OrderStatus.PROCESSING:
+        return None
+    payment = billing.payment_pending(reference=order.number)
+    if payment is None or payment.created_at > timezone.now() - STALE_ATTEMPT_AFTER:
+        return None  # a live charge in another request: order_charge answers "in progress"
+    if payment.stripe_payment_intent_id:
+        result = billing.payment_intent_read(payment=payment)
+        if result.status is AttemptStatus.UNAVAILABLE:
+            return _unavailable(order)
+    else:
+        try:
+            result = billing.payment_intent_find(payment=payment, customer_id=order.organization.stripe_customer_id)
+        except GatewayError as exc:
+            logger.warning("Cannot look up interrupted attempt of order %s: %s", order.number, exc)
+            return _unavailable(order)
+    logger.warning("Reconciling interrupted attempt %s of order %s: %s", payment.attempt, order.number, result)
+    if result is None:
+        _settle_unavailable(payment_id=payment.pk, detail="Interrupted before reaching the payment service")
+        return None
+    return _record(payment_id=payment.pk, result=result)
+
+
+def _reconcile_unanswered_attempt(order) -> ChargeOutcome | None:
+    """Before a retry after "unavailable": did Stripe charge the attempt whose answer was lost?
+
+    A timeout can hide a charge that went through; a new attempt has a new idempotency key, so
+    without this look a retry could charge twice (R5).
+    """
+    payment = billing.payment_last(reference=order.number)
+    if payment is None or payment.status != PaymentStatus.FAILED or payment.failure_code != billing.UNAVAILABLE_CODE:
+        return None
+    try:
+        result = billing.payment_intent_find(payment=payment, customer_id=order.organization.stripe_customer_id)
+    except GatewayError:
+        return _unavailable(order)
+    if result is None or result.status is not AttemptStatus.SUCCEEDED:
+        return None
+    logger.warning("Order %s attempt %s was charged although Stripe's answer was lost", order.number, payment.attempt)
+    return _settle_paid(payment_id=payment.pk, payment_intent_id=result.payment_intent_id)

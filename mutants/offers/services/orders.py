@@ -1,0 +1,205 @@
+"""Orders: Subscribe now, Renew subscriptions and the automatic renewal's order, and the wizard's steps.
+
+An order is built in one place (``_order_new``) at the price ``rules.order_price`` (or, for an
+automatic renewal, the price the subscription keeps) for the term ``rules`` gives.
+"""
+
+import datetime
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from billing.models import PaymentMethod
+from billing.services import require_any
+from membership.models import Organization
+from membership.permissions import Action
+
+from ..models import Order, OrderKind, OrderStatus, Subscription, TermsAcceptance
+from ..rules import RenewalVerdict, auto_renewal_term, order_price, purchase_refusal, renewal_decision, renewal_term
+
+# Orders a partner may still charge: a new draft, or one whose last attempt failed (retry).
+CHARGEABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.FAILED)
+# Orders that are neither finished nor abandoned; Subscribe now reuses them instead of adding one.
+OPEN_STATUSES = (OrderStatus.DRAFT, OrderStatus.FAILED, OrderStatus.PROCESSING, OrderStatus.REQUIRES_ACTION)
+
+
+def check_can_buy(*, organization, offer) -> None:
+    """R1 and R3 as an error for the wizard and the charge."""
+    refusal = purchase_refusal(organization=organization, offer=offer)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def check_can_renew(subscription: Subscription, today: datetime.date) -> None:
+    """R8 as an error for the wizard and the charge (the details page words it as a hint)."""
+    decision = renewal_decision(subscription, today)
+    if decision.verdict is RenewalVerdict.CANCELLED:
+        raise ValidationError(_("A cancelled subscription cannot be renewed."))
+    if decision.verdict is RenewalVerdict.TOO_EARLY:
+        raise ValidationError(
+            _("This subscription can be renewed from %(date)s.") % {"date": date_format(decision.opens, "DATE_FORMAT")}
+        )
+    if decision.verdict is RenewalVerdict.TOO_LATE:
+        raise ValidationError(
+            _("The renewal period of this subscription ended on %(date)s. Subscribe to the offer again instead.")
+            % {"date": date_format(decision.closes, "DATE_FORMAT")}
+        )
+
+
+def _new_order_number() -> str:
+    return "%s-%s" % (timezone.now().strftime("%y%m%d"), secrets.token_hex(4).upper())
+
+
+def _auto_renewal_number(subscription: Subscription, term_start: datetime.date) -> str:
+    # Deterministic, so even the number cannot be taken twice for one term.
+    return "AR-%06d-%s" % (subscription.pk, term_start.strftime("%Y%m%d"))
+
+
+def _order_new(*, kind, organization_id, offer, number=None, amount=None, currency=None, **fields) -> Order:
+    """An unsaved draft order; the price is the catalogue's unless the caller keeps an agreed one."""
+    if amount is None:
+        amount, currency = order_price(offer=offer)
+    return Order(
+        number=number or _new_order_number(),
+        organization_id=organization_id,
+        offer=offer,
+        kind=kind,
+        status=OrderStatus.DRAFT,
+        amount=amount,
+        currency=currency,
+        **fields,
+    )
+
+
+def order_start_purchase(*, organization: Organization, offer, user) -> Order:
+    """Subscribe now: the organisation's open purchase order for the offer, created if there is none."""
+    require_any(user, Action.BUY)
+    with transaction.atomic():
+        # Serialises Subscribe now across tabs: both get the same draft.
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        check_can_buy(organization=organization, offer=offer)
+        order = (
+            Order.objects.filter(
+                organization=organization, offer=offer, kind=OrderKind.PURCHASE, status__in=OPEN_STATUSES
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if order is not None:
+            return order
+        order = _order_new(kind=OrderKind.PURCHASE, organization_id=organization.pk, offer=offer, created_by=user)
+        order.full_clean()
+        order.save()
+        return order
+
+
+def order_start_renewal(*, organization: Organization, subscription, user, today=None) -> Order:
+    """Renew subscriptions: a renewal order for the next term (R8), reused while it is open."""
+    require_any(user, Action.RENEW)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        subscription = Subscription.objects.select_related("offer").get(pk=subscription.pk, organization=organization)
+        check_can_renew(subscription, today)
+        start, end = renewal_term(
+            period_end=subscription.current_period_end, today=today, months=subscription.offer.term_months
+        )
+        order = (
+            Order.objects.filter(subscription=subscription, kind=OrderKind.RENEWAL, status__in=OPEN_STATUSES)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if order is not None:
+            if order.status in CHARGEABLE_STATUSES and (order.term_start, order.term_end) != (start, end):
+                order.term_start, order.term_end = start, end
+                order.save(update_fields=["term_start", "term_end"])
+            return order
+        # A renewal by hand is at today's catalogue price; the new term's price is kept on the subscription.
+        order = _order_new(
+            kind=OrderKind.RENEWAL,
+            organization_id=organization.pk,
+            offer=subscription.offer,
+            subscription=subscription,
+            created_by=user,
+            term_start=start,
+            term_end=end,
+        )
+        order.full_clean()
+        order.save()
+        return order
+
+
+def order_for_auto_renewal(*, subscription: Subscription, card: PaymentMethod) -> Order:
+    """The term's one automatic-renewal order: created by the first run, reused by retries and by rivals."""
+    term_start = subscription.current_period_end
+    lookup = {"subscription": subscription, "kind": OrderKind.AUTO_RENEWAL, "term_start": term_start}
+    order = Order.objects.filter(**lookup).first()
+    if order is None:
+        order = _order_new(
+            kind=OrderKind.AUTO_RENEWAL,
+            number=_auto_renewal_number(subscription, term_start),
+            organization_id=subscription.organization_id,
+            offer=subscription.offer,
+            subscription=subscription,
+            payment_method=card,
+            # The price agreed at purchase or the last renewal, not today's catalogue.
+            amount=subscription.price_amount,
+            currency=subscription.currency,
+            term_start=term_start,
+            term_end=auto_renewal_term(period_end=term_start, months=subscription.offer.term_months)[1],
+        )
+        # Uniqueness is the database's to decide: a rival insert must end in IntegrityError below.
+        order.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                order.save()
+        except IntegrityError:
+            # Another run created it between our read and our insert: it owns the row, we reuse it.
+            order = Order.objects.get(**lookup)
+    settled = (OrderStatus.DRAFT, OrderStatus.FAILED, OrderStatus.REQUIRES_ACTION)
+    if order.status in settled and order.payment_method_id != card.pk:
+        # A retry charges the card that is current now (the partner may have replaced it); never
+        # while a charge is in flight or after it succeeded.
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if locked.status in settled:
+                locked.payment_method = card
+                locked.save(update_fields=["payment_method"])
+            order = locked
+    return order
+
+
+@transaction.atomic
+def order_accept_terms(*, order: Order, terms, user, ip_address: str | None) -> Order:
+    """Next on the terms step: record who accepted which version, when and from where."""
+    require_any(user, Action.BUY, Action.RENEW)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in CHARGEABLE_STATUSES:
+        raise ValidationError(_("This order can no longer be changed."))
+    if terms.offer_id != order.offer_id:
+        raise ValidationError(_("These terms are not the terms of this offer."))
+    acceptance = TermsAcceptance(
+        organization_id=order.organization_id, user=user, terms=terms, ip_address=ip_address or None
+    )
+    acceptance.full_clean()
+    acceptance.save()
+    order.terms_acceptance = acceptance
+    order.save(update_fields=["terms_acceptance"])
+    return order
+
+
+@transaction.atomic
+def order_set_payment_method(*, order: Order, payment_method: PaymentMethod, user) -> Order:
+    require_any(user, Action.BUY, Action.RENEW)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in CHARGEABLE_STATUSES:
+        raise ValidationError(_("This order can no longer be changed."))
+    if payment_method.organization_id != order.organization_id or payment_method.removed_at is not None:
+        raise ValidationError(_("This card cannot be used. Please enter it again."))
+    order.payment_method = payment_method
+    order.save(update_fields=["payment_method"])
+    return order

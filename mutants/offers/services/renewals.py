@@ -1,0 +1,183 @@
+"""Automatic renewal of one subscription (R6, R7, R10): charge the due term once, or record the failure.
+
+One run per subscription at a time (an advisory lock on PostgreSQL); one ``auto_renewal`` order
+per (subscription, term start), enforced by a unique constraint; every charge goes through
+``order_charge``, which commits the Payment attempt before calling Stripe and refuses a second
+charge while one is in flight; a failure is recorded only if the failed-attempt counter has not
+moved, so a second run of the same day changes nothing.
+"""
+
+import datetime
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from ..models import Subscription, SubscriptionStatus
+from ..selectors.lifecycle import as_date, renewal_card
+from .charging import order_charge, order_close_unauthenticated
+from .notices import email_on_commit
+from .orders import order_for_auto_renewal
+from .reminders import expire_subscription, send_expired_notice
+from .subscriptions import subscription_expire, subscription_mark_past_due, subscription_renew_for_order
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenewalResult:
+    outcome: str  # renewed, failed, expired, unavailable, in_progress, skipped, not_due
+    message: str = ""
+
+
+def _retry_days() -> list[int]:
+    return list(settings.RENEWAL_RETRY_DAYS)
+
+
+def _renewal_due(subscription: Subscription, today: datetime.date) -> bool:
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        return subscription.auto_renew and subscription.current_period_end <= today
+    if subscription.status == SubscriptionStatus.PAST_DUE:
+        return subscription.next_renewal_attempt_on is not None and subscription.next_renewal_attempt_on <= today
+    return False
+
+
+# Namespace of the advisory locks that keep two renewal runs of one subscription apart.
+_RENEWAL_LOCK_NAMESPACE = 0x53554252  # "SUBR"
+
+
+@contextmanager
+def _renewal_claim(subscription_id: int):
+    """Yield True when this run may act on the subscription's renewal, False when another run is.
+
+    The charge cannot sit inside a transaction holding the subscription's row lock (the Payment
+    attempt must be committed before Stripe is called), yet two runs must not interleave: after one
+    run's charge is declined and before it records the failure, the order is chargeable again and
+    a rival run would charge the card a second time. A session-level advisory lock on PostgreSQL
+    covers the whole action and is released when the run ends or its connection dies. SQLite has
+    a single writer and no such locks; the row locks and constraints still apply there.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = [_RENEWAL_LOCK_NAMESPACE, subscription_id % 2**31]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        claimed = cursor.fetchone()[0]
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def renew_subscription(*, subscription_id: int, today=None) -> RenewalResult:
+    """Charge the automatic renewal that is due (first attempt or a retry) and apply the outcome."""
+    with _renewal_claim(subscription_id) as claimed:
+        if not claimed:
+            return RenewalResult("in_progress", "Another run is renewing this subscription")
+        return _renew_claimed(subscription_id=subscription_id, today=today)
+
+
+def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
+    today = as_date(today)
+    subscription = Subscription.objects.select_related("offer", "payment_method").filter(pk=subscription_id).first()
+    if subscription is None or not _renewal_due(subscription, today):
+        return RenewalResult("not_due")
+    if not subscription.auto_renew:
+        # Past due, then the partner turned auto-renewal off: stop retrying, the term has ended.
+        expire_subscription(
+            subscription_id=subscription_id, today=today, detail="Automatic renewal turned off while past due"
+        )
+        return RenewalResult("expired")
+
+    attempts_before = subscription.renewal_attempts
+    card = renewal_card(subscription)
+    if card is None:
+        return _record_failure(
+            subscription_id=subscription_id,
+            attempts_before=attempts_before,
+            today=today,
+            message="No card on file for the automatic renewal",
+            order=None,
+            reason="no_card",
+        )
+    order = order_for_auto_renewal(subscription=subscription, card=card)
+    # Not inside a transaction of ours: order_charge commits the Payment attempt before it calls
+    # Stripe, so a crash in the middle leaves a row that the next run's order_charge settles at
+    # Stripe (charging._reconcile_stale_attempt) instead of charging again.
+    try:
+        outcome = order_charge(order_id=order.pk, off_session=True)
+    except ValidationError as exc:
+        # A rule refused the charge (e.g. a renewal by hand is being paid right now, or has
+        # paid this term): change nothing here; the next sweep looks again.
+        message = " ".join(exc.messages)
+        logger.warning("Renewal of subscription %s not charged: %s", subscription_id, message)
+        return RenewalResult("skipped", message)
+    status = outcome.status
+    if status in ("paid", "already_paid"):
+        order.refresh_from_db()
+        # order_charge has renewed the term; calling again is a no-op and covers a crash in between.
+        subscription_renew_for_order(order=order)
+        if status == "paid":
+            email_on_commit("renewal_succeeded", subscription_id, {"order_id": order.pk})
+        return RenewalResult("renewed", str(outcome.message or ""))
+    if status == "requires_action":
+        # Off-session nobody can authenticate: close the attempt so that a renewal by hand (which
+        # the e-mail offers) is not blocked by an order waiting for authentication.
+        order_close_unauthenticated(order_id=order.pk, reason=_AUTHENTICATION_REQUIRED)
+        return _record_failure(
+            subscription_id=subscription_id,
+            attempts_before=attempts_before,
+            today=today,
+            message=_AUTHENTICATION_REQUIRED,
+            order=order,
+            reason="authentication_required",
+        )
+    if status == "declined":
+        return _record_failure(
+            subscription_id=subscription_id,
+            attempts_before=attempts_before,
+            today=today,
+            message=str(outcome.message or status),
+            order=order,
+            reason="declined",
+        )
+    # "unavailable" (payment service unreachable) or "in_progress" (another run is charging right
+    # now): change nothing; the next sweep tries again.
+    logger.warning("Renewal of subscription %s not charged today: %s %s", subscription_id, status, outcome.message)
+    return RenewalResult("unavailable" if status == "unavailable" else "in_progress", str(outcome.message or ""))
+
+
+_AUTHENTICATION_REQUIRED = "The card requires authentication, which an automatic renewal cannot provide"
+
+
+@transaction.atomic
+def _record_failure(*, subscription_id, attempts_before, today, message, order, reason) -> RenewalResult:
+    """R10: past due with the next retry day, or expired after the last retry; the partner is told."""
+    subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+    if subscription.renewal_attempts != attempts_before or not _renewal_due(subscription, today):
+        return RenewalResult("in_progress")  # another run has recorded this attempt already
+    retry_days = _retry_days()
+    due_date = subscription.current_period_end
+    detail = "Automatic renewal charge failed (attempt %d): %s" % (attempts_before + 1, message)
+    if order is not None:
+        detail = "Order %s: %s" % (order.number, detail)
+    # The e-mail explains the reason in each recipient's language; the timeline keeps English.
+    context = {"reason": reason, "attempt": attempts_before + 1, "order_id": order.pk if order else None}
+    if attempts_before < len(retry_days):
+        next_attempt = due_date + datetime.timedelta(days=retry_days[attempts_before])
+        subscription_mark_past_due(subscription=subscription, next_attempt_on=next_attempt, detail=detail)
+        context["next_attempt_on"] = next_attempt.isoformat()
+        email_on_commit("renewal_failed", subscription_id, context)
+        return RenewalResult("failed", message)
+    subscription_mark_past_due(subscription=subscription, next_attempt_on=None, detail=detail)
+    subscription_expire(subscription=subscription, detail="Automatic renewal failed after the last retry")
+    context["final"] = True
+    email_on_commit("renewal_failed", subscription_id, context)
+    send_expired_notice(subscription)
+    return RenewalResult("expired", message)

@@ -1,0 +1,71 @@
+"""E-mail notifications: one message per recipient, rendered in the recipient's language (R14).
+
+Every notification is three templates side by side: ``<template>_subject.txt``, ``<template>.txt``
+and ``<template>.html``. The subject is squeezed onto one line; the text is the body and the HTML
+the alternative. Recipients are users, or ``Recipient`` for an address that is not a user yet
+(an invitee); anything with ``email`` and ``language`` will do. Who receives a notification is the
+caller's choice, often "the organisation's users with these roles"
+(``membership.selectors.organization_users_with_roles``).
+
+Send after the write commits (``transaction.on_commit`` or a task), never inside it.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An address that is not a user's (yet), with the language to write to it in."""
+
+    email: str
+    language: str = ""
+
+
+def render_notification(*, template: str, recipient, context: dict | None = None, context_for=None):
+    """(subject, text, html) of one notification, rendered in the recipient's language.
+
+    ``context_for(recipient)``, when given, adds what must be read in that language (a localised
+    offer name, say); it runs under the recipient's language, like the templates.
+    """
+    with translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE):
+        values = {"PORTAL_NAME": settings.PORTAL_NAME, **(context or {}), "user": recipient}
+        if context_for is not None:
+            values.update(context_for(recipient))
+        subject = render_to_string(f"{template}_subject.txt", values)
+        text = render_to_string(f"{template}.txt", values)
+        html = render_to_string(f"{template}.html", values)
+    return " ".join(subject.split()), text, html
+
+
+def notify(
+    *,
+    template: str,
+    recipients: Iterable,
+    context: dict | None = None,
+    context_for: Callable[[object], dict] | None = None,
+    from_email: str | None = None,
+) -> int:
+    """Send the notification to each recipient that has an address; returns how many were sent.
+
+    ``template`` is the path without the ending, e.g. ``"membership/email/invitation"``. The context
+    gets ``user`` (the recipient) and ``PORTAL_NAME``.
+    """
+    messages = []
+    for recipient in recipients:
+        if not recipient.email:
+            continue
+        subject, text, html = render_notification(
+            template=template, recipient=recipient, context=context, context_for=context_for
+        )
+        message = EmailMultiAlternatives(subject, text, from_email or settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0

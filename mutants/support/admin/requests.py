@@ -1,0 +1,317 @@
+"""The staff workflow in Django admin: the service request queue, its actions, and cancellation processing."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from membership.models import Organization, User
+
+from .. import services
+from ..models import (
+    CancellationDecision,
+    DecisionStatus,
+    RefundKind,
+    RequestMessage,
+    RequestStatus,
+    ServiceRequest,
+)
+from .filters import NUMBER_SEARCH, AgeFilter, AssigneeFilter, CappedCountPaginator
+from .inlines import (
+    AttachmentInline,
+    CancellationDecisionInline,
+    RequestMessageInline,
+    ServiceRequestAdminForm,
+    StatusChangeInline,
+)
+
+
+def _status_action(to_status):
+    def action(modeladmin, request, queryset):
+        moved, refused = 0, []
+        for service_request in queryset:
+            try:
+                services.request_change_status(service_request=service_request, to_status=to_status, actor=request.user)
+            except ValidationError:
+                refused.append(service_request.number)
+            else:
+                moved += 1
+        if moved:
+            modeladmin.message_user(
+                request, gettext("%(count)d request(s) updated.") % {"count": moved}, messages.SUCCESS
+            )
+        if refused:
+            modeladmin.message_user(
+                request,
+                gettext("Not allowed from their current status: %(numbers)s") % {"numbers": ", ".join(refused)},
+                messages.ERROR,
+            )
+
+    action.__name__ = f"mark_{to_status}"
+    return admin.action(description=_("Mark as: %(status)s") % {"status": RequestStatus(to_status).label})(action)
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    form = ServiceRequestAdminForm
+    change_form_template = "admin/support/servicerequest/change_form.html"
+    list_display = [
+        "number",
+        "title",
+        "organization",
+        "requester_email",
+        "problem_type",
+        "severity",
+        "status",
+        "assignee",
+        "age",
+    ]
+    list_display_links = ["number", "title"]
+    list_filter = ["status", "problem_type", "severity", AssigneeFilter, AgeFilter]
+    # Exact number, organisation name, requester e-mail.
+    search_fields = ["=number", "organization__name", "requester__email"]
+    search_help_text = _("Search by request number (SR-000123), organisation name or requester e-mail.")
+    list_select_related = ["organization", "requester", "assignee"]
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ["-created_at", "-id"]
+    actions = [
+        "assign_to_me",
+        _status_action(RequestStatus.IN_PROGRESS),
+        _status_action(RequestStatus.WAITING_ON_PARTNER),
+        _status_action(RequestStatus.RESOLVED),
+        _status_action(RequestStatus.CLOSED),
+    ]
+    readonly_fields = [
+        "number",
+        "organization",
+        "requester",
+        "title",
+        "description",
+        "subscription_link",
+        "order",
+        "wants_cancellation",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "closed_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "organization", "requester", "title", "description"]}),
+        (_("Subscription"), {"fields": ["subscription_link", "wants_cancellation", "order"]}),
+        (_("Handling"), {"fields": ["problem_type", "severity", "status", "assignee"]}),
+        (_("Dates"), {"fields": ["created_at", "updated_at", "resolved_at", "closed_at"]}),
+    ]
+    inlines = [RequestMessageInline, AttachmentInline, StatusChangeInline, CancellationDecisionInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """One indexed lookup per kind of term, instead of Django's OR over every field.
+
+        "SR-000123" or "123" → the number (unique index); "name@…" → the requester's e-mail;
+        anything else → organisation name or e-mail. Each narrows through an index or a small table.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = NUMBER_SEARCH.fullmatch(term)
+        if match:
+            return queryset.filter(number=f"SR-{int(match.group(1)):06d}"), False
+        # Match in the small tables first, then reach the queue through its foreign-key indexes.
+        users = User.objects.filter(email__icontains=term).values("pk")
+        if "@" in term:
+            return queryset.filter(requester_id__in=users), False
+        organizations = Organization.objects.filter(name__icontains=term).values("pk")
+        return queryset.filter(Q(organization_id__in=organizations) | Q(requester_id__in=users)), False
+
+    @admin.display(description=_("requester e-mail"), ordering="requester__email")
+    def requester_email(self, obj):
+        return obj.requester.email
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, obj):
+        return timesince(obj.created_at)
+
+    @admin.display(description=_("subscription"))
+    def subscription_link(self, obj):
+        if not obj.subscription_id:
+            return "—"
+        subscription = obj.subscription
+        url = reverse("admin:offers_subscription_change", args=[subscription.pk])
+        return format_html(
+            '<a href="{}">{}</a> — <strong id="subscription-status">{}</strong>',
+            url,
+            str(subscription),
+            subscription.get_status_display(),
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization", "requester", "assignee")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True).order_by("email")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "assignee" and hasattr(field.widget, "can_add_related"):
+            # Pick a colleague; creating or editing users is not part of answering a request.
+            field.widget.can_add_related = field.widget.can_change_related = False
+            field.widget.can_delete_related = field.widget.can_view_related = False
+        return field
+
+    def has_add_permission(self, request):
+        return False  # partners file requests; staff answer them
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Assign to me"))
+    def assign_to_me(self, request, queryset):
+        count = 0
+        for service_request in queryset:
+            services.request_assign(service_request=service_request, assignee=request.user, actor=request.user)
+            count += 1
+        self.message_user(
+            request, gettext("%(count)d request(s) assigned to you.") % {"count": count}, messages.SUCCESS
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        new_status = obj.status
+        status_changed = "status" in form.changed_data
+        assignee_changed = "assignee" in form.changed_data
+        # Only the plain fields are saved here; status and assignee go through the services.
+        obj.save(update_fields=["problem_type", "severity", "updated_at"])
+        if assignee_changed:
+            services.request_assign(service_request=obj, assignee=obj.assignee, actor=request.user)
+        if status_changed:
+            try:
+                services.request_change_status(service_request=obj, to_status=new_status, actor=request.user)
+            except ValidationError as exc:
+                # Someone else moved it meanwhile and this move is no longer allowed.
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RequestMessage:
+            return super().save_formset(request, form, formset, change)
+        for message in formset.save(commit=False):
+            if message.pk is None:
+                created = services.message_add(
+                    service_request=form.instance,
+                    author=request.user,
+                    body=message.body,
+                    is_internal=message.is_internal,
+                )
+                message.pk = created.pk
+
+    # --- Process cancellation -------------------------------------------------------------------
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/process-cancellation/",
+                self.admin_site.admin_view(self.process_cancellation_view),
+                name="support_servicerequest_process_cancellation",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def process_cancellation_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or obj.subscription_id is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        can_refund = request.user.has_perm(services.REFUND_PERMISSION)
+        change_url = reverse("admin:support_servicerequest_change", args=[obj.pk])
+        quote = services.cancellation_quote(service_request=obj)
+        decisions = obj.decisions.select_related("refund", "decided_by")
+        completed = next((d for d in decisions if d.status == DecisionStatus.COMPLETED), None)
+        last_failed = next((d for d in decisions if d.status == DecisionStatus.FAILED), None)
+        kinds = [(kind, label, quote.amount_for(kind)) for kind, label in RefundKind.choices]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": gettext("Process cancellation of %(number)s") % {"number": obj.number},
+            "quote": quote,
+            "kinds": kinds,
+            "completed": completed,
+            "last_failed": last_failed if completed is None else None,
+            "can_refund": can_refund,
+            "change_url": change_url,
+            "default_kind": RefundKind.FULL if quote.full_eligible else RefundKind.PRORATED,
+            "full_within_days": settings.REFUND_FULL_WITHIN_DAYS,
+        }
+        if request.method == "POST" and completed is None:
+            if not can_refund:
+                raise PermissionDenied(
+                    gettext("Only staff with the billing permission can process cancellations and refunds.")
+                )
+            kind = request.POST.get("refund_kind", "")
+            if kind not in RefundKind.values:
+                messages.error(request, gettext("Choose a refund option."))
+                return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
+            amount = quote.amount_for(kind)
+            if "confirm" not in request.POST:
+                context.update(
+                    {
+                        "confirming": True,
+                        "chosen_kind": kind,
+                        "chosen_label": RefundKind(kind).label,
+                        "chosen_amount": amount,
+                    }
+                )
+                return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
+            expected = request.POST.get("expected_amount", "")
+            try:
+                services.cancellation_process(
+                    service_request=obj,
+                    refund_kind=kind,
+                    actor=request.user,
+                    expected_amount=int(expected) if expected.isdigit() else -1,
+                )
+            except services.CancellationError as exc:
+                messages.error(request, gettext("The cancellation was not completed: %(error)s") % {"error": exc})
+                return HttpResponseRedirect(request.path)
+            messages.success(
+                request, gettext("Subscription cancelled and request %(number)s resolved.") % {"number": obj.number}
+            )
+            return HttpResponseRedirect(change_url)
+        return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
+
+
+@admin.register(CancellationDecision)
+class CancellationDecisionAdmin(admin.ModelAdmin):
+    list_display = [
+        "request",
+        "subscription",
+        "refund_kind",
+        "amount",
+        "currency",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "refund_kind"]
+    list_select_related = ["request", "subscription__offer", "subscription__organization", "decided_by"]
+    search_fields = ["=request__number"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from membership.activity_verbs import activity_verbs_register
+
+# Labels of the activity-log verbs support records.
+ACTIVITY_VERBS = {
+    "service_request.filed": _("Service request filed"),
+    "service_request.replied": _("Reply added to a service request"),
+    "service_request.status_changed": _("Service request status changed"),
+    "service_request.assigned": _("Service request assigned"),
+}
+
+
+class SupportConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "support"
+    verbose_name = _("Support")
+
+    def ready(self):
+        activity_verbs_register(ACTIVITY_VERBS)

@@ -1,0 +1,294 @@
+"""Service requests, their conversation, attachments and history, and staff cancellation decisions.
+
+State changes happen only in support.services (the allowed status transitions live there, in one dict).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from membership.models import Organization
+
+
+class ProblemType(models.TextChoices):
+    """The 'Type of problem' list of Partner Center support (seed section 5 names the first one)."""
+
+    INVOICE_PAYMENT = "invoice_payment", _("Help with partner invoice, payment, or reconciliation file")
+    ACTION_PACK = "action_pack", _("Action Pack subscription or internal-use rights")
+    BENEFITS = "benefits", _("Partner benefits, licenses, or Azure credits")
+    MEMBERSHIP = "membership", _("Membership or competencies")
+    ACCOUNT = "account", _("Partner account, profile, or verification")
+    USERS = "users", _("Users, roles, and permissions")
+    SIGN_IN = "sign_in", _("Sign-in or access to Partner Center")
+    OTHER = "other", _("Other Partner Center problem")
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    MODERATE = "moderate", _("Moderate")
+    MINIMAL = "minimal", _("Minimal")
+
+
+class RequestStatus(models.TextChoices):
+    # "Open" is also the seed's button label (Открыть); the status reads Открыт.
+    OPEN = "open", pgettext_lazy("request status", "Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_ON_PARTNER = "waiting_on_partner", _("Waiting on partner")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class ServiceRequest(models.Model):
+    """A partner's service request; staff work the queue in Django admin."""
+
+    # Set from the primary key right after the insert ("SR-000123"); unique, so never shared.
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    problem_type = models.CharField(_("type of problem"), max_length=30, choices=ProblemType.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=10000)
+    subscription = models.ForeignKey(
+        "offers.Subscription",
+        verbose_name=_("subscription"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_requests",
+    )
+    order = models.ForeignKey(
+        "offers.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    wants_cancellation = models.BooleanField(_("wants the subscription cancelled"), default=False)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MODERATE)
+    status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_service_requests",
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="service_request_cancellation_names_subscription",
+                condition=models.Q(wants_cancellation=False) | models.Q(subscription__isnull=False),
+            ),
+        ]
+        indexes = [
+            # The staff queue: newest first, usually filtered by status and/or assignee.
+            models.Index(fields=["status", "-created_at"], name="sr_status_created_idx"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="sr_assignee_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="sr_created_idx"),
+            # The partner's list: one organisation's requests, newest first.
+            models.Index(fields=["organization", "-created_at"], name="sr_org_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.number or '—'} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("support:request_detail", args=[self.pk])
+
+    @property
+    def is_cancellation(self):
+        return self.wants_cancellation and self.subscription_id is not None
+
+
+class RequestMessage(models.Model):
+    """One entry of the conversation: a public reply (partner or staff) or a staff-only internal note."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(_("message"), max_length=10000)
+    is_internal = models.BooleanField(
+        _("internal note"), default=False, help_text=_("Internal notes are visible to staff only.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="sr_message_request_idx")]
+
+    def __str__(self):
+        return f"{self.request_id} – {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_from_staff(self):
+        return bool(self.author_id and self.author.is_staff)
+
+
+def attachment_upload_to(instance, filename):
+    # Files are stored under a random-free, per-request folder; downloads go through a checked view.
+    return f"support/{instance.request_id}/{filename}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        RequestMessage,
+        verbose_name=_("message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("support:attachment_download", args=[self.request_id, self.pk])
+
+
+class StatusChange(models.Model):
+    """The request's status history: who moved it from what to what, and when."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=RequestStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=RequestStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="sr_status_change_idx")]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class RefundKind(models.TextChoices):
+    NONE = "none", _("No refund")
+    PRORATED = "prorated", _("Prorated refund")
+    FULL = "full", _("Full refund")
+
+
+class DecisionStatus(models.TextChoices):
+    PENDING = "pending", _("Processing")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+class CancellationDecision(models.Model):
+    """Staff's decision on a cancellation request; its key is the refund's idempotency key."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    subscription = models.ForeignKey(
+        "offers.Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, related_name="+"
+    )
+    payment = models.ForeignKey(
+        "billing.Payment",
+        verbose_name=_("refunded payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refund_kind = models.CharField(_("refund"), max_length=10, choices=RefundKind.choices)
+    amount = models.PositiveIntegerField(_("refund amount in minor units"), default=0)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PENDING
+    )
+    failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    refund = models.OneToOneField(
+        "billing.Refund", verbose_name=_("refund"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("cancellation decision")
+        verbose_name_plural = _("cancellation decisions")
+        ordering = ["-decided_at", "-id"]
+        permissions = [("process_refund", _("Can process cancellations and refund payments"))]
+        constraints = [
+            # One request yields at most one completed decision (one cancellation, one refund) ...
+            models.UniqueConstraint(
+                fields=["request"], condition=models.Q(status="completed"), name="decision_one_completed_per_request"
+            ),
+            # ... and at most one in flight, so a double click or a second staff member cannot start another.
+            models.UniqueConstraint(
+                fields=["request"], condition=models.Q(status="pending"), name="decision_one_pending_per_request"
+            ),
+            models.CheckConstraint(
+                name="decision_amount_matches_kind",
+                condition=models.Q(refund_kind="none", amount=0)
+                | (~models.Q(refund_kind="none") & models.Q(amount__gt=0)),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.request} – {self.get_refund_kind_display()}"
+
+    @property
+    def key(self):
+        """The refund's idempotency key: one decision, one refund, whatever the retries."""
+        return f"cancellation-decision-{self.pk}"

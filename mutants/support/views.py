@@ -1,0 +1,155 @@
+"""Partner pages: report a problem, file a request, follow it and reply (seed section 5)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from membership.decorators import partner_required, role_required
+from membership.permissions import Action, user_can
+
+from . import selectors, services
+from .forms import ReplyForm, ServiceRequestForm, StatusFilterForm
+from .models import Attachment, ProblemType
+
+
+@partner_required
+def request_list(request):
+    """Service requests > Partner Center requests: the organisation's requests, filtered by status."""
+    filter_form = StatusFilterForm(request.GET or None)
+    status = filter_form.cleaned_data["status"] if filter_form.is_valid() else None
+    queryset = selectors.requests_for_organization(organization=request.user.organization, status=status)
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "support/request_list.html", {"page": page, "filter_form": filter_form, "status": status or ""}
+    )
+
+
+@partner_required
+def report(request):
+    """Report problems with Partner Center: the page with the New request button."""
+    return render(request, "support/report.html", {})
+
+
+def _render_form(request, form, status=200):
+    return render(
+        request, "support/request_form.html", {"form": form, "invoice_type": ProblemType.INVOICE_PAYMENT}, status=status
+    )
+
+
+@role_required(Action.FILE_SERVICE_REQUEST)
+def request_new(request):
+    organization = request.user.organization
+    if request.method != "POST":
+        return _render_form(request, ServiceRequestForm(organization=organization))
+    form = ServiceRequestForm(request.POST, request.FILES, organization=organization)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            service_request = services.request_file(
+                user=request.user,
+                problem_type=data["problem_type"],
+                title=data["title"],
+                description=data["description"],
+                severity=data["severity"],
+                subscription=data["subscription"],
+                order=data["order"],
+                wants_cancellation=data["wants_cancellation"],
+                uploads=[data["attachment"]] if data.get("attachment") else [],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Your service request %(number)s was submitted. Partner Center Support will contact you.")
+                % {"number": service_request.number},
+            )
+            return redirect(service_request)
+    return _render_form(request, form)
+
+
+@role_required(Action.FILE_SERVICE_REQUEST)
+def new_cancellation(request):
+    """The New request form pre-filled to cancel one subscription (the subscription page links here)."""
+    subscription_id = request.GET.get("subscription", "")
+    if not subscription_id.isdigit():
+        raise Http404
+    subscription = get_object_or_404(
+        selectors.live_subscriptions_for(organization=request.user.organization), pk=subscription_id
+    )
+    form = ServiceRequestForm(
+        organization=request.user.organization,
+        initial={
+            "problem_type": ProblemType.INVOICE_PAYMENT,
+            "subscription": subscription.pk,
+            "wants_cancellation": True,
+            "title": _("Cancel my %(offer)s") % {"offer": subscription.offer.localized("name")},
+        },
+    )
+    return _render_form(request, form)
+
+
+@partner_required
+def request_detail(request, pk):
+    """Open: the request, its status and its public conversation (never internal notes)."""
+    service_request = selectors.request_for_partner(user=request.user, pk=pk)
+    return _render_detail(request, service_request, ReplyForm())
+
+
+def _render_detail(request, service_request, reply_form, status=200):
+    context = {
+        "service_request": service_request,
+        "conversation": selectors.public_conversation(service_request=service_request),
+        "request_attachments": selectors.request_level_attachments(service_request=service_request),
+        "status_changes": service_request.status_changes.all(),
+        "reply_form": reply_form,
+        "subscription_name": service_request.subscription.offer.localized("name")
+        if service_request.subscription_id
+        else "",
+        "can_reply": user_can(request.user, Action.FILE_SERVICE_REQUEST) and service_request.status != "closed",
+    }
+    return render(request, "support/request_detail.html", context, status=status)
+
+
+@require_POST
+@role_required(Action.FILE_SERVICE_REQUEST)
+def request_reply(request, pk):
+    service_request = selectors.request_for_partner(user=request.user, pk=pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.message_add(
+                service_request=service_request,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                uploads=[form.cleaned_data["attachment"]] if form.cleaned_data.get("attachment") else [],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your reply was sent."))
+            return redirect(service_request)
+    return _render_detail(request, service_request, form, status=400)
+
+
+@login_required
+def attachment_download(request, request_pk, pk):
+    """Serve an attachment: staff see any; a partner only their organisation's, never a staff note's."""
+    if request.user.is_staff:
+        attachment = get_object_or_404(Attachment, pk=pk, request_id=request_pk)
+    elif request.user.organization_id:
+        attachment = selectors.partner_visible_attachment(user=request.user, request_pk=request_pk, pk=pk)
+    else:
+        raise PermissionDenied
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )

@@ -1,0 +1,54 @@
+"""Staff who work the queue and service requests (filed through support.services.request_file)."""
+
+import factory
+from django.contrib.auth.models import Permission
+
+from membership.models import User
+from support import services
+from support.models import ProblemType, ServiceRequest, Severity
+from tests.factories.membership import PASSWORD, UserFactory
+
+STAFF_CODENAMES = ["view_servicerequest", "change_servicerequest", "view_cancellationdecision"]
+
+
+class StaffFactory(factory.Factory):
+    """A staff member who can work the queue; ``refund`` grants support.process_refund, ``superuser`` everything."""
+
+    class Meta:
+        model = User
+        strategy = factory.CREATE_STRATEGY
+
+    email = factory.Sequence(lambda n: f"staff{n}@support.example")
+    refund = True
+    superuser = False
+
+    @classmethod
+    def _create(cls, model_class, *, email, refund, superuser):
+        if superuser:
+            return model_class.objects.create_superuser(email=email, password=PASSWORD)
+        user = model_class.objects.create_user(email=email, password=PASSWORD, is_staff=True)
+        codenames = STAFF_CODENAMES + (["process_refund"] if refund else [])
+        user.user_permissions.set(Permission.objects.filter(content_type__app_label="support", codename__in=codenames))
+        return model_class.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+
+
+class ServiceRequestFactory(factory.Factory):
+    """A service request filed by ``user`` (about ``subscription`` if given) through request_file."""
+
+    class Meta:
+        model = ServiceRequest
+        strategy = factory.CREATE_STRATEGY
+
+    user = factory.SubFactory(UserFactory)
+    subscription = None
+    wants_cancellation = False
+    problem_type = factory.LazyAttribute(
+        lambda o: ProblemType.INVOICE_PAYMENT if o.subscription is not None else ProblemType.OTHER
+    )
+    title = "Help please"
+    description = "Please look into it."
+    severity = Severity.MODERATE
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return services.request_file(**kwargs)

@@ -1,0 +1,40 @@
+"""Enumerate the portal's URL patterns (not the admin's) with sample arguments, for tests that must cover every URL."""
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter
+
+SAMPLE_BY_CONVERTER = {
+    IntConverter: 900001,
+    StringConverter: "sample",
+    SlugConverter: "sample",
+    PathConverter: "sample",
+    UUIDConverter: "00000000-0000-0000-0000-000000000000",
+}
+
+
+def _walk(patterns, namespace, converters, prefix):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin" or entry.namespace == "admin":
+                continue
+            ns = entry.namespace or namespace
+            nested_converters = {**converters, **getattr(entry.pattern, "converters", {})}
+            yield from _walk(entry.url_patterns, ns, nested_converters, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            all_converters = {**converters, **getattr(entry.pattern, "converters", {})}
+            yield (
+                (f"{namespace}:{entry.name}" if namespace else entry.name),
+                all_converters,
+                prefix + str(entry.pattern),
+            )
+
+
+def portal_urls():
+    """(url name, path with sample arguments, has object id) for every named portal URL."""
+    result = []
+    for name, converters, route in _walk(get_resolver().url_patterns, None, {}, ""):
+        kwargs = {arg: SAMPLE_BY_CONVERTER.get(type(conv), "sample") for arg, conv in converters.items()}
+        result.append(
+            (name, reverse(name, kwargs=kwargs), any(isinstance(c, IntConverter) for c in converters.values()), route)
+        )
+    return result
