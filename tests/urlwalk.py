@@ -3,8 +3,11 @@
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter
 
+from partnerportal.ids import IdConverter
+
 SAMPLE_BY_CONVERTER = {
     IntConverter: 900001,
+    IdConverter: 900001,
     StringConverter: "sample",
     SlugConverter: "sample",
     PathConverter: "sample",
@@ -35,6 +38,11 @@ def portal_urls():
     for name, converters, route in _walk(get_resolver().url_patterns, None, {}, ""):
         kwargs = {arg: SAMPLE_BY_CONVERTER.get(type(conv), "sample") for arg, conv in converters.items()}
         result.append(
-            (name, reverse(name, kwargs=kwargs), any(isinstance(c, IntConverter) for c in converters.values()), route)
+            (
+                name,
+                reverse(name, kwargs=kwargs),
+                any(isinstance(c, (IntConverter, IdConverter)) for c in converters.values()),
+                route,
+            )
         )
     return result
