@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from partnerportal.admin_dates import BoundedDateHierarchyMixin
+
 from . import services
 from .models import (
     ActivityEntry,
@@ -118,7 +120,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityEntry)
-class ActivityEntryAdmin(ReadOnlyAdmin):
+class ActivityEntryAdmin(BoundedDateHierarchyMixin, ReadOnlyAdmin):
     list_display = ["created_at", "organization", "actor", "verb", "object_repr", "detail"]
     list_filter = ["verb", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["organization", "actor"]

@@ -3,14 +3,21 @@ from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role, User
+from partnerportal.forms import BoundedDateField
+
+from .models import Invitation, Organization, Role, User
+
+
+def _max_length(model, field):
+    """The model column's limit, so a value the form accepts is one the model accepts too."""
+    return model._meta.get_field(field).max_length
 
 
 class SignUpForm(forms.Form):
-    organization_name = forms.CharField(label=_("Organisation name"), max_length=200)
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("Work e-mail"))
+    organization_name = forms.CharField(label=_("Organisation name"), max_length=_max_length(Organization, "name"))
+    first_name = forms.CharField(label=_("First name"), max_length=_max_length(User, "first_name"))
+    last_name = forms.CharField(label=_("Last name"), max_length=_max_length(User, "last_name"))
+    email = forms.EmailField(label=_("Work e-mail"), max_length=_max_length(User, "email"))
     password1 = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput, help_text=password_validators_help_text_html()
     )
@@ -55,7 +62,7 @@ class RolesField(forms.MultipleChoiceField):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=_max_length(Invitation, "email"))
     roles = RolesField(error_messages={"required": _("Choose at least one role.")})
 
     def clean_email(self):
@@ -66,8 +73,8 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=_max_length(User, "first_name"))
+    last_name = forms.CharField(label=_("Last name"), max_length=_max_length(User, "last_name"))
     password1 = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput, help_text=password_validators_help_text_html()
     )
@@ -85,8 +92,8 @@ class MemberRolesForm(forms.Form):
 
 
 class ActivityFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()

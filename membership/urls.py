@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import partnerportal.ids  # noqa: F401  (registers the <id:…> path converter)
+
 from . import views
 
 app_name = "membership"
@@ -10,11 +12,11 @@ urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
     path("users/", views.users, name="users"),
     path("users/invite/", views.invite, name="invite"),
-    path("users/<int:pk>/", views.user_detail, name="user_detail"),
-    path("users/<int:pk>/roles/", views.user_roles, name="user_roles"),
-    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
-    path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("users/<id:pk>/", views.user_detail, name="user_detail"),
+    path("users/<id:pk>/roles/", views.user_roles, name="user_roles"),
+    path("users/<id:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<id:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("invitations/<id:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("activity/", views.activity, name="activity"),
     path("activity/export.csv", views.activity_export, name="activity_export"),

@@ -12,12 +12,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from partnerportal.celery import app
+from partnerportal.forms import add_service_errors
+from partnerportal.redirects import safe_next
 
 from .decorators import partner_required, role_required
 from .forms import EnrolForm, LanguageForm, MemberRolesForm, SignUpForm
@@ -58,7 +59,7 @@ def sign_up(request):
                 language=translation.get_language() or "en",
             )
         except ValidationError as exc:
-            form.add_error("password1", exc)
+            add_service_errors(form, exc, field="password1")
         else:
             login(request, user, backend="membership.backends.PortalBackend")
             messages.success(request, _("Welcome! Your organisation is now a member of the network."))
@@ -113,10 +114,7 @@ def user_detail(request, pk):
 def set_language(request):
     """Switch the interface language; saved on the user so it follows them to every device."""
     form = LanguageForm(request.POST)
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
-    response = redirect(next_url)
+    response = redirect(safe_next(request, request.POST.get("next"), "/"))
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:

@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from partnerportal.forms import add_service_errors
+
 from .decorators import role_required
 from .forms import AcceptInvitationForm, ActivityFilterForm, InvitationForm, MemberRolesForm
 from .permissions import Action
@@ -49,7 +51,7 @@ def invite(request):
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("membership:users")
@@ -89,7 +91,7 @@ def invitation_accept(request, token):
         except ValidationError as exc:
             if getattr(exc, "code", None) in ("expired", "used", "revoked", "invalid", "exists"):
                 return render(request, "membership/invitation_invalid.html", {"error": _error_text(exc)}, status=410)
-            form.add_error("password1", exc)
+            add_service_errors(form, exc, field="password1")
         else:
             messages.success(request, _("Your account is ready. Sign in with your e-mail address and new password."))
             return redirect("login")

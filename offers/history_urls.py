@@ -2,12 +2,14 @@
 
 from django.urls import path
 
+import partnerportal.ids  # noqa: F401  (registers the <id:…> path converter)
+
 from . import history_views as views
 
 app_name = "history"
 
 urlpatterns = [
     path("", views.billing_home, name="home"),
-    path("receipts/<int:pk>/", views.receipt, name="receipt"),
+    path("receipts/<id:pk>/", views.receipt, name="receipt"),
     path("reconciliation.csv", views.reconciliation_csv, name="reconciliation_csv"),
 ]

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
+import partnerportal.ids  # noqa: F401  (registers the <id:…> path converter)
+
 from . import subscription_views as views
 
 app_name = "subscriptions"
 
 urlpatterns = [
-    path("<int:pk>/", views.subscription_detail, name="detail"),
-    path("<int:pk>/auto-renewal/off/", views.turn_off_auto_renewal, name="turn_off_auto_renewal"),
+    path("<id:pk>/", views.subscription_detail, name="detail"),
+    path("<id:pk>/auto-renewal/off/", views.turn_off_auto_renewal, name="turn_off_auto_renewal"),
 ]

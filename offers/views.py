@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action
+from partnerportal.redirects import safe_next
 
 from . import checkout, services
 from .models import Offer, Subscription
@@ -55,11 +56,5 @@ def renew_start(request, subscription_id):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(request.POST.get("back") if _safe(request, request.POST.get("back")) else "offers:offer_list")
+        return redirect(safe_next(request, request.POST.get("back"), "offers:offer_list"))
     return redirect(checkout.step_url("verify", order))
-
-
-def _safe(request, url):
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    return bool(url) and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from .redirects import LocalNextMixin
+
 
 def _client_ip(request):
     return request.META.get("REMOTE_ADDR", "")
@@ -20,7 +22,7 @@ def _limits():
     return [settings.LOGIN_FAILURES_PER_ACCOUNT, settings.LOGIN_FAILURES_PER_IP]
 
 
-class RateLimitedLoginView(auth_views.LoginView):
+class RateLimitedLoginView(LocalNextMixin, auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
@@ -50,3 +52,7 @@ class RateLimitedLoginView(auth_views.LoginView):
     def form_valid(self, form):
         cache.delete(_keys(self.request)[0])
         return super().form_valid(form)
+
+
+class LogoutView(LocalNextMixin, auth_views.LogoutView):
+    """Sign out; a ``next`` that is not a local path is ignored, as on sign-in."""

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProblemType, RequestStatus, Severity
+from .models import ProblemType, RequestMessage, RequestStatus, ServiceRequest, Severity
 from .selectors import live_subscriptions_for, paid_orders_for
 from .validators import validate_attachment
 
@@ -33,10 +33,10 @@ class ServiceRequestForm(forms.Form):
     wants_cancellation = forms.BooleanField(label=_("I want this subscription cancelled"), required=False)
     order = forms.ModelChoiceField(label=_("Order (optional)"), queryset=None, required=False, empty_label=_("None"))
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MODERATE)
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=ServiceRequest._meta.get_field("title").max_length)
     description = forms.CharField(
         label=_("Description"),
-        max_length=10000,
+        max_length=ServiceRequest._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Describe the problem, what you expected and what happened."),
     )
@@ -61,7 +61,11 @@ class ServiceRequestForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your reply"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=RequestMessage._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     attachment = AttachmentField(
         label=_("Attachment (optional)"),
         required=False,

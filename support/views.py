@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action, user_can
+from partnerportal.forms import add_service_errors
+from partnerportal.ids import parse_id
 
 from . import selectors, services
 from .forms import ReplyForm, ServiceRequestForm, StatusFilterForm
@@ -62,7 +64,7 @@ def request_new(request):
                 uploads=[data["attachment"]] if data.get("attachment") else [],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -76,8 +78,8 @@ def request_new(request):
 @role_required(Action.FILE_SERVICE_REQUEST)
 def new_cancellation(request):
     """The New request form pre-filled to cancel one subscription (the subscription page links here)."""
-    subscription_id = request.GET.get("subscription", "")
-    if not subscription_id.isdigit():
+    subscription_id = parse_id(request.GET.get("subscription"))
+    if subscription_id is None:
         raise Http404
     subscription = get_object_or_404(
         selectors.live_subscriptions_for(organization=request.user.organization), pk=subscription_id
@@ -130,7 +132,7 @@ def request_reply(request, pk):
                 uploads=[form.cleaned_data["attachment"]] if form.cleaned_data.get("attachment") else [],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect(service_request)

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from membership.models import User
+from partnerportal.ids import parse_id
 
 NUMBER_SEARCH = re.compile(r"(?:SR-?)?(\d{1,9})", re.IGNORECASE)
 
@@ -76,6 +77,7 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
+        assignee_id = parse_id(value)
+        if assignee_id is not None:
+            return queryset.filter(assignee_id=assignee_id)
         return queryset

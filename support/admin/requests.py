@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from membership.models import Organization, User
+from partnerportal.ids import parse_id
 
 from .. import services
 from ..models import (
@@ -272,13 +273,13 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                     }
                 )
                 return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
-            expected = request.POST.get("expected_amount", "")
+            expected = parse_id(request.POST.get("expected_amount"))
             try:
                 services.cancellation_process(
                     service_request=obj,
                     refund_kind=kind,
                     actor=request.user,
-                    expected_amount=int(expected) if expected.isdigit() else -1,
+                    expected_amount=-1 if expected is None else expected,
                 )
             except services.CancellationError as exc:
                 messages.error(request, gettext("The cancellation was not completed: %(error)s") % {"error": exc})
