@@ -83,8 +83,7 @@ def parse_args(argv):
         "--state-file",
         type=Path,
         default=None,
-        help="keep the state in this pickle file (loaded at start, rewritten after every change); "
-        "default: memory only",
+        help="keep the state in this pickle file (loaded at start, rewritten after every change); default: memory only",
     )
     return parser.parse_args(argv)
 
