@@ -4,9 +4,10 @@
 Fabrikam renews (R6), Northwind expires with its after-expiry reminder (R7, R9), and Adventure
 Works' renewal is declined and goes past due (R10).
 
-Cards are created on the server, which only a test-mode Stripe (localstripe) allows. localstripe
-keeps nothing across restarts, so each run checks the demo customers and cards are still known
-there and recreates the ones that are not.
+Cards are created on the server, which only a test-mode Stripe (localstripe) allows. `make run`
+keeps localstripe's state in var/localstripe.pickle beside the SQLite database, so a restart finds
+the demo customers and cards again. When only that file was removed (the database kept), each run
+still checks the demo customers and cards are known there and recreates the ones that are not.
 """
 
 import logging

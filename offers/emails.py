@@ -34,6 +34,7 @@ FAILURE_REASONS = {
     "declined": _("The card was declined."),
     "authentication_required": _("The card requires authentication, which an automatic renewal cannot provide."),
     "no_card": _("There is no card on file for the automatic renewal."),
+    "card_missing": _("The card on file can no longer be charged. Add a new one."),
 }
 
 

@@ -5,14 +5,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from .auth_views import LogoutView, RateLimitedLoginView
+from .auth_views import LoginView, LogoutView
 
 admin.site.site_header = _("Partner Center administration")
 admin.site.site_title = _("Partner Center administration")
 
 urlpatterns = [
     path("", include("membership.root_urls")),
-    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
+    # Password guessing is stopped by django-axes (partnerportal/lockout.py), here and at /admin/login/.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

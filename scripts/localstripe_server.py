@@ -1,32 +1,71 @@
 #!/usr/bin/env python3
 """Run localstripe, a stateful fake of the Stripe API, on 127.0.0.1.
 
-Unlike localstripe's own CLI this listens on the loopback interface only and
-keeps its state in memory: the pickle file it would rewrite in the system's
-temporary folder after every change is neither written nor read, so parallel
-instances (tests, dev server) never share or leak state.
+Unlike localstripe's own CLI this listens on the loopback interface only, and
+never reads or writes the pickle file that CLI shares in the system's temporary
+folder, so parallel instances (tests, dev server) never share or leak state.
+
+By default the state lives in memory only (tests). With --state-file it is
+loaded from that file at start and written back after every write request, as
+localstripe's own CLI does with its pickle: `make run` keeps it beside the
+SQLite database under var/, so a restart still knows the customers, cards and
+payments the database refers to (removing one of the two means removing both).
 
     .venv/bin/python scripts/localstripe_server.py --port 8420
+    .venv/bin/python scripts/localstripe_server.py --port 8420 --state-file var/localstripe.pickle
 
 SIGINT and SIGTERM stop it cleanly (exit status 0).
 """
 
 import argparse
 import logging
+import os
+import pickle
 import sys
+from pathlib import Path
 
 import localstripe.resources
 from aiohttp import web
 
+Store = localstripe.resources.Store
 
-def _skip_disk(self):
-    """Keep the store in memory only."""
+# Where the store is kept; None keeps it in memory only. Set by main() before the server starts.
+_state_file: Path | None = None
+
+
+def _dump(store):
+    """Write the whole store to the state file (atomically: a crash mid-write keeps the old file)."""
+    if _state_file is None:
+        return
+    partial = _state_file.with_name(_state_file.name + ".partial")
+    with open(partial, "wb") as f:
+        pickle.dump(dict(store), f, protocol=pickle.HIGHEST_PROTOCOL)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, _state_file)
+
+
+def _load(store):
+    if _state_file is None:
+        return
+    try:
+        with open(_state_file, "rb") as f:
+            saved = pickle.load(f)
+    except FileNotFoundError:
+        return
+    store.clear()
+    dict.update(store, saved)
 
 
 # Patch the class before the server module uses the store; the server's
-# middleware looks the method up on every write request.
-localstripe.resources.Store.dump_to_disk = _skip_disk
-localstripe.resources.Store.try_load_from_disk = _skip_disk
+# middleware calls dump_to_disk after every write request (POST, PUT, DELETE,
+# including DELETE /_config/data). Store.__setitem__/__delitem__ would dump the
+# whole store once per object as well: plain dict ones leave that to the
+# middleware, once per request.
+Store.dump_to_disk = _dump
+Store.try_load_from_disk = _load
+Store.__setitem__ = dict.__setitem__
+Store.__delitem__ = dict.__delitem__
 
 from localstripe.server import app  # noqa: E402  (must come after the patch)
 
@@ -40,11 +79,28 @@ def parse_args(argv):
         action="store_true",
         help="log webhook deliveries (localstripe reports them on the access logger)",
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="keep the state in this pickle file (loaded at start, rewritten after every change); default: memory only",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None):
+    global _state_file
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.state_file is not None:
+        _state_file = args.state_file.resolve()
+        _state_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            localstripe.resources.store.try_load_from_disk()
+        except Exception as exc:  # unreadable: say which file, and that it goes with the database
+            sys.exit(
+                "localstripe: cannot read its state file %s (%s). Starting from scratch means removing it "
+                "together with the database that refers to its customers and cards." % (_state_file, exc)
+            )
     access_logger = logging.getLogger("aiohttp.access")
     if args.access_log or args.log_webhooks:
         handler = logging.StreamHandler(sys.stderr)

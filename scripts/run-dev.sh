@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the development stack in the foreground (used by `make run`):
-#   localstripe (fake Stripe)  http://127.0.0.1:8420, webhook registered
+#   localstripe (fake Stripe)  http://127.0.0.1:8420, webhook registered, state in
+#                              var/localstripe.pickle beside the SQLite database
 #   Celery worker with embedded beat (schedule file under var/)
 #   Django runserver           http://127.0.0.1:8000
 # Ctrl-C (SIGINT) or SIGTERM stops every process it started, and so does the
@@ -15,6 +16,9 @@ STRIPE_PORT=8420
 PORTAL_URL="http://$HOST:$WEB_PORT/"
 STRIPE_URL="http://$HOST:$STRIPE_PORT"
 WEBHOOK_URL="http://$HOST:$WEB_PORT/billing/stripe/webhook/"
+# localstripe's customers, cards and payments, kept across restarts like the
+# database that refers to them: starting from scratch means removing both.
+STRIPE_STATE=var/localstripe.pickle
 PY=.venv/bin/python
 CELERY=.venv/bin/celery
 
@@ -91,7 +95,7 @@ done
 mkdir -p var/log
 
 say "Starting localstripe on $STRIPE_URL"
-"$PY" scripts/localstripe_server.py --port "$STRIPE_PORT" --log-webhooks &
+"$PY" scripts/localstripe_server.py --port "$STRIPE_PORT" --state-file "$STRIPE_STATE" --log-webhooks &
 STRIPE_PID=$!
 PIDS+=("$STRIPE_PID")
 wait_for localstripe "$STRIPE_PID" 30 port_answers "$STRIPE_PORT"

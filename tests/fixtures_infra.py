@@ -9,6 +9,8 @@ localstripe          session: base URL of a localstripe on a free 127.0.0.1 port
 stripe_settings      function: points the settings (and stripe.api_base) at it, empties its data
 localstripe_down     function: localstripe is stopped for the test, restarted on the same port after
 localstripe_webhook  function: localstripe posts its signed events to the live_server's webhook view
+localstripe_with_state  function: a localstripe of the test's own keeping its state in a file, as
+                     `make run` does under var/; settings point at it; restart() keeps the state
 browser_page         function: a Playwright page in Debian's headless chromium
 """
 
@@ -36,6 +38,7 @@ __all__ = [
     "localstripe_down",
     "localstripe_process",
     "localstripe_webhook",
+    "localstripe_with_state",
     "stripe_settings",
 ]
 
@@ -83,8 +86,9 @@ def _free_port():
 class LocalStripe:
     """A localstripe subprocess on a fixed 127.0.0.1 port; it can be stopped and started again."""
 
-    def __init__(self, port):
+    def __init__(self, port, state_file=None):
         self.port = port
+        self.state_file = state_file  # None: state in memory only, forgotten when it stops
         self.url = "http://127.0.0.1:%d" % port
         self.js_url = self.url + "/js.stripe.com/v3/"
         self.process = None
@@ -100,8 +104,11 @@ class LocalStripe:
     def start(self, timeout=30):
         if self.running:
             return
+        command = [sys.executable, str(LOCALSTRIPE_SCRIPT), "--port", str(self.port)]
+        if self.state_file is not None:
+            command += ["--state-file", str(self.state_file)]
         self.process = subprocess.Popen(
-            [sys.executable, str(LOCALSTRIPE_SCRIPT), "--port", str(self.port)],
+            command,
             cwd=REPO_ROOT,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -169,19 +176,23 @@ class LocalStripe:
         return isinstance(answer, dict) and answer.get("object") == "list"
 
 
-@pytest.fixture(scope="session")
-def localstripe_process():
-    """Start localstripe on a free 127.0.0.1 port for the whole session."""
-    server = None
+def _started_localstripe(**kwargs):
+    """A LocalStripe started on a free 127.0.0.1 port (another one if that port was taken meanwhile)."""
     for attempt in range(3):
-        server = LocalStripe(_free_port())
+        server = LocalStripe(_free_port(), **kwargs)
         try:
             server.start()
-            break
+            return server
         except RuntimeError:
             server.close()  # most likely the port was taken in between: try another one
             if attempt == 2:
                 raise
+
+
+@pytest.fixture(scope="session")
+def localstripe_process():
+    """Start localstripe on a free 127.0.0.1 port for the whole session."""
+    server = _started_localstripe()
     yield server
     server.close()
 
@@ -204,6 +215,24 @@ def stripe_settings(localstripe_process, settings, monkeypatch):
     settings.STRIPE_JS_URL = localstripe_process.js_url
     monkeypatch.setattr(stripe, "api_base", localstripe_process.url)
     return localstripe_process.url
+
+
+@pytest.fixture
+def localstripe_with_state(tmp_path, settings, monkeypatch):
+    """A localstripe of this test's own whose state lives in tmp_path/localstripe.pickle (as `make run` keeps it).
+
+    The settings (and stripe.api_base) point at it. restart() stops it and starts a new process on
+    the same port and state file, which knows everything the first one did; removing the file
+    between stop() and start() gives an empty one instead. The session's localstripe is untouched.
+    """
+    import stripe
+
+    server = _started_localstripe(state_file=tmp_path / "localstripe.pickle")
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_JS_URL = server.js_url
+    monkeypatch.setattr(stripe, "api_base", server.url)
+    yield server
+    server.close()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .base import (  # noqa: F401
+    CARD_MISSING,
     CardDetails,
     ChargeRecord,
     ChargeRecordStatus,

@@ -19,8 +19,13 @@ class GatewayError(Exception):
     """The payment service could not be reached or answered unexpectedly."""
 
 
+# The decline code of a charge on a customer or card the payment service does not know (Stripe 404
+# ``resource_missing``): permanent, the partner has to add a new card; not an outage.
+CARD_MISSING = "card_missing"
+
+
 class PaymentDeclined(Exception):
-    """The card was refused; ``code`` is Stripe's decline or error code."""
+    """The card was refused; ``code`` is Stripe's decline or error code (or CARD_MISSING)."""
 
     def __init__(self, message, code="", payment_intent_id=""):
         super().__init__(message)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .base import (
+    CARD_MISSING,
     CardDetails,
     ChargeRecord,
     ChargeRecordStatus,
@@ -115,10 +116,23 @@ class StripeGateway:
         }
         if request.off_session:
             params["off_session"] = True
-        intent = self._call(
-            self.client.v1.payment_intents.create, params=params, options={"idempotency_key": request.idempotency_key}
-        )
-        return self._result(intent)
+
+        def create():
+            try:
+                return self.client.v1.payment_intents.create(
+                    params=params, options={"idempotency_key": request.idempotency_key}
+                )
+            except stripe.InvalidRequestError as exc:
+                # Stripe does not know the customer or the card (Stripe: 400 resource_missing, "No such
+                # customer/PaymentMethod"; localstripe: 404): nothing was charged and a retry cannot
+                # succeed, so it is the partner's to fix with a new card, not an outage to wait out.
+                if exc.code == "resource_missing" or exc.http_status == 404:
+                    raise PaymentDeclined(
+                        _("The card on file can no longer be charged. Add a new one."), code=CARD_MISSING
+                    ) from exc
+                raise
+
+        return self._result(self._call(create))
 
     def retrieve(self, *, payment_intent_id):
         return self._result(self._call(self.client.v1.payment_intents.retrieve, payment_intent_id))

@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 
 from membership.permissions import denial_reason, user_can
 
+from ..gateways import CARD_MISSING
+
 # The failure code of an attempt the payment service never answered.
 UNAVAILABLE_CODE = "gateway_unavailable"
 
@@ -25,6 +27,8 @@ def decline_message(code: str = "") -> str:
     """A translated explanation for a Stripe failure code (Stripe's own text is English)."""
     if code in ("payment_intent_authentication_failure", "authentication_required"):
         return _("The card's authentication failed; you were not charged. Try again or use another card.")
+    if code == CARD_MISSING:
+        return _("The card on file can no longer be charged. Add a new one.")
     if code == "expired_card":
         return _("Your card has expired; you were not charged. Use another card.")
     if code == "insufficient_funds":

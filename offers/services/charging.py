@@ -54,6 +54,7 @@ class ChargeOutcome:
     message: str = ""
     client_secret: str = ""
     order: Order | None = None
+    code: str = ""  # a decline's failure code (e.g. billing's CARD_MISSING), for a caller that tells why
 
     @property
     def ok(self):
@@ -308,7 +309,7 @@ def _settle_failed(*, payment_id: int, code: str, detail: str = "", payment_inte
                 )
     if order.status == OrderStatus.PAID:
         return _already_paid(order)
-    return ChargeOutcome(OutcomeStatus.DECLINED, message, order=order)
+    return ChargeOutcome(OutcomeStatus.DECLINED, message, order=order, code=code)
 
 
 def _settle_unavailable(*, payment_id: int, detail: str = "") -> ChargeOutcome:

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from billing.gateways import CARD_MISSING
+
 from ..models import Subscription, SubscriptionStatus
 from ..selectors.lifecycle import as_date, renewal_card
 from .charging import order_charge, order_close_unauthenticated
@@ -179,7 +181,8 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
             today=today,
             message=str(outcome.message or status),
             order=order,
-            reason="declined",
+            # Stripe no longer knows the card or customer: the e-mail asks for a new card.
+            reason="card_missing" if outcome.code == CARD_MISSING else "declined",
         )
     # "unavailable" (payment service unreachable) or "in_progress" (another run is charging right
     # now): change nothing; the next sweep tries again.

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "membership",
     "offers",
     "billing",
@@ -46,6 +47,8 @@ MIDDLEWARE = [
     "membership.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused for lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "partnerportal.urls"
@@ -99,16 +102,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# A shared cache (Redis in production) so the sign-in brake holds across processes.
+# A shared cache (Redis in production) for sessions and the rest.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Redis down must cost speed, not pages: see partnerportal/cache.py.
     CACHES["default"]["BACKEND"] = "partnerportal.cache.FailOpenRedisCache"
+
+# Sign-in lockout (django-axes, on /accounts/login/ and /admin/login/; see partnerportal/lockout.py):
+# failures of the last LOGIN_LOCKOUT_SECONDS lock an account (from every address) at
+# LOGIN_FAILURES_PER_ACCOUNT and an address (for every account) at LOGIN_FAILURES_PER_IP.
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+AXES_HANDLER = "partnerportal.lockout.PortalAxesHandler"  # axes' database handler, two limits
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account, per address (for reset and admin)
+AXES_FAILURE_LIMIT = "partnerportal.lockout.failure_limit"
+AXES_COOLOFF_TIME = "partnerportal.lockout.cool_off"
+# Both sign-in forms name the e-mail field "username", as do the credentials Django's signals carry.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "partnerportal.lockout.client_username"
+AXES_LOCKOUT_CALLABLE = "partnerportal.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears that account's failures
+AXES_HTTP_RESPONSE_CODE = 429
 
-AUTHENTICATION_BACKENDS = ["membership.backends.PortalBackend"]
+# Axes first (AxesStandaloneBackend, see partnerportal/lockout.py): it refuses a locked-out sign-in
+# before any password is checked.
+AUTHENTICATION_BACKENDS = ["partnerportal.lockout.PortalAxesBackend", "membership.backends.PortalBackend"]
 # Sessions are read from the cache and written through to the database: one query less per page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

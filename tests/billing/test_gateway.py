@@ -1,5 +1,6 @@
 """The payment gateway's public methods against a real localstripe (issue 10, item 6)."""
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -7,8 +8,10 @@ import time
 import typing
 
 import pytest
+import stripe
 
 from billing.gateways import (
+    CARD_MISSING,
     ChargeRecord,
     ChargeRecordStatus,
     ChargeRequest,
@@ -109,6 +112,61 @@ class TestFindIntent:
     def test_stripe_unreachable_is_a_gateway_error(self, gateway, customer_id, localstripe_down):
         with pytest.raises(GatewayError):
             gateway.find_intent(customer_id=customer_id, metadata={"payment_id": 1})
+
+
+class TestChargeOnWhatStripeDoesNotKnow:
+    """Stripe 404 resource_missing on a charge: the card must be replaced, the service is not down (issue 11)."""
+
+    def _request(self, customer_id, payment_method_id):
+        return ChargeRequest(
+            customer_id=customer_id,
+            payment_method_id=payment_method_id,
+            amount=47500,
+            currency="USD",
+            idempotency_key="gateway-test-%d" % next(_keys),
+            off_session=True,
+        )
+
+    def test_an_unknown_customer_and_card_is_a_decline_not_an_outage(self, gateway):
+        with pytest.raises(PaymentDeclined) as declined:
+            gateway.charge(self._request("cus_unknown000001", "pm_unknown000001"))
+        assert declined.value.code == CARD_MISSING
+        assert "can no longer be charged" in str(declined.value)
+
+    def test_an_unknown_card_of_a_known_customer_is_a_decline(self, gateway, customer_id):
+        with pytest.raises(PaymentDeclined) as declined:
+            gateway.charge(self._request(customer_id, "pm_unknown000002"))
+        assert declined.value.code == CARD_MISSING
+
+    def test_a_card_forgotten_by_the_service_is_a_decline(self, gateway, customer_id, localstripe_process):
+        card = gateway.attach_card(customer_id=customer_id, payment_method_id=gateway.create_test_card(number=OK_CARD))
+        localstripe_process.reset()  # what a localstripe restarted without its state knows
+        with pytest.raises(PaymentDeclined) as declined:
+            gateway.charge(self._request(customer_id, card.payment_method_id))
+        assert declined.value.code == CARD_MISSING
+
+    def test_stripes_own_answer_400_resource_missing_is_a_decline(self, gateway, monkeypatch):
+        # Real Stripe names a missing customer or card given as a parameter with 400 and code
+        # resource_missing (localstripe answers 404 without a code): the same decline.
+        def no_such_customer(*args, **kwargs):
+            raise stripe.InvalidRequestError(
+                "No such customer: 'cus_gone'", "customer", code="resource_missing", http_status=400
+            )
+
+        monkeypatch.setattr(gateway.client.v1.payment_intents, "create", no_such_customer)
+        with pytest.raises(PaymentDeclined) as declined:
+            gateway.charge(self._request("cus_gone", "pm_gone"))
+        assert declined.value.code == CARD_MISSING
+
+    def test_other_invalid_requests_stay_gateway_errors(self, gateway, customer_id):
+        card = gateway.attach_card(customer_id=customer_id, payment_method_id=gateway.create_test_card(number=OK_CARD))
+        request = dataclasses.replace(self._request(customer_id, card.payment_method_id), amount=-1)
+        with pytest.raises(GatewayError):
+            gateway.charge(request)
+
+    def test_stripe_unreachable_is_still_a_gateway_error(self, gateway, localstripe_down):
+        with pytest.raises(GatewayError):
+            gateway.charge(self._request("cus_unknown000003", "pm_unknown000003"))
 
 
 class TestCancel:
