@@ -5,7 +5,8 @@
 #   make run       setup, then localstripe + Celery worker/beat + runserver (scripts/run-dev.sh)
 #   make browsers  install Debian's chromium for the browser tests when it is missing
 #   make lint      ruff (lint and format check) and lint-imports (the layers contract in .importlinter)
-#   make test      setup + browsers + lint, then pytest, then the browser journey on the production-like
+#   make test      setup + browsers + lint, then pytest (and the locking tests again on a local
+#                  PostgreSQL when one answers), then the browser journey on the production-like
 #                  stack (when DATABASE_URL is PostgreSQL and the broker Redis, as in CI)
 #   make bench     run bench/run_all.py when it exists
 #
@@ -73,8 +74,16 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# The locking tests run on the database configured (SQLite by default, where writers take turns);
+# when that is not PostgreSQL but a local one answers, they run again on it, with real row locks.
+LOCAL_PG := postgres://postgres@127.0.0.1:5432/postgres
+
 test: setup browsers lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@if [ -z "$$DATABASE_URL" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
+		echo "A local PostgreSQL answers: the locking tests again, with row locks"; \
+		DATABASE_URL=$(LOCAL_PG) $(VENV)/bin/pytest -m locking -p no:cacheprovider -q; \
+	fi
 	scripts/journey-on-prod-stack.sh
 
 bench: setup

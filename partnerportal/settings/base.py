@@ -167,7 +167,7 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis when configured, otherwise kombu's filesystem transport so a
 # fresh machine needs no broker server.
-CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery-broker")))
 _default_broker = "filesystem://"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default=_default_broker))
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from billing import reconciliation
-from billing.gateways import ChargeRequest, GatewayError, RefundRequest, get_gateway
+from billing.gateways import ChargeRequest, GatewayError, PaymentDeclined, RefundRequest, get_gateway
 from billing.models import Payment, PaymentStatus, RefundStatus
 from billing.reconciliation import Kind, reconcile, reconciliation_run
 from membership.models import User
@@ -101,7 +101,7 @@ def test_matching_payments_and_refunds_report_nothing_and_send_no_email(world, c
     refund = _refund_at_stripe(world, first, 10000)
     _record_refund(world, first, stripe_refund_id=refund.refund_id, amount=10000)
     # A declined charge moved no money: it is no difference even though nothing records it here.
-    with pytest.raises(Exception):
+    with pytest.raises(PaymentDeclined):
         _charge_at_stripe(world, number=DECLINED_AT_CHARGE)
 
     with caplog.at_level(logging.INFO, logger="billing.reconciliation"):

@@ -192,6 +192,7 @@ class TestDisabledActions:
         assert "Добавление пользователей и назначение им разрешений" in body
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_demoting_each_other_at_once_leave_one_global_admin():
     import threading

@@ -6,7 +6,7 @@ import threading
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,8 +148,6 @@ class TestSeats:
         assert assignment.seat == released.seat
 
     def test_the_database_refuses_two_assignments_on_one_seat(self, org, subscription, mpn_admin):
-        from django.db import IntegrityError, transaction
-
         ems = benefit(subscription, "enterprise-mobility-suite")
         a, b = UserFactory(organization=org), UserFactory(organization=org)
         SeatAssignment.objects.create(subscription=subscription, benefit=ems, user=a, seat=1)
@@ -180,6 +178,7 @@ class TestSeats:
         assert not SeatAssignment.objects.exists()
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_seat_assignments_never_exceed_the_quantity(org):
     subscription = SubscriptionFactory(organization=org)
@@ -207,6 +206,7 @@ def test_concurrent_seat_assignments_never_exceed_the_quantity(org):
     assert errors == ["quantity"] * 3
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_key_issues_never_share_a_key(org, other_org):
     mine, theirs = SubscriptionFactory(organization=org), SubscriptionFactory(organization=other_org)
@@ -248,7 +248,7 @@ class TestCredit:
             assert grant_monthly_credits() == 0
         assert credit_balance(subscription=subscription) == 20000
         assert CreditGrant.objects.filter(subscription=subscription).count() == 2
-        with pytest.raises(Exception):
+        with pytest.raises(IntegrityError), transaction.atomic():
             CreditGrant.objects.create(subscription=subscription, benefit=credit, month=next_month, amount=10000)
 
     def test_no_credit_without_activation_or_when_not_live(self, org, subscription, mpn_admin):

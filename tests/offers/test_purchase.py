@@ -521,6 +521,7 @@ class TestRenewal:
 # --- R5 under real concurrency ------------------------------------------------------------------
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_buy_posts_charge_once(stripe_settings):
     import threading

@@ -108,6 +108,7 @@ class TestSelection:
         assert len(enqueued) == 5
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentSweeps:
     @staticmethod
@@ -167,6 +168,7 @@ class TestConcurrentSweeps:
         assert len(mails_with("has been renewed")) == 6  # its Global and Billing admin per org, once each
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_a_rival_run_between_a_decline_and_its_record_does_not_charge_again(
     stripe_settings, localstripe_process, monkeypatch

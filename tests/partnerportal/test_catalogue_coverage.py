@@ -16,7 +16,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 APPS = ("membership", "offers", "billing", "support")
-NOT_SOURCE = (".venv", "var", "artifacts", "node_modules", ".git", "tests", "bench", "scripts", "__pycache__")
+NOT_SOURCE = (
+    ".venv",
+    "var",
+    "artifacts",
+    "mutants",
+    "node_modules",
+    ".git",
+    "tests",
+    "bench",
+    "scripts",
+    "__pycache__",
+)
 
 
 def _copy_tree(target: Path) -> None:

@@ -74,8 +74,8 @@ def test_sign_in_next_that_is_not_a_local_path_goes_to_the_dashboard(client, glo
 
 def test_sign_out_next_that_is_not_a_local_path_is_ignored(admin_client):
     response = admin_client.post(reverse("logout"), {"next": "password_change"})
-    assert response.status_code in (200, 302)
-    assert response.get("Location", "") != "password_change"
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")  # LOGOUT_REDIRECT_URL, not the name it was given
 
 
 @pytest.mark.parametrize(
@@ -243,7 +243,7 @@ def test_a_twenty_digit_id_in_a_url_does_not_resolve(admin_client, path):
 @pytest.mark.parametrize("value", ["²", TWENTY_DIGITS, "٣"])
 def test_the_staff_queue_assignee_filter_with_a_bad_id_lists_the_queue(staff_client, value):
     response = staff_client.get(reverse("admin:support_servicerequest_changelist") + "?assignee=" + value)
-    assert response.status_code in (200, 302)
+    assert response.status_code == 200
 
 
 def test_process_cancellation_with_a_unicode_expected_amount_is_a_message(staff_client, global_admin):

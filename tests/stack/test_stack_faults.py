@@ -168,12 +168,12 @@ def test_postgresql_restarted_under_load(prod_stack):
         )
     )
     assert total > 50
-    # Errors only while the database is down (connections refused, "shutting down", "starting
-    # up"): none before, none once it is back; so their number is bounded by the outage's length
-    # times the request rate (about 40 pages a second here).
+    # Errors only while the database is down: none before, none once it is back.
     assert before == []
     assert after == []
-    assert len(during) <= 45 * (settled - restart_started)
+    # While it restarted, a request that failed was told so: a 503 page, not a lost answer.
+    # (How long the restart took is printed above; durations are output, not assertions.)
+    assert all(detail == 503 for _at, _ok, detail in during), sorted({str(e[2]) for e in during})
     assert any(completed for _, completed in traffic.purchases)
     # A database that does not answer is a 503 page with Retry-After (R17), never a 500; and the
     # service is back within seconds (nothing failed from two seconds after the restart, above).

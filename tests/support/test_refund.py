@@ -338,6 +338,7 @@ class TestProcessCancellation:
         assert "process-cancellation" not in page
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_at_once_make_one_refund(stripe_settings, localstripe_process):
     org = OrganizationFactory(name="Concurrent Co")
@@ -375,6 +376,7 @@ def test_two_staff_at_once_make_one_refund(stripe_settings, localstripe_process)
     assert subscription.status == SubscriptionStatus.CANCELLED
 
 
+@pytest.mark.locking
 @pytest.mark.django_db(transaction=True)
 def test_five_staff_confirming_at_once_make_one_refund_and_no_server_error(stripe_settings, localstripe_process):
     """Five "Confirm and process" posts at once, through the admin view: on SQLite the writers wait their

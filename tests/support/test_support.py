@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -282,12 +283,12 @@ class TestConversation:
 
     def test_partner_cannot_write_internal_notes_or_reply_to_a_closed_request(self, global_admin):
         service_request = ServiceRequestFactory(user=global_admin)
-        with pytest.raises(Exception):
+        with pytest.raises(PermissionDenied):
             services.message_add(service_request=service_request, author=global_admin, body="x", is_internal=True)
         services.request_change_status(
             service_request=service_request, to_status=S.CLOSED, actor=StaffFactory(), notify=False
         )
-        with pytest.raises(Exception):
+        with pytest.raises(ValidationError, match="This request is closed"):
             services.message_add(service_request=service_request, author=global_admin, body="again")
         assert not RequestMessage.objects.exists()
 
