@@ -9,6 +9,7 @@
 #                  PostgreSQL when one answers), then the browser journey on the production-like
 #                  stack (when DATABASE_URL is PostgreSQL and the broker Redis, as in CI)
 #   make bench     run bench/run_all.py when it exists
+#   make mutation  mutation testing of the rule functions (mutmut; scripts/mutation.py), not in CI
 #
 # Works from a fresh clone with python3.11 (or python3) and make; apt-get
 # needs root (sudo is used when not root).
@@ -26,7 +27,7 @@ CHROMIUM  := /usr/bin/chromium
 # Folders compilemessages must not walk into (the venv holds Django's own catalogues).
 I18N_SKIP := --ignore=$(VENV) --ignore=var --ignore=artifacts --ignore=node_modules
 
-.PHONY: help venv setup run browsers lint test bench
+.PHONY: help venv setup run browsers lint test bench mutation
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -92,3 +93,10 @@ bench: setup
 	else \
 		echo "bench/run_all.py does not exist yet: nothing to run"; \
 	fi
+
+# Every mutant of the rule functions is killed by the fast suite or listed, with its reason, in
+# mutation-equivalents.txt; an unexplained survivor fails the target. Takes about ten minutes.
+mutation: setup
+	$(PY) -m pip install --quiet -r requirements-mutation.txt
+	rm -rf mutants
+	$(PY) scripts/mutation.py

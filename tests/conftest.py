@@ -64,3 +64,15 @@ def pytest_runtest_makereport(item, call):
         if NEEDS_A_SERVER.search(reason):
             report.outcome = "failed"
             report.longrepr = "CI=true, but this test was skipped for want of a server: %s" % reason
+
+
+@pytest.fixture(autouse=True)
+def _celery_not_inside_a_worker():
+    """Each test starts outside any Celery worker.
+
+    A worker set up in this process (celery.contrib.testing's, or a pool created by a test) marks
+    the process as "inside a worker", after which an eager task's ``.get()`` refuses to run.
+    """
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
