@@ -78,7 +78,7 @@ class CompetencyAdmin(admin.ModelAdmin):
                 organization=obj.organization,
                 verb="competency.changed",
                 obj=obj,
-                detail=f"Expires on {obj.expires_on}",
+                data={"expires_on": obj.expires_on.isoformat()},
             )
         else:
             services.competency_grant(actor=request.user, competency=obj)
