@@ -74,5 +74,4 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=dict, verbose_name="data"),
         ),
         migrations.RunPython(forwards, backwards),
-        migrations.RemoveField(model_name="activityentry", name="detail"),
     ]

@@ -181,5 +181,4 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=dict, verbose_name="data"),
         ),
         migrations.RunPython(forwards, backwards),
-        migrations.RemoveField(model_name="timelineentry", name="detail"),
     ]

@@ -13,6 +13,15 @@ from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory, action_pack
 
 NBSP = "\xa0"
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    # A Russian reader's request leaves Russian active in this thread; the next test expects English.
+    with translation.override("en"):
+        yield
+
+
 AZURE_EN = "US$100 of Microsoft Azure credits every month"
 AZURE_RU = f"Кредиты Microsoft Azure в размере 100{NBSP}$ каждый месяц"
 SEEN_EN = (

@@ -28,6 +28,15 @@ from tests.factories.offers import SubscriptionFactory
 pytestmark = pytest.mark.django_db
 
 NBSP = "\xa0"
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    # A Russian reader's request leaves Russian active in this thread; the next test expects English.
+    with translation.override("en"):
+        yield
+
+
 ORDER = "261130-ABCD"
 # Three or more Latin-only words in a row: an English sentence (product names of up to two words pass).
 ENGLISH = re.compile(r"\b[A-Za-z]+(?: [A-Za-z]+){2,}\b")
