@@ -1,4 +1,4 @@
-"""The labels the activity log shows for the verbs it stores; no models here, so any app's apps.py may import it."""
+"""The labels and phrases the activity log shows for the verbs it stores; no models here, so any app's apps.py may import it."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -25,3 +25,27 @@ ACTIVITY_VERBS = {
 def activity_verbs_register(labels: dict) -> None:
     """Add the (lazy) labels of the verbs an app records; call it from the app's AppConfig.ready()."""
     ACTIVITY_VERBS.update(labels)
+
+
+# How each verb's facts read (R16): an entry stores its data (codes, numbers, ISO dates, amounts in
+# minor units), and the renderer registered for its verb says them in the reader's language. The
+# apps above register theirs through activity_renderers_register() in AppConfig.ready(); membership
+# cannot import them. Each renderer takes the entry's data and returns text.
+ACTIVITY_RENDERERS = {}
+
+
+def activity_renderers_register(renderers: dict) -> None:
+    """Add the renderers (verb -> callable(data) -> str) of the verbs an app records; call it from ready()."""
+    ACTIVITY_RENDERERS.update(renderers)
+
+
+def activity_text(verb: str, data: dict | None) -> str:
+    """The entry's facts in the active language; the stored text as-is when no renderer can read them."""
+    data = data or {}
+    renderer = ACTIVITY_RENDERERS.get(verb)
+    if renderer is not None:
+        try:
+            return renderer(data)
+        except (KeyError, ValueError, TypeError):
+            pass  # facts missing or unreadable (an entry older than its renderer): show what was stored
+    return str(data.get("text", ""))

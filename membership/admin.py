@@ -78,7 +78,7 @@ class CompetencyAdmin(admin.ModelAdmin):
                 organization=obj.organization,
                 verb="competency.changed",
                 obj=obj,
-                detail=f"Expires on {obj.expires_on}",
+                data={"expires_on": obj.expires_on.isoformat()},
             )
         else:
             services.competency_grant(actor=request.user, competency=obj)
@@ -124,7 +124,7 @@ class ActivityEntryAdmin(BoundedDateHierarchyMixin, ReadOnlyAdmin):
     list_display = ["created_at", "organization", "actor", "verb", "object_repr", "detail"]
     list_filter = ["verb", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["organization", "actor"]
-    search_fields = ["organization__name", "actor__email", "object_repr", "detail", "verb"]
+    search_fields = ["organization__name", "actor__email", "object_repr", "data", "verb"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 

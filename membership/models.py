@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .activity_verbs import ACTIVITY_VERBS
+from .activity_verbs import ACTIVITY_VERBS, activity_text
 
 
 class Organization(models.Model):
@@ -273,7 +273,8 @@ class ActivityEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     # A snapshot of the object's name, so the entry still reads well once the object changes or goes.
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # Facts, not a sentence (R16); ``detail`` renders them per reader (membership.activity_verbs).
+    data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -288,6 +289,16 @@ class ActivityEntry(models.Model):
     @property
     def verb_label(self):
         return ACTIVITY_VERBS.get(self.verb, self.verb)
+
+    @property
+    def detail(self) -> str:
+        """The entry's facts as a phrase in the active language."""
+        return activity_text(self.verb, self.data)
+
+    @detail.setter
+    def detail(self, text: str):
+        # Free text, kept as written (shown as-is).
+        self.data = {**(self.data or {}), "text": str(text)[:500]}
 
 
 class CompetencyReminder(models.Model):

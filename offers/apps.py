@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from membership.activity_verbs import activity_verbs_register
+from membership.activity_verbs import activity_renderers_register, activity_verbs_register
 
 # Labels of the activity-log verbs the benefit services record.
 BENEFIT_ACTIVITY_VERBS = {
@@ -24,6 +24,10 @@ class OffersConfig(AppConfig):
         # A subscription's timeline entries reach the activity log as "subscription.<kind>".
         activity_verbs_register({f"subscription.{kind.value}": kind.label for kind in TimelineKind})
         activity_verbs_register(BENEFIT_ACTIVITY_VERBS)
+        # ...and read in the reader's language from the facts they keep (R16).
+        from .timeline import ACTIVITY_RENDERERS
+
+        activity_renderers_register(ACTIVITY_RENDERERS)
 
         # Billing announces payments that settle outside the request that started them (a webhook,
         # say); offers owns the orders they pay, so it takes them. See billing.services.settlement.

@@ -22,7 +22,7 @@ ACTION_PACK = {
     "term_months": 12,
 }
 
-# (code, kind, name, name_ru, quantity, unit, unit_ru)
+# (code, kind, name, name_ru, quantity, unit, unit_ru); offers.benefit_text writes each as the seed says it.
 BENEFITS = [
     (
         "developer-tools",
@@ -82,11 +82,11 @@ BENEFITS = [
     (
         "azure-credits",
         BenefitKind.CREDIT,
-        "Microsoft Azure credits every month",
-        "Кредиты Microsoft Azure каждый месяц",
-        10000,
-        "US$ cents a month",
-        "центов США в месяц",
+        "Microsoft Azure credits",
+        "Кредиты Microsoft Azure",
+        10000,  # a credit's quantity is money: minor units of the currency its unit names
+        "USD",
+        "",
     ),
 ]
 

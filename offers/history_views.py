@@ -1,7 +1,6 @@
 """Billing > Billing history: what the organisation paid for each order, receipts, the reconciliation file."""
 
 import csv
-from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -10,7 +9,7 @@ from django.utils import timezone
 from billing import selectors as billing_selectors
 from membership.decorators import role_required
 from membership.permissions import Action
-from partnerportal.money import MINOR_DIGITS
+from partnerportal.money import money_decimal
 
 from . import selectors
 from .models.catalogue import localized_value
@@ -40,8 +39,7 @@ def receipt(request, pk):
 
 
 def _decimal(amount, currency):
-    digits = MINOR_DIGITS.get(currency, 2)
-    return str((Decimal(amount) / (10**digits)).quantize(Decimal(1).scaleb(-digits)))
+    return str(money_decimal(amount, currency))
 
 
 @role_required(Action.VIEW_BILLING)

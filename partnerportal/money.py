@@ -1,14 +1,61 @@
-"""Money for display: integer minor units with their currency, in the active language's number format."""
+"""Money for display: integer minor units with their currency, in the active language's locale (babel).
 
-from django.utils.formats import number_format
+Amounts are stored as integers in the currency's minor units; they become a Decimal here (never a
+float) and babel writes them the way the reader's locale does: "US$475.00" in English, "475,00 $"
+in Russian. The number of minor digits comes from babel's currency data (ISO 4217), so JPY has none.
+"""
 
-SYMBOLS = {"USD": "US$", "EUR": "€", "GBP": "£", "RUB": "₽"}
-MINOR_DIGITS = {"JPY": 0, "KRW": 0}
+import copy
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, get_currency_precision
+from django.utils import translation
+
+# English is the portal's international English: CLDR's "en" (US English) writes every dollar as a
+# bare "$", so a partner outside the US cannot tell US$ from CA$; "en_001" (English, world) writes US$.
+BABEL_LOCALES = {"en": "en_001"}
+DEFAULT_LOCALE = "en_001"
 
 
-def format_money(amount: int, currency: str) -> str:
-    digits = MINOR_DIGITS.get(currency, 2)
-    value = amount / (10**digits) if digits else amount
-    text = number_format(value, decimal_pos=digits, use_l10n=True, force_grouping=True)
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+@lru_cache(maxsize=32)
+def _babel_locale(language: str) -> Locale:
+    name = BABEL_LOCALES.get(language) or translation.to_locale(language)
+    try:
+        return Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+def babel_locale(language: str | None = None) -> Locale:
+    """The babel locale of a Django language code (the active language by default)."""
+    return _babel_locale(language or translation.get_language() or "en")
+
+
+def minor_digits(currency: str) -> int:
+    """How many minor-unit digits the currency has (2 for USD, 0 for JPY), from babel's ISO 4217 data."""
+    return get_currency_precision(currency)
+
+
+def money_decimal(amount: int, currency: str) -> Decimal:
+    """Integer minor units as an exact Decimal in major units: 47500 USD -> Decimal('475.00')."""
+    digits = minor_digits(currency)
+    return Decimal(int(amount)).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
+
+
+@lru_cache(maxsize=32)
+def _whole_pattern(locale: Locale):
+    # The locale's currency pattern with no minor digits: "US$100", "100 $".
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    return pattern
+
+
+def format_money(amount: int, currency: str, *, language: str | None = None, drop_zero_minor: bool = False) -> str:
+    """The amount in the reader's locale; ``drop_zero_minor`` writes a whole amount as "US$100" (benefits)."""
+    locale = babel_locale(language)
+    value = money_decimal(amount, currency)
+    if drop_zero_minor and int(amount) % (10 ** minor_digits(currency)) == 0:
+        return format_currency(value, currency, format=_whole_pattern(locale), locale=locale, currency_digits=False)
+    return format_currency(value, currency, locale=locale)

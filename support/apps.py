@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from membership.activity_verbs import activity_verbs_register
+from membership.activity_verbs import activity_renderers_register, activity_verbs_register
 
 # Labels of the activity-log verbs support records.
 ACTIVITY_VERBS = {
@@ -19,3 +19,7 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         activity_verbs_register(ACTIVITY_VERBS)
+        # The renderers read the status labels from the models, importable only once the registry is ready.
+        from .activity_text import RENDERERS
+
+        activity_renderers_register(RENDERERS)

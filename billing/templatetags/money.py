@@ -1,4 +1,4 @@
-"""The ``money`` template filter: integer minor units with their currency (partnerportal.money)."""
+"""The ``money`` template filter: integer minor units with their currency (partnerportal.money, babel)."""
 
 from django import template
 

@@ -3,8 +3,17 @@
 from ..models import ActivityEntry
 
 
-def activity_record(*, actor, organization, verb: str, obj=None, detail: str = "") -> ActivityEntry:
-    """Append who did what to which object; call it inside the write's transaction."""
+def activity_record(
+    *, actor, organization, verb: str, obj=None, data: dict | None = None, detail: str = ""
+) -> ActivityEntry:
+    """Append who did what to which object; call it inside the write's transaction.
+
+    ``data`` holds the facts (codes, numbers, ISO dates, amounts in minor units with their currency)
+    that the verb's renderer says in the reader's language (R16); ``detail`` is free text kept as written.
+    """
+    data = dict(data or {})
+    if detail:
+        data["text"] = str(detail)[:500]
     entry = ActivityEntry(
         organization=organization,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -12,7 +21,7 @@ def activity_record(*, actor, organization, verb: str, obj=None, detail: str = "
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        detail=(detail or "")[:500],
+        data=data,
     )
     entry.save()
     return entry

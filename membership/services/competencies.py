@@ -34,7 +34,7 @@ def competency_grant(*, actor, competency: Competency) -> Competency:
         organization=competency.organization,
         verb="competency.granted",
         obj=competency,
-        detail=f"Expires on {competency.expires_on}",
+        data={"expires_on": competency.expires_on.isoformat()},
     )
     return competency
 
@@ -54,7 +54,7 @@ def competency_renew(*, actor, competency: Competency, today: datetime.date | No
         organization=competency.organization,
         verb="competency.renewed",
         obj=competency,
-        detail=f"Expires on {competency.expires_on}",
+        data={"expires_on": competency.expires_on.isoformat()},
     )
     return competency
 
@@ -111,7 +111,7 @@ def competencies_send_expiry_reminders(*, today: datetime.date | None = None) ->
                     organization=competency.organization,
                     verb="competency.reminder_sent",
                     obj=competency,
-                    detail=f"Expires on {competency.expires_on}",
+                    data={"expires_on": competency.expires_on.isoformat()},
                 )
                 sent += 1
     return sent

@@ -16,7 +16,7 @@ from partnerportal.notifications import Recipient, notify
 from ..models import Invitation, Role, User
 from ..permissions import Action, require
 from .activity import activity_record
-from .users import lock_organization, roles_label, user_roles_set
+from .users import lock_organization, user_roles_set
 
 INVITATION_SALT = "membership.invitation"
 INVITATION_MAX_AGE = datetime.timedelta(days=7)
@@ -72,7 +72,7 @@ def invitation_create(*, actor: User, email: str, roles, base_url: str) -> Invit
         organization=organization,
         verb="invitation.sent",
         obj=invitation,
-        detail=f"Roles: {roles_label(wanted)}",
+        data={"roles": wanted},
     )
     transaction.on_commit(lambda: _invitation_send(invitation.pk, base_url))
     return invitation
@@ -153,6 +153,6 @@ def invitation_accept(
         organization=invitation.organization,
         verb="invitation.accepted",
         obj=user,
-        detail=f"Roles: {roles_label(invitation.roles)}",
+        data={"roles": sorted(invitation.roles)},
     )
     return user

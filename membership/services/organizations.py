@@ -28,7 +28,7 @@ def organization_enrol(*, organization: Organization, user: User) -> Organizatio
         organization=organization,
         verb="organization.enrolled",
         obj=organization,
-        detail=f"Network agreement {NETWORK_AGREEMENT_VERSION} accepted",
+        data={"agreement": NETWORK_AGREEMENT_VERSION},
     )
     return organization
 

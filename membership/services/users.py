@@ -59,10 +59,6 @@ def _last_admin_error():
     )
 
 
-def roles_label(roles) -> str:
-    return ", ".join(str(Role(role).label) for role in Role.values if role in set(roles)) or "—"
-
-
 @transaction.atomic
 def member_roles_update(*, actor: User, member: User, roles) -> User:
     """A Global admin replaces a user's roles; the organisation always keeps an active Global admin."""
@@ -88,7 +84,7 @@ def member_roles_update(*, actor: User, member: User, roles) -> User:
         organization=member.organization,
         verb="user.roles_changed",
         obj=member,
-        detail=f"{roles_label(before)} → {roles_label(wanted)}",
+        data={"before": sorted(Role(r).value for r in before), "after": sorted(r.value for r in wanted)},
     )
     return member
 
@@ -130,7 +126,7 @@ def member_deactivate(*, actor: User, member: User) -> User:
         organization=member.organization,
         verb="user.deactivated",
         obj=member,
-        detail=f"{ended} session(s) ended",
+        data={"sessions": ended},
     )
     return member
 

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from membership.models import Organization
 
+from ..timeline import ReminderKind, TimelineKind, timeline_text
 from .catalogue import Offer
 
 
@@ -89,23 +90,6 @@ class Subscription(models.Model):
         return self.status in LIVE_STATUSES
 
 
-class TimelineKind(models.TextChoices):
-    PURCHASED = "purchased", _("Purchased")
-    RENEWED = "renewed", _("Renewed")
-    AUTO_RENEWED = "auto_renewed", _("Renewed automatically")
-    RENEWAL_FAILED = "renewal_failed", _("Renewal failed")
-    PAST_DUE = "past_due", _("Past due")
-    EXPIRED = "expired", _("Expired")
-    AUTO_RENEW_OFF = "auto_renew_off", _("Automatic renewal turned off")
-    REMINDER_SENT = "reminder_sent", _("Reminder sent")
-    PAYMENT_FAILED = "payment_failed", _("Payment failed")
-    REQUEST_FILED = "request_filed", _("Service request filed")
-    CANCELLED = "cancelled", _("Cancelled")
-    REFUNDED = "refunded", _("Refunded")
-    BENEFIT_ACTIVATED = "benefit_activated", _("Benefit activated")
-    NOTE = "note", _("Note")
-
-
 class TimelineEntry(models.Model):
     """R13: who did what to a subscription, and when."""
 
@@ -121,8 +105,9 @@ class TimelineEntry(models.Model):
         blank=True,
         related_name="+",
     )
-    # Stored in English; rendered as data next to the translated kind.
-    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # Facts, not a sentence (R16): amounts in minor units with their currency, ISO dates, order and
+    # request numbers, reason codes; ``detail`` says them in the reader's language (offers.timeline).
+    data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -134,14 +119,15 @@ class TimelineEntry(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} – {self.created_at:%Y-%m-%d}"
 
+    @property
+    def detail(self) -> str:
+        """The entry's facts as a phrase in the active language."""
+        return timeline_text(self.kind, self.data)
 
-class ReminderKind(models.TextChoices):
-    EXPIRY_30 = "expiry_30", _("Expires in 30 days")
-    EXPIRY_7 = "expiry_7", _("Expires in 7 days")
-    EXPIRY_1 = "expiry_1", _("Expires tomorrow")
-    UPCOMING_RENEWAL = "upcoming_renewal", _("Upcoming automatic renewal")
-    CARD_EXPIRES = "card_expires", _("Card expires before renewal")
-    EXPIRED = "expired", _("Subscription expired")
+    @detail.setter
+    def detail(self, text: str):
+        # A person's free text (a note): kept as written.
+        self.data = {**(self.data or {}), "text": text[:500]}
 
 
 class Reminder(models.Model):

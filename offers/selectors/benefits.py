@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from membership.models import Organization
 
+from ..benefit_text import benefit_phrase
 from ..models import BenefitActivation, BenefitKind, CreditGrant, LicenseKey, OfferBenefit, SeatAssignment, Subscription
 from .catalogue import ACTION_PACK_CODE, live_action_pack_subscription
 
@@ -27,6 +28,12 @@ class BenefitRow:
     @property
     def unit(self):
         return self.benefit.localized("unit")
+
+    @property
+    def text(self):
+        """The benefit as the seed says it, in the reader's language (offers.benefit_text)."""
+        benefit = self.benefit
+        return benefit_phrase(kind=benefit.kind, name=self.name, quantity=benefit.quantity, unit=self.unit)
 
     @property
     def remaining(self):

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from membership.models import Role
 from membership.selectors import organization_users_with_roles
 
+from ..benefit_text import benefit_phrase
 from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
 from ..rules import renewal_decision
 
@@ -56,6 +57,14 @@ class CatalogueBenefit:
     localized_name: str
     quantity: int
     localized_unit: str
+    kind: str = ""
+
+    @property
+    def text(self):
+        """The benefit as the seed says it ("US$100 of Microsoft Azure credits every month")."""
+        return benefit_phrase(
+            kind=self.kind, name=self.localized_name, quantity=self.quantity, unit=self.localized_unit
+        )
 
 
 @dataclass
@@ -91,7 +100,7 @@ def catalogue():
     in_russian = (get_language() or "").startswith("ru")
     sql = (
         "SELECT o.id, o.code, o.name, o.name_ru, o.description, o.description_ru, o.price_amount, o.currency,"
-        " o.term_months, b.id, b.name, b.name_ru, b.quantity, b.unit, b.unit_ru"
+        " o.term_months, b.id, b.name, b.name_ru, b.quantity, b.unit, b.unit_ru, b.kind"
         f" FROM {Offer._meta.db_table} o LEFT JOIN {OfferBenefit._meta.db_table} b ON b.offer_id = o.id"
         " WHERE o.is_active = %s"
         " ORDER BY o.position, o.name, o.id, b.position, b.id"
@@ -116,6 +125,7 @@ def catalogue():
         quantity,
         unit,
         unit_ru,
+        kind,
     ) in rows:
         offer = offers.get(pk)
         if offer is None:
@@ -130,7 +140,7 @@ def catalogue():
             )
         if benefit_id is not None:
             offer.benefits.append(
-                CatalogueBenefit(_pick(b_name, b_name_ru, in_russian), quantity, _pick(unit, unit_ru, in_russian))
+                CatalogueBenefit(_pick(b_name, b_name_ru, in_russian), quantity, _pick(unit, unit_ru, in_russian), kind)
             )
     for pk, offer in offers.items():
         shown = [row for row in rows if row[0] == pk]

@@ -16,6 +16,7 @@ from membership.models import User
 from membership.permissions import Action, require
 from membership.services import activity_record
 
+from ..benefit_text import credit_currency
 from ..models import (
     LIVE_STATUSES,
     BenefitActivation,
@@ -50,15 +51,22 @@ def _check_benefit(subscription, benefit, *kinds):
         raise ValidationError(_("This benefit cannot be activated this way."), code="kind")
 
 
-def _timeline(subscription, actor, detail):
-    # The activation services write their own, more specific activity entry.
+def _facts(benefit, **more) -> dict:
+    # The benefit's name in both languages as it was that day: the entry reads the same after the
+    # catalogue changes, in either language (offers.timeline).
+    return {"benefit": benefit.code, "name": benefit.name, "name_ru": benefit.name_ru, **more}
+
+
+def _record(subscription, actor, verb, facts):
+    """The timeline entry and the activity entry of one benefit action, with the same facts."""
     timeline_add(
         subscription=subscription,
         kind=TimelineKind.BENEFIT_ACTIVATED,
         actor=actor,
-        detail=detail,
-        record_activity=False,
+        data={**facts, "action": verb.removeprefix("benefit.")},
+        record_activity=False,  # the activity entry below names the benefit action more precisely
     )
+    activity_record(actor=actor, organization=subscription.organization, verb=verb, obj=subscription, data=facts)
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -80,14 +88,7 @@ def benefit_activate(*, actor: User, subscription, benefit, today: datetime.date
     if benefit.kind == BenefitKind.CREDIT:
         # The current month's credit arrives with the activation; the monthly task adds the next ones.
         credit_grant_month(subscription=subscription, benefit=benefit, month=month_start(today or timezone.localdate()))
-    _timeline(subscription, actor, f"{benefit.name} activated")
-    activity_record(
-        actor=actor,
-        organization=subscription.organization,
-        verb="benefit.activated",
-        obj=subscription,
-        detail=benefit.name,
-    )
+    _record(subscription, actor, "benefit.activated", _facts(benefit))
     return activation
 
 
@@ -121,14 +122,7 @@ def license_key_issue(*, actor: User, subscription, benefit) -> LicenseKey:
     key.issued_by = actor
     key.full_clean()
     key.save(update_fields=["issued_to_subscription", "issued_at", "issued_by"])
-    _timeline(subscription, actor, f"{benefit.name}: license key {key.masked} issued")
-    activity_record(
-        actor=actor,
-        organization=subscription.organization,
-        verb="benefit.license_issued",
-        obj=subscription,
-        detail=f"{benefit.name}: {key.masked}",
-    )
+    _record(subscription, actor, "benefit.license_issued", _facts(benefit, key=key.masked))
     return key
 
 
@@ -158,14 +152,7 @@ def seat_assign(*, actor: User, subscription, benefit, user: User) -> SeatAssign
     assignment = SeatAssignment(subscription=subscription, benefit=benefit, user=user, seat=free[0], assigned_by=actor)
     assignment.full_clean()
     assignment.save()
-    _timeline(subscription, actor, f"{benefit.name}: seat {assignment.seat} assigned to {user.email}")
-    activity_record(
-        actor=actor,
-        organization=subscription.organization,
-        verb="benefit.seat_assigned",
-        obj=subscription,
-        detail=f"{benefit.name}: {user.email}",
-    )
+    _record(subscription, actor, "benefit.seat_assigned", _facts(benefit, seat=assignment.seat, user=user.email))
     return assignment
 
 
@@ -180,7 +167,7 @@ def seat_release(*, actor: User, assignment: SeatAssignment) -> None:
             organization=subscription.organization,
             verb="benefit.seat_released",
             obj=subscription,
-            detail=f"{assignment.benefit.name}: {assignment.user.email}",
+            data=_facts(assignment.benefit, user=assignment.user.email),
         )
 
 
@@ -192,7 +179,7 @@ def credit_grant_month(*, subscription, benefit, month: datetime.date) -> tuple[
             return CreditGrant.objects.get_or_create(
                 subscription=subscription,
                 month=month,
-                defaults={"benefit": benefit, "amount": benefit.quantity, "currency": "USD"},
+                defaults={"benefit": benefit, "amount": benefit.quantity, "currency": credit_currency(benefit.unit)},
             )
     except IntegrityError:  # a concurrent run inserted it first
         return CreditGrant.objects.get(subscription=subscription, month=month), False

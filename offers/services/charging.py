@@ -305,7 +305,7 @@ def _settle_failed(*, payment_id: int, code: str, detail: str = "", payment_inte
                 timeline_add(
                     subscription=order.subscription,
                     kind=TimelineKind.PAYMENT_FAILED,
-                    detail="Order %s attempt %s: %s" % (order.number, payment.attempt, payment.failure_code),
+                    data={"order": order.number, "attempt": payment.attempt, "reason": payment.failure_code},
                 )
     if order.status == OrderStatus.PAID:
         return _already_paid(order)

@@ -13,7 +13,7 @@ from .subscriptions import subscription_expire, timeline_add
 
 
 @transaction.atomic
-def expire_subscription(*, subscription_id: int, today=None, detail: str = "") -> bool:
+def expire_subscription(*, subscription_id: int, today=None, reason: str = "auto_renew_off") -> bool:
     """Expire a live subscription whose term has ended without renewal; True when this call did it."""
     today = as_date(today)
     subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
@@ -21,7 +21,7 @@ def expire_subscription(*, subscription_id: int, today=None, detail: str = "") -
         return False
     if subscription.status == SubscriptionStatus.ACTIVE and subscription.auto_renew:
         return False  # the renewal action owns this one
-    subscription_expire(subscription=subscription, detail=detail or "Term ended with automatic renewal off")
+    subscription_expire(subscription=subscription, reason=reason)
     send_expired_notice(subscription)
     return True
 
@@ -39,7 +39,9 @@ def _claim_reminder(subscription: Subscription, kind: str) -> bool:
             Reminder.objects.create(subscription=subscription, kind=kind, term_end=subscription.current_period_end)
     except IntegrityError:
         return False
-    timeline_add(subscription=subscription, kind=TimelineKind.REMINDER_SENT, detail=str(ReminderKind(kind).label))
+    timeline_add(
+        subscription=subscription, kind=TimelineKind.REMINDER_SENT, data={"reminder": ReminderKind(kind).value}
+    )
     return True
 
 

@@ -126,9 +126,7 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
         return RenewalResult("not_due")
     if not subscription.auto_renew:
         # Past due, then the partner turned auto-renewal off: stop retrying, the term has ended.
-        expire_subscription(
-            subscription_id=subscription_id, today=today, detail="Automatic renewal turned off while past due"
-        )
+        expire_subscription(subscription_id=subscription_id, today=today, reason="turned_off_while_past_due")
         return RenewalResult("expired")
 
     attempts_before = subscription.renewal_attempts
@@ -183,6 +181,7 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
             order=order,
             # Stripe no longer knows the card or customer: the e-mail asks for a new card.
             reason="card_missing" if outcome.code == CARD_MISSING else "declined",
+            decline_code=outcome.code or "",
         )
     # "unavailable" (payment service unreachable) or "in_progress" (another run is charging right
     # now): change nothing; the next sweep tries again.
@@ -194,26 +193,28 @@ _AUTHENTICATION_REQUIRED = "The card requires authentication, which an automatic
 
 
 @transaction.atomic
-def _record_failure(*, subscription_id, attempts_before, today, message, order, reason) -> RenewalResult:
+def _record_failure(
+    *, subscription_id, attempts_before, today, message, order, reason, decline_code=""
+) -> RenewalResult:
     """R10: past due with the next retry day, or expired after the last retry; the partner is told."""
     subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
     if subscription.renewal_attempts != attempts_before or not _renewal_due(subscription, today):
         return RenewalResult("in_progress")  # another run has recorded this attempt already
     retry_days = _retry_days()
     due_date = subscription.current_period_end
-    detail = "Automatic renewal charge failed (attempt %d): %s" % (attempts_before + 1, message)
+    # The timeline keeps the facts (R16); the page and the e-mail say them in each reader's language.
+    facts = {"attempt": attempts_before + 1, "reason": decline_code or reason}
     if order is not None:
-        detail = "Order %s: %s" % (order.number, detail)
-    # The e-mail explains the reason in each recipient's language; the timeline keeps English.
+        facts["order"] = order.number
     context = {"reason": reason, "attempt": attempts_before + 1, "order_id": order.pk if order else None}
     if attempts_before < len(retry_days):
         next_attempt = due_date + datetime.timedelta(days=retry_days[attempts_before])
-        subscription_mark_past_due(subscription=subscription, next_attempt_on=next_attempt, detail=detail)
+        subscription_mark_past_due(subscription=subscription, next_attempt_on=next_attempt, facts=facts)
         context["next_attempt_on"] = next_attempt.isoformat()
         email_on_commit("renewal_failed", subscription_id, context)
         return RenewalResult("failed", message)
-    subscription_mark_past_due(subscription=subscription, next_attempt_on=None, detail=detail)
-    subscription_expire(subscription=subscription, detail="Automatic renewal failed after the last retry")
+    subscription_mark_past_due(subscription=subscription, next_attempt_on=None, facts=facts)
+    subscription_expire(subscription=subscription, reason="retries_exhausted")
     context["final"] = True
     email_on_commit("renewal_failed", subscription_id, context)
     send_expired_notice(subscription)

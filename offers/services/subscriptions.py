@@ -18,10 +18,23 @@ from ..rules import purchase_term
 
 
 def timeline_add(
-    *, subscription: Subscription, kind: str, actor=None, detail: str = "", record_activity: bool = True
+    *,
+    subscription: Subscription,
+    kind: str,
+    actor=None,
+    data: dict | None = None,
+    detail: str = "",
+    record_activity: bool = True,
 ) -> TimelineEntry:
-    """Write the subscription's timeline (R13) and, unless the caller logs a richer entry itself, the activity log."""
-    entry = TimelineEntry(subscription=subscription, kind=kind, actor=actor, detail=detail[:500])
+    """Write the subscription's timeline (R13) and, unless the caller logs a richer entry itself, the activity log.
+
+    ``data`` holds the facts offers.timeline renders per reader (R16); ``detail`` is a person's free
+    text (a note), kept as written.
+    """
+    data = dict(data or {})
+    if detail:
+        data["text"] = detail[:500]
+    entry = TimelineEntry(subscription=subscription, kind=kind, actor=actor, data=data)
     entry.full_clean()
     entry.save()
     if record_activity:
@@ -30,9 +43,20 @@ def timeline_add(
             organization=subscription.organization,
             verb=f"subscription.{kind}",
             obj=subscription,
-            detail=detail,
+            data=data,
         )
     return entry
+
+
+def term_facts(*, order, start, end) -> dict:
+    """What a purchase or renewal entry keeps: the order number, its amount and the term it bought."""
+    return {
+        "order": order.number,
+        "amount": order.amount,
+        "currency": order.currency,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 def _locked(subscription: Subscription) -> Subscription:
@@ -62,7 +86,7 @@ def subscription_create_for_order(*, order, actor=None, today: datetime.date | N
         subscription=subscription,
         kind=TimelineKind.PURCHASED,
         actor=actor,
-        detail=f"Order {order.number}: {order.amount} {order.currency}, term {start} to {end}",
+        data=term_facts(order=order, start=start, end=end),
     )
     return subscription
 
@@ -93,7 +117,7 @@ def subscription_renew_for_order(*, order, actor=None) -> Subscription:
         subscription=subscription,
         kind=kind,
         actor=actor,
-        detail=f"Order {order.number}: {order.amount} {order.currency}, term {order.term_start} to {order.term_end}",
+        data=term_facts(order=order, start=order.term_start, end=order.term_end),
     )
     return subscription
 
@@ -114,7 +138,7 @@ def subscription_turn_off_auto_renewal(*, subscription: Subscription, actor) -> 
 
 @transaction.atomic
 def subscription_mark_past_due(
-    *, subscription: Subscription, next_attempt_on: datetime.date | None, detail: str = ""
+    *, subscription: Subscription, next_attempt_on: datetime.date | None, facts: dict | None = None
 ) -> Subscription:
     """A failed automatic renewal: benefits kept, retried later (R10)."""
     subscription = _locked(subscription)
@@ -124,12 +148,13 @@ def subscription_mark_past_due(
     subscription.renewal_attempts += 1
     subscription.next_renewal_attempt_on = next_attempt_on
     subscription.save(update_fields=["status", "renewal_attempts", "next_renewal_attempt_on", "updated_at"])
-    timeline_add(subscription=subscription, kind=TimelineKind.RENEWAL_FAILED, detail=detail)
+    timeline_add(subscription=subscription, kind=TimelineKind.RENEWAL_FAILED, data=facts)
     return subscription
 
 
 @transaction.atomic
-def subscription_expire(*, subscription: Subscription, detail: str = "") -> Subscription:
+def subscription_expire(*, subscription: Subscription, reason: str) -> Subscription:
+    """``reason`` is a code of offers.timeline.EXPIRY_REASONS."""
     subscription = _locked(subscription)
     if subscription.status not in LIVE_STATUSES:
         return subscription
@@ -137,13 +162,16 @@ def subscription_expire(*, subscription: Subscription, detail: str = "") -> Subs
     subscription.expired_at = timezone.now()
     subscription.next_renewal_attempt_on = None
     subscription.save(update_fields=["status", "expired_at", "next_renewal_attempt_on", "updated_at"])
-    timeline_add(subscription=subscription, kind=TimelineKind.EXPIRED, detail=detail)
+    timeline_add(subscription=subscription, kind=TimelineKind.EXPIRED, data={"reason": reason})
     return subscription
 
 
 @transaction.atomic
-def subscription_cancel(*, subscription: Subscription, actor, detail: str = "") -> Subscription:
-    """Staff cancel a subscription through a service request (R11); from any live state."""
+def subscription_cancel(*, subscription: Subscription, actor, facts: dict | None = None) -> Subscription:
+    """Staff cancel a subscription through a service request (R11); from any live state.
+
+    ``facts``: the request number and refund kind the timeline shows (offers.timeline).
+    """
     subscription = _locked(subscription)
     if subscription.status == SubscriptionStatus.CANCELLED:
         return subscription
@@ -154,5 +182,5 @@ def subscription_cancel(*, subscription: Subscription, actor, detail: str = "") 
     subscription.cancelled_at = timezone.now()
     subscription.next_renewal_attempt_on = None
     subscription.save(update_fields=["status", "auto_renew", "cancelled_at", "next_renewal_attempt_on", "updated_at"])
-    timeline_add(subscription=subscription, kind=TimelineKind.CANCELLED, actor=actor, detail=detail)
+    timeline_add(subscription=subscription, kind=TimelineKind.CANCELLED, actor=actor, data=facts)
     return subscription

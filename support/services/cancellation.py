@@ -261,15 +261,21 @@ def cancellation_process(
             subscription = subscription_cancel(
                 subscription=decision.subscription,
                 actor=actor,
-                detail=f"Cancelled through service request {locked.number} (refund: {decision.refund_kind})",
+                facts={"request": locked.number, "refund": decision.refund_kind},
             )
             if refund is not None:
                 timeline_add(
                     subscription=subscription,
                     kind=TimelineKind.REFUNDED,
                     actor=actor,
-                    detail=f"Refund of {refund.amount} {refund.currency} ({decision.refund_kind}) on payment "
-                    f"{refund.payment_id} for {locked.number}",
+                    # The order number, which the partner knows, not the payment's internal id.
+                    data={
+                        "amount": refund.amount,
+                        "currency": refund.currency,
+                        "refund": decision.refund_kind,
+                        "request": locked.number,
+                        "order": refund.payment.reference,
+                    },
                 )
             decision.refund = refund
             decision.status = DecisionStatus.COMPLETED

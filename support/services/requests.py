@@ -131,12 +131,18 @@ def request_file(
     StatusChange.objects.create(request=service_request, from_status="", to_status=S.OPEN, changed_by=user)
     _attach(service_request=service_request, message=None, uploads=uploads, user=user)
     if subscription is not None:
-        detail = f"Service request {service_request.number}: {title}"
-        if wants_cancellation:
-            detail += " (cancellation requested)"
-        timeline_add(subscription=subscription, kind=TimelineKind.REQUEST_FILED, actor=user, detail=detail)
+        timeline_add(
+            subscription=subscription,
+            kind=TimelineKind.REQUEST_FILED,
+            actor=user,
+            data={"request": service_request.number, "title": title, "cancellation": wants_cancellation},
+        )
     activity_record(
-        actor=user, organization=organization, verb="service_request.filed", obj=service_request, detail=title
+        actor=user,
+        organization=organization,
+        verb="service_request.filed",
+        obj=service_request,
+        data={"request": service_request.number, "title": title},
     )
     return service_request
 
@@ -197,7 +203,7 @@ def request_change_status(
         organization=service_request.organization,
         verb="service_request.status_changed",
         obj=service_request,
-        detail=f"{from_status} → {to_status}",
+        data={"from": from_status, "to": to_status},
     )
     if notify:
         request_email_on_commit(service_request.pk, "status", status_change_id=change.pk)
@@ -217,7 +223,7 @@ def request_assign(*, service_request: ServiceRequest, assignee, actor) -> Servi
         organization=service_request.organization,
         verb="service_request.assigned",
         obj=service_request,
-        detail=str(assignee or ""),
+        data={"assignee": str(assignee or "")},
     )
     if assignee is not None and service_request.status == S.OPEN:
         request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=actor)

@@ -36,7 +36,7 @@ LABELS = {
         "close": "Закрыть",
         "purchased": "Купленные предложения",
         "offer": "Подписка на Microsoft Action Pack",
-        "price": "US$475,00",
+        "price": "475,00\u00a0$",
     },
 }
 

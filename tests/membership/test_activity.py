@@ -189,3 +189,12 @@ class TestActivityAcrossThePortal:
         assert ActivityEntry.objects.filter(
             organization=org, verb="service_request.filed", object_id=str(request.pk)
         ).exists()
+
+    def test_staff_search_finds_entries_by_their_facts(self, client, org, global_admin):
+        # The detail is no column any more; the search looks in the stored facts instead.
+        activity_record(actor=global_admin, organization=org, verb="x.y", obj=org, data={"request": "SR-004242"})
+        activity_record(actor=global_admin, organization=org, verb="x.y", obj=org, data={"request": "SR-000001"})
+        client.force_login(User.objects.create_superuser(email="staff@partner.example", password="x"))
+        response = client.get(reverse("admin:membership_activityentry_changelist"), {"q": "SR-004242"})
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == 1

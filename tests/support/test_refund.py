@@ -218,7 +218,9 @@ class TestProcessCancellation:
         assert len(mail.outbox) == 1
         email = mail.outbox[0]
         assert email.subject == f"Ваша подписка отменена (запрос на обслуживание {request.number})"
-        assert "Мы вернули US$475,00" in email.body and "Подписка на Microsoft Action Pack" in email.alternatives[0][0]
+        assert (
+            "Мы вернули 475,00\u00a0$" in email.body and "Подписка на Microsoft Action Pack" in email.alternatives[0][0]
+        )
         reply = request.messages.get(is_internal=False)
         assert reply.body.startswith("Подписка «Подписка на Microsoft Action Pack» отменена.")
 

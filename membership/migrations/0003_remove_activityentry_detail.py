@@ -1,0 +1,10 @@
+"""The English ``detail`` column goes once its text is in ``data`` (a migration of its own, so that the
+data migration's updates commit before the table is altered on PostgreSQL)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("membership", "0002_activity_facts")]
+
+    operations = [migrations.RemoveField(model_name="activityentry", name="detail")]
