@@ -51,7 +51,7 @@ class BillingProfile(models.Model):
         errors = {}
         country = str(self.country or "")
         if country and not self.postal_code and postal_code_required(country):
-            errors["postal_code"] = ValidationError(_("Enter the postal code."), code="required")
+            errors["postal_code"] = ValidationError(_("Enter the postal code."), code="postal_code_required")
         elif country and self.postal_code:
             try:
                 self.postal_code = validate_postal_code(self.postal_code, country)
