@@ -1,7 +1,7 @@
 # Partner portal: developer and CI entry points.
 #
 #   make venv      create .venv and install requirements.txt (again only when it changed)
-#   make setup     venv + gettext + compiled translations + database migrations
+#   make setup     venv + gettext + WeasyPrint's Pango and fonts + compiled translations + migrations
 #   make run       setup, then localstripe + Celery worker/beat + runserver (scripts/run-dev.sh)
 #   make browsers  install Debian's chromium for the browser tests when it is missing
 #   make lint      ruff (lint and format check) and lint-imports (the layers contract in .importlinter)
@@ -24,6 +24,9 @@ BOOT_PY   := $(shell command -v python3.11 || command -v python3)
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET   := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 CHROMIUM  := /usr/bin/chromium
+# WeasyPrint (PDF invoices) draws text with Pango and subsets fonts with HarfBuzz (the packages
+# its docs name for Debian); DejaVu has the Cyrillic of the Russian invoices.
+PDF_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Folders compilemessages must not walk into (the venv holds Django's own catalogues).
 I18N_SKIP := --ignore=$(VENV) --ignore=var --ignore=artifacts --ignore=node_modules
 
@@ -48,6 +51,13 @@ setup: venv
 	@if ! command -v msgfmt >/dev/null; then \
 		echo "Installing gettext (msgfmt) for compilemessages"; \
 		$(APT_GET) update && $(APT_GET) install -y gettext; \
+	fi
+	@missing=$$(for deb in $(PDF_DEBS); do \
+		dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q 'install ok installed' || echo $$deb; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing" $$missing "for WeasyPrint (PDF invoices)"; \
+		$(APT_GET) update && $(APT_GET) install -y $$missing; \
 	fi
 	@if find . -path ./$(VENV) -prune -o -type d -name locale -print | grep -q .; then \
 		echo "$(PY) manage.py compilemessages"; \

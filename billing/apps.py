@@ -8,6 +8,7 @@ ACTIVITY_VERBS = {
     "payment_method.added": _("Card added"),
     "payment_method.made_default": _("Default card changed"),
     "payment_method.removed": _("Card removed"),
+    "billing_profile.saved": _("Billing profile saved"),
 }
 
 

@@ -1,9 +1,11 @@
 """Forms of billing; choices are always the organisation's own rows, so a foreign id is invalid."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import PaymentMethod
+from . import selectors, services
+from .models import BillingProfile, PaymentMethod
 
 
 class PaymentMethodChoiceField(forms.ModelChoiceField):
@@ -27,3 +29,31 @@ class NewCardForm(forms.Form):
     """The PaymentMethod id stripe.js returned; the server checks it belongs to the organisation."""
 
     payment_method_id = forms.RegexField(regex=r"^pm_[A-Za-z0-9_]{1,60}$", widget=forms.HiddenInput)
+
+
+class BillingProfileForm(forms.ModelForm):
+    """The profile's fields; the model's clean() checks the country's postal code and tax ID formats.
+
+    Bound to the organisation's profile (a new one while it has none); ``save_profile`` saves it
+    through the service, the one place that writes a profile, so Billing > Billing profile and the
+    wizard's step behave alike.
+    """
+
+    class Meta:
+        model = BillingProfile
+        fields = ["legal_name", "street", "city", "postal_code", "country", "tax_id"]
+
+    def __init__(self, data=None, *, organization, **kwargs):
+        instance = selectors.billing_profile(organization=organization) or BillingProfile(organization=organization)
+        super().__init__(data, instance=instance, **kwargs)
+        self.organization = organization
+
+    def save_profile(self, *, actor):
+        """The saved profile, or None with the errors next to their fields."""
+        if not self.is_valid():
+            return None
+        try:
+            return services.billing_profile_save(organization=self.organization, actor=actor, **self.cleaned_data)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+            return None

@@ -18,6 +18,7 @@ from partnerportal.money import format_money
 
 from .gateways import GatewayError, PaymentDeclined, RefundRequest, get_gateway
 from .models import Payment, PaymentStatus, Refund, RefundStatus
+from .services.documents import credit_note_issue
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,9 @@ def refund_create(*, payment: Payment, amount: int, decision_key: str, actor=Non
             refund.status = RefundStatus.SUCCEEDED
             refund.succeeded_at = timezone.now()
         refund.save()
+        if not failed:
+            # R15: the credit note with the refund's success, in one transaction.
+            credit_note_issue(refund=refund)
     if failed:
         raise RefundFailed(refund.failure_message, refund)
     return refund

@@ -1,17 +1,18 @@
-"""Billing > Payment methods: the organisation's saved cards; thin views."""
+"""Billing > Payment methods and Billing > Billing profile; thin views."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from membership.decorators import role_required
-from membership.permissions import Action
+from membership.decorators import partner_required, role_required
+from membership.permissions import Action, denial_reason, user_can
+from membership.selectors import users_who_can
 
 from . import selectors, services
-from .forms import NewCardForm
+from .forms import BillingProfileForm, NewCardForm
 
 
 @role_required(Action.VIEW_BILLING)
@@ -54,7 +55,10 @@ def payment_method_add(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("billing:payment_methods")
-    messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
+    if method.already_saved:
+        messages.info(request, _("This card is already saved."))
+    else:
+        messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
     return redirect("billing:payment_methods")
 
 
@@ -82,3 +86,31 @@ def payment_method_remove(request, pk):
     else:
         messages.success(request, _("Card ••%(last4)s is removed.") % {"last4": method.last4})
     return redirect("billing:payment_methods")
+
+
+@partner_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def billing_profile(request):
+    """Global and Billing admins edit it; everyone else reads it with the reason they cannot."""
+    organization = request.user.organization
+    if request.method == "POST":
+        if not user_can(request.user, Action.EDIT_BILLING_PROFILE):
+            raise PermissionDenied(denial_reason(Action.EDIT_BILLING_PROFILE))
+        form = BillingProfileForm(request.POST, organization=organization)
+        if form.save_profile(actor=request.user) is not None:
+            messages.success(request, _("Your billing profile is saved."))
+            return redirect("billing:profile")
+        status = 400
+    else:
+        form = BillingProfileForm(organization=organization)
+        status = 200
+    return render(
+        request,
+        "billing/profile.html",
+        {
+            "form": form,
+            "profile": selectors.billing_profile(organization=organization),
+            "who_can_edit": users_who_can(organization=organization, action=Action.EDIT_BILLING_PROFILE),
+        },
+        status=status,
+    )

@@ -13,6 +13,7 @@ class Action:
     MANAGE_AUTO_RENEWAL = "manage_auto_renewal"
     MANAGE_PAYMENT_METHODS = "manage_payment_methods"
     VIEW_BILLING = "view_billing"
+    EDIT_BILLING_PROFILE = "edit_billing_profile"
     FILE_SERVICE_REQUEST = "file_service_request"
     MANAGE_MEMBERSHIP = "manage_membership"
     ACTIVATE_BENEFITS = "activate_benefits"
@@ -30,6 +31,8 @@ ALLOWED_ROLES = {
     Action.MANAGE_AUTO_RENEWAL: BILLING_ROLES,
     Action.MANAGE_PAYMENT_METHODS: BILLING_ROLES,
     Action.VIEW_BILLING: BILLING_ROLES,
+    # R2 names no role for the billing profile: it goes with payment methods and billing history.
+    Action.EDIT_BILLING_PROFILE: BILLING_ROLES,
     Action.FILE_SERVICE_REQUEST: frozenset({Role.GLOBAL_ADMIN, Role.ACCOUNT_ADMIN}),
     Action.MANAGE_MEMBERSHIP: frozenset({Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN}),
     Action.ACTIVATE_BENEFITS: frozenset({Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN}),

@@ -17,7 +17,7 @@ from django.views import View
 
 from billing import selectors as billing_selectors
 from billing import services as billing_services
-from billing.forms import ChoosePaymentMethodForm, NewCardForm
+from billing.forms import BillingProfileForm, ChoosePaymentMethodForm, NewCardForm
 from membership.decorators import partner_required
 from membership.permissions import Action, denial_reason, user_can
 
@@ -46,6 +46,12 @@ def step_url(name, order):
     return reverse("offers:checkout_%s" % name, args=[order.pk])
 
 
+def asks_for_billing_profile(order):
+    """Whether the wizard shows Billing profile: the organisation had none when this order started."""
+    profile = billing_selectors.billing_profile(organization=order.organization)
+    return profile is None or profile.created_at >= order.created_at
+
+
 def steps_for(order):
     """The wizard's steps for this kind of order, for the progress bar."""
     names = [
@@ -54,6 +60,8 @@ def steps_for(order):
         ("review", _("Review")),
         ("done", _("Confirmation")),
     ]
+    if asks_for_billing_profile(order):
+        names.insert(1, ("billing_profile", _("Billing profile")))
     if order.kind == OrderKind.RENEWAL:
         names.insert(0, ("verify", _("Verify your order")))
     return names
@@ -118,6 +126,13 @@ class CheckoutStep(View):
         terms = current_terms(offer=self.order.offer)
         if acceptance is None or terms is None or acceptance.terms_id != terms.pk:
             raise FailedPrecondition(step_url("terms", self.order), _("Accept the terms to continue."))
+
+    def check_billing_profile(self):
+        """Invoices are made out to the billing profile: it is asked for before payment (R15)."""
+        if billing_selectors.billing_profile(organization=self.order.organization) is None:
+            raise FailedPrecondition(
+                step_url("billing_profile", self.order), _("Enter your billing profile to continue.")
+            )
 
     def check_payment_method(self):
         method = self.order.payment_method
@@ -194,6 +209,26 @@ class TermsStep(CheckoutStep):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(step_url("terms", self.order))
+        if billing_selectors.billing_profile(organization=self.order.organization) is None:
+            return redirect(step_url("billing_profile", self.order))
+        return redirect(step_url("payment", self.order))
+
+
+class BillingProfileStep(CheckoutStep):
+    """Asked when the organisation has no billing profile yet: who the invoice is made out to."""
+
+    template_name = "offers/checkout/billing_profile.html"
+    step = "billing_profile"
+    preconditions = ("check_not_finished", "check_editable", "check_terms_accepted")
+
+    def get(self, request, order_id):
+        form = BillingProfileForm(organization=request.user.organization)
+        return render(request, self.template_name, self.context(form=form))
+
+    def post(self, request, order_id):
+        form = BillingProfileForm(request.POST, organization=request.user.organization)
+        if form.save_profile(actor=request.user) is None:
+            return render(request, self.template_name, self.context(form=form), status=400)
         return redirect(step_url("payment", self.order))
 
 
@@ -202,7 +237,7 @@ class PaymentStep(CheckoutStep):
 
     template_name = "offers/checkout/payment.html"
     step = "payment"
-    preconditions = ("check_not_finished", "check_editable", "check_terms_accepted")
+    preconditions = ("check_not_finished", "check_editable", "check_terms_accepted", "check_billing_profile")
 
     def get(self, request, order_id):
         organization = request.user.organization
@@ -249,7 +284,7 @@ class AddCardStep(CheckoutStep):
     """The browser confirmed a SetupIntent; save the card and choose it for this order."""
 
     step = "payment"
-    preconditions = ("check_not_finished", "check_editable", "check_terms_accepted")
+    preconditions = ("check_not_finished", "check_editable", "check_terms_accepted", "check_billing_profile")
     http_method_names = ["post"]
 
     def post(self, request, order_id):
@@ -267,7 +302,10 @@ class AddCardStep(CheckoutStep):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(step_url("payment", self.order) + "?add=1")
-        messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
+        if method.already_saved:
+            messages.info(request, _("This card is already saved."))
+        else:
+            messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
         return redirect(step_url("payment", self.order))
 
 
@@ -276,7 +314,7 @@ class ReviewStep(CheckoutStep):
 
     template_name = "offers/checkout/review.html"
     step = "review"
-    preconditions = ("check_not_finished", "check_terms_accepted", "check_payment_method")
+    preconditions = ("check_not_finished", "check_terms_accepted", "check_billing_profile", "check_payment_method")
 
     def get(self, request, order_id):
         return self.render_review()
@@ -301,7 +339,7 @@ class ReviewStep(CheckoutStep):
 
 class BuyStep(CheckoutStep):
     step = "review"
-    preconditions = ("check_not_finished", "check_terms_accepted", "check_payment_method")
+    preconditions = ("check_not_finished", "check_terms_accepted", "check_billing_profile", "check_payment_method")
     http_method_names = ["post"]
 
     def post(self, request, order_id):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from billing import selectors as billing_selectors
 from membership.permissions import BILLING_ROLES
 from membership.selectors import organization_users_with_roles
 from partnerportal.notifications import notify, render_notification
@@ -49,7 +50,10 @@ def _context(subscription: Subscription, extra: dict) -> dict:
     if extra.get("order_id"):
         order = Order.objects.filter(pk=extra["order_id"], subscription=subscription).first()
     next_attempt_on = extra.get("next_attempt_on")
+    invoice = billing_selectors.invoice_for_reference(reference=order.number) if order is not None else None
     return {
+        "invoice": invoice,
+        "invoice_url": portal_url(invoice.get_pdf_url()) if invoice else "",
         "subscription": subscription,
         "organization": subscription.organization,
         "card": renewal_card(subscription),
@@ -128,9 +132,14 @@ def order_confirmation_send(*, order_id: int) -> int:
     )
     if order is None:
         return 0
+    invoice = billing_selectors.invoice_for_reference(reference=order.number)
     return notify(
         template="offers/emails/order_confirmed",
         recipients=_order_recipients(order),
-        context={"order": order},
+        context={
+            "order": order,
+            "invoice": invoice,
+            "invoice_url": portal_url(invoice.get_pdf_url()) if invoice else "",
+        },
         context_for=_offer_name(order),
     )

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 
+from billing import selectors as billing_selectors
 from partnerportal.notifications import notify
 
 from .models import CancellationDecision, RequestMessage, ServiceRequest, StatusChange
@@ -54,6 +55,10 @@ def send_request_email(service_request_id, event, **ids):
         )
         if context["decision"] is None:
             return
+        refund_id = context["decision"].refund_id
+        credit_note = billing_selectors.credit_note_for_refund(refund_id=refund_id) if refund_id else None
+        context["credit_note"] = credit_note
+        context["credit_note_url"] = _absolute(credit_note.get_pdf_url()) if credit_note else ""
     else:
         logger.error("Unknown service request e-mail %r", event)
         return

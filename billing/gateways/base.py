@@ -77,6 +77,8 @@ class CardDetails:
     exp_month: int
     exp_year: int
     customer_id: str
+    # Stripe's fingerprint of the card number (localstripe gives one too); "" when the service has none.
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

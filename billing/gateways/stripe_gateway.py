@@ -99,6 +99,7 @@ class StripeGateway:
             exp_month=int(card.exp_month),
             exp_year=int(card.exp_year),
             customer_id=customer_id,
+            fingerprint=getattr(card, "fingerprint", None) or "",
         )
 
     def detach_card(self, *, payment_method_id):

@@ -2,10 +2,11 @@
 
 ``payment_methods``: the Stripe customer and saved cards; ``payments``: charge attempts and their
 outcomes; ``settlement``: the hook that tells a payment's owner it settled; ``webhooks``: Stripe
-events. Refunds are in ``billing.refunds``.
+events; ``profile``: the billing profile; ``documents``: invoices and credit notes. Refunds are in ``billing.refunds``.
 """
 
 from .common import UNAVAILABLE_CODE, decline_message, require_any, unavailable_message
+from .documents import InvoiceLine, credit_note_issue, document_number_next, invoice_issue
 from .payment_methods import (
     customer_ensure,
     payment_method_add,
@@ -36,6 +37,7 @@ from .payments import (
     payment_reference,
     payment_settle_alone,
 )
+from .profile import billing_profile_save
 from .settlement import Settlement, announce, register_handler
 from .webhooks import webhook_event_process, webhook_event_record
 
@@ -43,11 +45,16 @@ __all__ = [
     "UNAVAILABLE_CODE",
     "AttemptResult",
     "AttemptStatus",
+    "InvoiceLine",
     "Settlement",
     "announce",
     "attempt_result",
+    "billing_profile_save",
+    "credit_note_issue",
     "customer_ensure",
     "decline_message",
+    "document_number_next",
+    "invoice_issue",
     "payment_attempt_open",
     "payment_attempt_send",
     "payment_intent_cancel",

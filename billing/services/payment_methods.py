@@ -1,5 +1,7 @@
 """The organisation's Stripe customer and its saved cards (Billing > Payment methods)."""
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,8 @@ from membership.services import activity_record
 from ..gateways import GatewayError, PaymentDeclined, get_gateway
 from ..models import PaymentMethod
 from .common import decline_message, require_any, unavailable_message
+
+logger = logging.getLogger(__name__)
 
 
 def customer_ensure(*, organization: Organization, email: str = "") -> str:
@@ -42,7 +46,12 @@ def payment_method_setup_start(*, organization: Organization, user) -> dict:
 
 
 def payment_method_add(*, organization: Organization, stripe_payment_method_id: str, actor) -> PaymentMethod:
-    """Save a card the browser set up: attach it to our customer, check it is ours, keep its summary."""
+    """Save a card the browser set up: attach it to our customer, check it is ours, keep its summary.
+
+    A card the organisation already saved (same Stripe fingerprint and expiry, not removed) is not
+    saved twice: the saved one comes back with ``already_saved`` set, and the new PaymentMethod is
+    detached at Stripe. A card with a new expiry date is a replacement and is saved.
+    """
     require_any(actor, Action.MANAGE_PAYMENT_METHODS, Action.BUY, Action.RENEW)
     stripe_payment_method_id = (stripe_payment_method_id or "").strip()
     if not stripe_payment_method_id.startswith("pm_") or len(stripe_payment_method_id) > 64:
@@ -51,6 +60,7 @@ def payment_method_add(*, organization: Organization, stripe_payment_method_id: 
     if existing is not None:
         if existing.organization_id != organization.pk or existing.removed_at is not None:
             raise ValidationError(_("This card cannot be used. Please enter it again."))
+        existing.already_saved = False  # the same card posted again (a double click): the same save
         return existing
     customer_id = customer_ensure(organization=organization, email=getattr(actor, "email", ""))
     try:
@@ -66,22 +76,60 @@ def payment_method_add(*, organization: Organization, stripe_payment_method_id: 
         raise ValidationError(_("This card cannot be used. Please enter it again."))
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
-        has_default = PaymentMethod.objects.filter(
-            organization=organization, is_default=True, removed_at__isnull=True
-        ).exists()
-        method = PaymentMethod(
+        saved = _saved_twin(organization=organization, card=card)
+        if saved is None:
+            has_default = PaymentMethod.objects.filter(
+                organization=organization, is_default=True, removed_at__isnull=True
+            ).exists()
+            method = _method_save(organization=organization, card=card, is_default=not has_default, actor=actor)
+    if saved is not None:
+        _detach_quietly(card.payment_method_id)
+        saved.already_saved = True
+        return saved
+    method.already_saved = False
+    return method
+
+
+def _saved_twin(*, organization, card):
+    """The organisation's usable card with the same number and expiry (checked under its lock)."""
+    if not card.fingerprint:
+        return None
+    return (
+        PaymentMethod.objects.filter(
             organization=organization,
-            stripe_payment_method_id=card.payment_method_id,
-            brand=card.brand or "card",
-            last4=card.last4,
+            fingerprint=card.fingerprint,
             exp_month=card.exp_month,
             exp_year=card.exp_year,
-            is_default=not has_default,
-            added_by=actor,
+            removed_at__isnull=True,
         )
-        method.full_clean(validate_constraints=False)
-        method.save()
-        activity_record(actor=actor, organization=organization, verb="payment_method.added", obj=method)
+        .order_by("-is_default", "created_at", "id")
+        .first()
+    )
+
+
+def _detach_quietly(payment_method_id):
+    """The second copy of a saved card is not kept at Stripe either; failing to drop it harms nobody."""
+    try:
+        get_gateway().detach_card(payment_method_id=payment_method_id)
+    except (GatewayError, PaymentDeclined) as exc:
+        logger.warning("Could not detach duplicate card %s: %s", payment_method_id, exc)
+
+
+def _method_save(*, organization, card, is_default, actor):
+    method = PaymentMethod(
+        organization=organization,
+        stripe_payment_method_id=card.payment_method_id,
+        brand=card.brand or "card",
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        fingerprint=card.fingerprint[:64],
+        is_default=is_default,
+        added_by=actor,
+    )
+    method.full_clean(validate_constraints=False)
+    method.save()
+    activity_record(actor=actor, organization=organization, verb="payment_method.added", obj=method)
     return method
 
 

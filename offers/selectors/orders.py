@@ -19,7 +19,7 @@ def organization_order(*, organization, pk):
 
 
 def billing_history(*, organization):
-    """Payments of the organisation with their order's kind and offer, card and refunds: a fixed number of queries.
+    """Payments with their order's kind and offer, card, invoice, refunds and credit notes: a fixed number of queries.
 
     Billing keys a payment by its order's number; the order's facts come as subqueries of the one
     payment query rather than a query per row.
@@ -27,8 +27,10 @@ def billing_history(*, organization):
     order = Order.objects.filter(number=OuterRef("reference"))
     return (
         Payment.objects.filter(organization=organization)
-        .select_related("payment_method")
-        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")))
+        .select_related("payment_method", "invoice")
+        .prefetch_related(
+            Prefetch("refunds", queryset=Refund.objects.select_related("credit_note").order_by("created_at", "id"))
+        )
         .annotate(
             order_kind=Subquery(order.values("kind")[:1]),
             offer_code=Subquery(order.values("offer__code")[:1]),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from billing import services as billing
 from billing.gateways import GatewayError
 from billing.models import Payment, PaymentStatus
-from billing.services import AttemptResult, AttemptStatus, Settlement
+from billing.services import AttemptResult, AttemptStatus, InvoiceLine, Settlement
 from membership.models import Organization
 from membership.permissions import Action, denial_reason, user_can
 
@@ -268,12 +268,26 @@ def _settle_paid(*, payment_id: int, payment_intent_id: str = "", actor=None) ->
             order.save(update_fields=["subscription"])
         else:
             subscription_renew_for_order(order=order, actor=actor)
+        # R15: the invoice in the same transaction as the money, so a paid order never lacks one and a
+        # rollback gives its number back. Last, because it locks the year's counter until commit.
+        billing.invoice_issue(payment=payment, line=_invoice_line(order))
         if order.kind != OrderKind.AUTO_RENEWAL:
             # An automatic renewal is told by its own "renewed" e-mail (offers.services.renewals):
             # one e-mail per renewal, not a confirmation of an order nobody placed as well.
             order_id = order.pk
             transaction.on_commit(lambda: _enqueue_confirmation(order_id))
     return ChargeOutcome(OutcomeStatus.PAID, _("Your order is confirmed."), order=order)
+
+
+def _invoice_line(order: Order) -> InvoiceLine:
+    """What the invoice says was bought: billing keeps these facts, it never reads the catalogue."""
+    return InvoiceLine(
+        item_code=order.offer.code,
+        item_name_en=order.offer.name,
+        item_name_ru=order.offer.name_ru,
+        term_start=order.term_start,
+        term_end=order.term_end,
+    )
 
 
 def _enqueue_confirmation(order_id):

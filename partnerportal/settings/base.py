@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_countries",  # ISO 3166 country list with translated names (the billing profile)
     "membership",
     "offers",
     "billing",
@@ -229,11 +230,21 @@ RENEWAL_WINDOW_DAYS_AFTER = env.int("RENEWAL_WINDOW_DAYS_AFTER", default=30)
 RENEWAL_RETRY_DAYS = [1, 3, 7]
 REFUND_FULL_WITHIN_DAYS = 30
 
+# The seller on invoices and credit notes (R15); each document keeps a copy as it was that day.
+SELLER_NAME = env("SELLER_NAME", default="Partner Center Demo Ltd.")
+SELLER_ADDRESS = env("SELLER_ADDRESS", default="1 Example Street\nDublin D02 X285\nIreland")
+SELLER_TAX_ID = env("SELLER_TAX_ID", default="IE6388047V")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own console handler would print every line a second time.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint and fontTools narrate every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -10,7 +10,7 @@ import factory
 from django.utils import timezone
 
 from billing.gateways import get_gateway
-from billing.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from billing.models import CreditNote, Invoice, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from billing.services import customer_ensure, payment_method_add
 
 OK_CARD = "4242424242424242"
@@ -97,3 +97,46 @@ class RefundFactory(factory.django.DjangoModelFactory):
     stripe_refund_id = factory.Sequence(lambda n: f"re_test_{n}")
     idempotency_key = factory.Sequence(lambda n: f"test-refund-{n}")
     succeeded_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == RefundStatus.SUCCEEDED else None)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An invoice row for a payment, numbered by its sequence (the service numbers real ones)."""
+
+    class Meta:
+        model = Invoice
+
+    payment = factory.SubFactory(PaymentFactory)
+    organization = factory.SelfAttribute("payment.organization")
+    reference = factory.SelfAttribute("payment.reference")
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    sequence = factory.Sequence(lambda n: 900000 + n)
+    number = factory.LazyAttribute(lambda o: "INV-%d-%06d" % (o.year, o.sequence))
+    issue_date = factory.LazyFunction(timezone.localdate)
+    seller_name = "Seller Ltd."
+    buyer_name = factory.SelfAttribute("organization.name")
+    item_code = "action-pack"
+    item_name_en = "Microsoft Action Pack"
+    item_name_ru = "Microsoft Action Pack"
+    amount = factory.SelfAttribute("payment.amount")
+    currency = factory.SelfAttribute("payment.currency")
+
+
+class CreditNoteFactory(factory.django.DjangoModelFactory):
+    """A credit note row for a refund of an invoiced payment."""
+
+    class Meta:
+        model = CreditNote
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    refund = factory.SubFactory(RefundFactory, payment=factory.SelfAttribute("..invoice.payment"))
+    organization = factory.SelfAttribute("invoice.organization")
+    year = factory.SelfAttribute("invoice.year")
+    sequence = factory.Sequence(lambda n: 900000 + n)
+    number = factory.LazyAttribute(lambda o: "CN-%d-%06d" % (o.year, o.sequence))
+    issue_date = factory.LazyFunction(timezone.localdate)
+    seller_name = "Seller Ltd."
+    buyer_name = factory.SelfAttribute("organization.name")
+    item_code = "action-pack"
+    item_name_en = "Microsoft Action Pack"
+    amount = factory.SelfAttribute("refund.amount")
+    currency = factory.SelfAttribute("refund.currency")

@@ -2,6 +2,7 @@
 
 import factory
 
+from billing.models import BillingProfile
 from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
 
@@ -32,7 +33,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
-    """A partner organisation; ``enrolled=True`` (the default) accepts the network agreement as its first admin."""
+    """A partner organisation; ``enrolled=True`` (the default) accepts the network agreement as its first admin.
+
+    It has a billing profile unless ``billing_profile=False``.
+    """
 
     class Meta:
         model = Organization
@@ -47,3 +51,18 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
         admin = UserFactory(organization=obj, roles=[Role.GLOBAL_ADMIN])
         organization_enrol(organization=obj, user=admin)
         obj.refresh_from_db()
+
+    @factory.post_generation
+    def billing_profile(obj, create, extracted, **kwargs):
+        """A billing profile (the wizard asks for one before payment); ``billing_profile=False`` for none."""
+        if not create or extracted is False:
+            return
+        BillingProfile.objects.create(
+            organization=obj,
+            legal_name=f"{obj.name} Ltd.",
+            street="1 Main Street",
+            city="Berlin",
+            postal_code="10115",
+            country="DE",
+            tax_id="DE136695976",
+        )

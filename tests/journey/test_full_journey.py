@@ -144,7 +144,8 @@ def _journey(*, language, target, shot, admin, org_name, grace, bill):
     expect(billing.locator("header")).to_contain_text("Bill Billing")
     shot(billing, "billing_admin_signed_in")
 
-    # 4. Partnership > Offers → Subscribe now → terms → Add a way to pay → card → review → Buy.
+    # 4. Partnership > Offers → Subscribe now → terms → billing profile (a new organisation has none)
+    #    → Add a way to pay → card → review → Buy.
     menu_link(billing, label["offers"]).click()
     available = billing.locator("#available-offers")
     expect(available).to_contain_text(label["available"])
@@ -153,6 +154,16 @@ def _journey(*, language, target, shot, admin, org_name, grace, bill):
     available.get_by_role("button", name=label["subscribe"], exact=True).click()
     expect(billing).to_have_url(url_path(r"/partnership/offers/checkout/\d+/terms/"))
     shot(billing, "terms")
+    billing.get_by_role("button", name=label["next"], exact=True).click()
+    expect(billing).to_have_url(url_path(r"/partnership/offers/checkout/\d+/billing-profile/"))
+    expect(billing.locator("main")).to_contain_text(label["billing_profile"])
+    billing.locator("#id_legal_name").fill(org_name + " GmbH")
+    billing.locator("#id_street").fill("Hauptstraße 1")
+    billing.locator("#id_city").fill("Berlin")
+    billing.locator("#id_postal_code").fill("10115")
+    billing.locator("#id_country").select_option("DE")
+    billing.locator("#id_tax_id").fill("DE136695976")
+    shot(billing, "billing_profile")
     billing.get_by_role("button", name=label["next"], exact=True).click()
     expect(billing).to_have_url(url_path(r"/partnership/offers/checkout/\d+/payment/"))
     billing.get_by_role("link", name=label["add_way_to_pay"], exact=True).click()

@@ -71,6 +71,22 @@ TABLE = [
     ),
     ("billing history", "history:home", None, "get", None, roles_for(Action.VIEW_BILLING)),
     ("reconciliation file", "history:reconciliation_csv", None, "get", None, roles_for(Action.VIEW_BILLING)),
+    ("view the billing profile", "billing:profile", None, "get", None, EVERY_MEMBER),
+    (
+        "edit the billing profile",
+        "billing:profile",
+        None,
+        "post",
+        lambda c: {
+            "legal_name": "Contoso GmbH",
+            "street": "Hauptstraße 1",
+            "city": "Berlin",
+            "postal_code": "10115",
+            "country": "DE",
+            "tax_id": "DE136695976",
+        },
+        roles_for(Action.EDIT_BILLING_PROFILE),
+    ),
     ("file a request", "support:request_new", None, "post", None, roles_for(Action.FILE_SERVICE_REQUEST)),
     ("request a cancellation", "support:new_cancellation", None, "get", None, roles_for(Action.FILE_SERVICE_REQUEST)),
     (

@@ -53,6 +53,8 @@ EXAMPLES_PER_URL = 8
 FIELDS_NOT_ON_A_STATIC_PAGE = {
     ("offers:checkout_payment", "post"): {"payment_method"},  # after the terms are accepted
     ("offers:checkout_add_card", "post"): {"payment_method_id"},  # filled in by stripe.js
+    # after the terms are accepted (the world's organisation has a profile; the step still takes it)
+    ("offers:checkout_billing_profile", "post"): {"legal_name", "street", "city", "postal_code", "country", "tax_id"},
     ("billing:payment_method_add", "post"): {"payment_method_id"},  # filled in by stripe.js
     ("offers:renew_start", "post"): {"back"},  # inside the renewal window
     ("membership:invitation_accept", "post"): {"first_name", "last_name", "password1", "password2"},  # a valid token

@@ -15,7 +15,7 @@ from django.utils import timezone
 from membership.models import Organization, Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import OrderKind, OrderStatus, Subscription, SubscriptionStatus
-from tests.factories.billing import PaymentMethodFactory
+from tests.factories.billing import CreditNoteFactory, InvoiceFactory, PaymentMethodFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import OrderFactory, OrderPaymentFactory
 from tests.urlwalk import SAMPLE_BY_CONVERTER, portal_urls
@@ -39,6 +39,8 @@ ORG_MODELS = [
     "billing.PaymentMethod",
     "offers.Order",
     "billing.Payment",
+    "billing.Invoice",
+    "billing.CreditNote",
     "support.ServiceRequest",
     "support.RequestMessage",
     "support.Attachment",
@@ -76,7 +78,11 @@ def _build_foreign_world():
         created_by=user,
         payment_method=card,
     )
-    OrderPaymentFactory(pk=FOREIGN_PK, order=order, stripe_payment_intent_id="pi_foreign", idempotency_key="foreign-1")
+    payment = OrderPaymentFactory(
+        pk=FOREIGN_PK, order=order, stripe_payment_intent_id="pi_foreign", idempotency_key="foreign-1"
+    )
+    invoice = InvoiceFactory(pk=FOREIGN_PK, payment=payment)
+    CreditNoteFactory(pk=FOREIGN_PK, invoice=invoice, refund=RefundFactory(payment=payment, amount=100))
     seat_benefit = offer.benefits.get(kind="seat", code="office-365-e3")
     apps.get_model("membership", "Invitation").objects.create(
         pk=FOREIGN_PK, organization=org, email="invitee@foreign.example", roles=[Role.BILLING_ADMIN], invited_by=user
@@ -143,6 +149,7 @@ def test_the_walk_covers_every_app_model_that_points_at_an_organisation():
         "membership.ActivityEntry": "shown in lists and CSV only",
         "offers.TermsAcceptance": "never addressed by id",
         "billing.Refund": "shown through its payment's receipt",
+        "billing.BillingProfile": "one per organisation: its page reads the user's own",
     }
     assert direct - set(ORG_MODELS) - set(not_addressed_by_id) == set()
 

@@ -20,6 +20,8 @@ class PaymentMethod(models.Model):
         Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="payment_methods"
     )
     stripe_payment_method_id = models.CharField(_("Stripe payment method id"), max_length=64, unique=True)
+    # Stripe's fingerprint of the card number: the same card entered twice has the same one.
+    fingerprint = models.CharField(_("card fingerprint"), max_length=64, blank=True)
     brand = models.CharField(_("brand"), max_length=20)
     last4 = models.CharField(_("last 4 digits"), max_length=4)
     exp_month = models.PositiveSmallIntegerField(_("expiry month"))
