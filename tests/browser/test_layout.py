@@ -26,7 +26,7 @@ from membership.services.invitations import invitation_token
 from offers.models import Order
 from offers.selectors import current_terms
 from offers.services import order_accept_terms, order_set_payment_method, order_start_renewal
-from tests.factories.billing import RefundFactory
+from tests.factories.billing import CreditNoteFactory, InvoiceFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import paid_subscription
 from tests.factories.support import ServiceRequestFactory
@@ -65,6 +65,9 @@ NOT_PAGES = {
     "billing:stripe_webhook": "Stripe's events",
     "support:request_reply": "POST (a form on the request's page)",
     "support:attachment_download": "an attachment file",
+    "billing:invoice_pdf": "a PDF file (tests/billing/test_invoices.py reads its text back)",
+    "billing:credit_note_pdf": "a PDF file (tests/billing/test_invoices.py reads its text back)",
+    "offers:checkout_billing_profile": "shown only while the profile is missing; the journey walks it (en, ru)",
 }
 
 # Pages a visitor sees signed out; every other page is walked signed in as a Global admin.
@@ -77,6 +80,11 @@ PUBLIC = {
     "password_reset_complete",
     "membership:invitation_accept",
 }
+
+
+# An invoice or credit note is the document itself, drawn from the same template as its PDF (R15):
+# no portal navigation, a toolbar back to Billing history instead.
+DOCUMENTS = {"billing:invoice", "billing:credit_note"}
 
 
 # The pages with an id that _world() builds rows for.
@@ -92,6 +100,8 @@ WITH_ID = (
     "subscriptions:detail",
     "subscriptions:turn_off_auto_renewal",
     "history:receipt",
+    "billing:invoice",
+    "billing:credit_note",
     "support:request_detail",
     "support:new_cancellation",
 )
@@ -113,7 +123,9 @@ def _world(live_server_url, language):
     )
     # Bought 350 days ago: inside the renewal window, so the renewal wizard has an order to show.
     subscription, payment = paid_subscription(org, user=admin, days_ago=350)
-    RefundFactory(payment=payment, amount=10000, succeeded_at=timezone.now() - datetime.timedelta(days=2))
+    refund = RefundFactory(payment=payment, amount=10000, succeeded_at=timezone.now() - datetime.timedelta(days=2))
+    invoice = InvoiceFactory(payment=payment, buyer_name=org.name)
+    credit_note = CreditNoteFactory(invoice=invoice, refund=refund, buyer_name=org.name)
     paid_order = Order.objects.get(number=payment.reference)
     renewal = order_start_renewal(organization=org, subscription=subscription, user=admin)
     order_accept_terms(
@@ -142,6 +154,8 @@ def _world(live_server_url, language):
         "subscriptions:detail": [subscription.pk],
         "subscriptions:turn_off_auto_renewal": [subscription.pk],
         "history:receipt": [payment.pk],
+        "billing:invoice": [invoice.pk],
+        "billing:credit_note": [credit_note.pk],
         "support:request_detail": [service_request.pk],
         # Cancel through a service request: the subscription page links the form with its id.
         "support:new_cancellation": ([], "?subscription=%d" % subscription.pk),
@@ -310,7 +324,7 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
             found = []
             if response is None or response.status != 200:
                 found.append("answered %s" % (response.status if response else "nothing"))
-            elif name not in PUBLIC and page.locator("nav.menu").count() != 1:
+            elif name not in PUBLIC | DOCUMENTS and page.locator("nav.menu").count() != 1:
                 found.append("no left navigation")
             found += _check(page, axe, language, width, shot_name)
             if found:

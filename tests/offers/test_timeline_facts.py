@@ -172,6 +172,7 @@ ACTIVITY_FACTS = {
     "payment_method.added": {},
     "payment_method.made_default": {},
     "payment_method.removed": {},
+    "billing_profile.saved": {},
     "service_request.filed": {"request": "SR-000042", "title": "Отмена подписки"},
     "service_request.replied": {},
     "service_request.status_changed": {"from": "open", "to": "in_progress"},
