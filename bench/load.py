@@ -253,6 +253,10 @@ def create_card_at_stripe(stripe_base, secret_key):
     return answer.json()["id"]
 
 
+# The billing profile a load-test buyer gives when the wizard asks for it.
+BILLING_PROFILE = {"street": "1 Microsoft Way", "city": "Redmond", "postal_code": "98052", "country": "US", "tax_id": ""}
+
+
 def purchase(phase, base, email, offer_id, stripe_base, stripe_key, session=None):
     """One whole purchase through the wizard; True when it ends on the confirmation page."""
     session = session or login(base, email)
@@ -271,6 +275,17 @@ def purchase(phase, base, email, offer_id, stripe_base, stripe_key, session=None
     response = timed(
         phase, session, "POST", terms_url, data={"accept": "on", "accept_terms": "on"}, headers=csrf_headers(session)
     )
+    if response is not None and "/billing-profile/" in response.headers.get("Location", ""):
+        # A new organisation gives its billing profile once, before paying (product.md).
+        timed(phase, session, "GET", order_base + "/billing-profile/")
+        response = timed(
+            phase,
+            session,
+            "POST",
+            order_base + "/billing-profile/",
+            data=BILLING_PROFILE | {"legal_name": email.split("@")[1]},
+            headers=csrf_headers(session),
+        )
     if response is None or "/payment/" not in response.headers.get("Location", ""):
         return False
     timed(phase, session, "GET", order_base + "/payment/")
