@@ -254,7 +254,13 @@ def create_card_at_stripe(stripe_base, secret_key):
 
 
 # The billing profile a load-test buyer gives when the wizard asks for it.
-BILLING_PROFILE = {"street": "1 Microsoft Way", "city": "Redmond", "postal_code": "98052", "country": "US", "tax_id": ""}
+BILLING_PROFILE = {
+    "street": "1 Microsoft Way",
+    "city": "Redmond",
+    "postal_code": "98052",
+    "country": "US",
+    "tax_id": "",
+}
 
 
 def purchase(phase, base, email, offer_id, stripe_base, stripe_key, session=None):
