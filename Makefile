@@ -65,6 +65,7 @@ setup: venv
 	else \
 		echo "No locale/ folder yet: nothing to compile"; \
 	fi
+	$(PY) scripts/dev_db_check.py
 	$(PY) manage.py migrate --noinput
 
 run: setup
