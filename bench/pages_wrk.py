@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import load  # noqa: E402
 import offers_throughput  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -194,6 +195,73 @@ def measure(base, cookie, counted, duration, rounds, label):
     others = [n for n in rows if n not in (RAW, BARE, BARE_MW, "Offers")]
     print("other pages >= 0.4 x bare: lowest %.2f" % min(rows[n]["rps"] / bare["rps"] for n in others))
     return rows
+
+
+def give_subscription(email, orders):
+    """In a process where Django is set up (run_all.py, on the production-like stack): a card, a
+    paid subscription and `orders` orders (one paid, the others failed) for the organisation of
+    `email`, as offers_throughput.py's PREPARE gives Contoso Partners on SQLite."""
+    from django.utils import timezone
+
+    from billing.models import Payment, PaymentMethod, PaymentStatus
+    from membership.models import User
+    from offers.models import Order, OrderStatus, Subscription
+    from offers.terms import add_months
+
+    org = User.objects.get(email=email).organization
+    offer = load.action_pack()
+    today, now, tag = timezone.localdate(), timezone.now(), "%d-%d" % (os.getpid(), org.pk)
+    card = PaymentMethod.objects.create(
+        organization=org,
+        stripe_payment_method_id="pm_bench_" + tag,
+        brand="visa",
+        last4="4242",
+        exp_month=12,
+        exp_year=2030,
+        is_default=True,
+    )
+    sub = Subscription.objects.create(
+        organization=org,
+        offer=offer,
+        started_on=today,
+        current_period_start=today,
+        current_period_end=add_months(today, 12),
+        price_amount=47500,
+        currency="USD",
+        payment_method=card,
+    )
+    for i in range(orders):
+        paid = i == 0
+        order = Order.objects.create(
+            number="B%s-%04d" % (tag, i),
+            organization=org,
+            offer=offer,
+            amount=47500,
+            currency="USD",
+            status=OrderStatus.PAID if paid else OrderStatus.FAILED,
+            paid_at=now if paid else None,
+            payment_method=card,
+            subscription=sub if paid else None,
+        )
+        Payment.objects.create(
+            reference=order.number,
+            organization=org,
+            attempt=1,
+            payment_method=card,
+            amount=47500,
+            currency="USD",
+            idempotency_key="bench-%s-%d" % (tag, i),
+            status=PaymentStatus.SUCCEEDED if paid else PaymentStatus.FAILED,
+        )
+
+
+def stack_env_for_counting(env, env_file_values):
+    """The server's environment on the production-like stack: its env file over the parent's."""
+    counting = dict(env)
+    counting.update(env_file_values)
+    counting["PYTHONPATH"] = str(ROOT)
+    counting.setdefault("DJANGO_SETTINGS_MODULE", "partnerportal.settings.production")
+    return counting
 
 
 def main(argv=None):
