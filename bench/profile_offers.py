@@ -75,13 +75,14 @@ rows = [
     ("user lookup (auth.get_user)", cumulative("django/contrib/auth/__init__.py", "get_user")),
     ("CSRF (CsrfViewMiddleware.process_view)", cumulative("django/middleware/csrf.py", "process_view")),
     ("locale (LocaleMiddleware.process_request)", cumulative("django/middleware/locale.py", "process_request")),
-    ("axes (AxesMiddleware.__call__)", cumulative("axes/middleware.py", "__call__")),
+    ("template parsing (Parser.parse; 0 = templates cached)", cumulative("django/template/base.py", "parse")),
 ]
 print("%s: %.2f ms per request without the profiler (%d requests, one process, no network)" % (path, plain * 1000, count))
 print("with cProfile, per request:")
 for label, ms in rows:
     print("  %-50s %7.2f ms" % (label, ms))
 stats.sort_stats("tottime").print_stats(25)
+stats.print_callees("get_user")
 """
 
 
