@@ -8,7 +8,7 @@
 #   make test      setup + browsers + lint, then pytest (and the locking tests again on a local
 #                  PostgreSQL when one answers), then the browser journey on the production-like
 #                  stack (when DATABASE_URL is PostgreSQL and the broker Redis, as in CI)
-#   make bench     run bench/run_all.py when it exists
+#   make bench     install Debian's wrk when it is missing, run bench/run_all.py when it exists
 #   make mutation  mutation testing of the rule functions (mutmut; scripts/mutation.py), not in CI
 #
 # Works from a fresh clone with python3.11 (or python3) and make; apt-get
@@ -98,7 +98,12 @@ test: setup browsers lint
 	fi
 	scripts/journey-on-prod-stack.sh
 
+# wrk (Debian) is the load generator: a compiled client, so the client is not what is measured.
 bench: setup
+	@if ! command -v wrk >/dev/null; then \
+		echo "Installing Debian's wrk for the benchmarks"; \
+		$(APT_GET) update && $(APT_GET) install -y wrk; \
+	fi
 	@if [ -f bench/run_all.py ]; then \
 		$(PY) bench/run_all.py; \
 	else \

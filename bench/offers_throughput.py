@@ -40,9 +40,9 @@ BARE = "bare Django view (no middleware)"
 PREPARE = """
 import datetime
 from django.utils import timezone
-from billing.models import Order, OrderStatus, PaymentMethod, Payment, PaymentStatus
+from billing.models import PaymentMethod, Payment, PaymentStatus
 from membership.models import Organization
-from offers.models import Offer, Subscription
+from offers.models import Offer, Order, OrderStatus, Subscription
 from offers.terms import add_months
 org = Organization.objects.get(name="Contoso Partners")
 offer = Offer.objects.get(code="action-pack")
@@ -59,7 +59,7 @@ for i in range(%(orders)d):
                                  currency="USD", status=OrderStatus.PAID if paid else OrderStatus.FAILED,
                                  paid_at=now if paid else None, payment_method=card,
                                  subscription=sub if paid else None)
-    Payment.objects.create(order=order, organization=org, attempt=1, payment_method=card, amount=47500,
+    Payment.objects.create(reference=order.number, organization=org, attempt=1, payment_method=card, amount=47500,
                            currency="USD", idempotency_key="bench-%%d" %% i,
                            status=PaymentStatus.SUCCEEDED if paid else PaymentStatus.FAILED)
 print("prepared", Order.objects.count(), "orders")
@@ -97,12 +97,12 @@ def prepare_database(env, orders):
     subprocess.run(manage + ["shell", "-c", PREPARE % {"orders": orders}], env=env, cwd=ROOT, check=True)
 
 
-def start_gunicorn(env, port):
+def start_gunicorn(env, port, app="bench.wsgi_bench:application"):
     log = open(BENCH_DIR / ("gunicorn-%d.log" % os.getpid()), "w")
     process = subprocess.Popen(
         [
             GUNICORN,
-            "bench.wsgi_bench:application",
+            app,
             "--workers",
             "2",
             "--bind",
@@ -217,17 +217,22 @@ def main(argv=None):
             if name not in ("offers", BARE):
                 print("  for context, offers / %s: %.2f" % (name, offers / means[name]))
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
-        log = BENCH_DIR / ("gunicorn-%d.log" % os.getpid())
-        if log.exists() and not log.read_text().strip():
-            log.unlink()
+        stop_gunicorn(process)
     return 0
+
+
+def stop_gunicorn(process):
+    """Stop the gunicorn this module started and remove its database (and its log when empty)."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
+    log = BENCH_DIR / ("gunicorn-%d.log" % os.getpid())
+    if log.exists() and not log.read_text().strip():
+        log.unlink()
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@
    non-2xx/3xx.
 3. The offers page's throughput as a ratio of the bare view's, measured in alternating rounds on
    the same gunicorn in the same run (goal >= 0.5).
-4. bench/offers_throughput.py (the purchase issue's own measurement) when it exists.
-5. Stops the stack, whatever happened.
+4. bench/pages_wrk.py's table on this stack: wrk against the plain WSGI function, the bare view,
+   the bare view through all middleware and five signed-in pages (req/s, p50, p99, queries, ratios).
+5. Stops the stack, whatever happened; then bench/pages_wrk.py on the SQLite bench server, and
+   bench/offers_throughput.py (the purchase issue's own measurement, a Python client).
 
 Options: --requests N (per page and round, default 1000), --concurrency N (default 8),
---purchases N (default 20), --rounds N (ratio rounds, default 3), --keep (leave the stack up).
+--purchases N (default 20), --rounds N (ratio rounds, default 3), --orders N (orders of the pages'
+organisation, default 20), --keep (leave the stack up).
 """
 
 import argparse
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import load  # noqa: E402
+import pages_wrk  # noqa: E402
 
 STACK = ROOT / "scripts" / "prod-stack.sh"
 
@@ -35,6 +39,8 @@ def stack_env():
     env = dict(os.environ)
     env.setdefault("PRODSTACK_DIR", str(ROOT / "var" / "prodstack-bench"))
     env.setdefault("PRODSTACK_WEB_PORT", "8850")
+    # Two sync workers on this two-core machine, as on the SQLite bench server (bench/pages_wrk.py).
+    env.setdefault("PRODSTACK_WEB_WORKERS", "2")
     env.setdefault("PRODSTACK_STRIPE_PORT", "8870")
     env["PRODSTACK_WSGI_APP"] = "bench.bare:application"
     env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prodstack_bench")
@@ -66,12 +72,33 @@ def ratio_rounds(base, reader_email, requests_per_round, concurrency, rounds):
     }
 
 
+def pages_on_stack(env, stack_values, base, orders):
+    """bench/pages_wrk.py's table on this stack: a fresh Global admin with a subscription and orders."""
+    email = load.prepare_buyers(1, "pages%d" % os.getpid())[0]
+    pages_wrk.give_subscription(email, orders)
+    session = load.login(base, email)
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in sorted(session.cookies, key=lambda c: c.name))
+    counting_env = pages_wrk.stack_env_for_counting(env, stack_values)
+    counted = pages_wrk.count_queries(counting_env, "127.0.0.1", email, cookie)
+    rows = pages_wrk.measure(
+        base,
+        cookie,
+        counted,
+        5,
+        3,
+        "Production-like stack (PostgreSQL, Redis): gunicorn %s sync workers, signed in as a Global admin"
+        % env["PRODSTACK_WEB_WORKERS"],
+    )
+    return {name: {k: v for k, v in row.items() if k != "p99_range"} for name, row in rows.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--purchases", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--orders", type=int, default=20, help="orders of the pages' organisation")
     parser.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
     args = parser.parse_args(argv)
 
@@ -106,7 +133,8 @@ def main(argv=None):
             "bare %.1f req/s, offers %.1f req/s: ratio %.3f (goal >= 0.5) over %d alternating rounds of %d requests, %d client threads"
             % (ratio["bare_rps"], ratio["offers_rps"], ratio["ratio"], args.rounds, args.requests, args.concurrency)
         )
-        summary = {"load": results, "ratio": ratio}
+        pages = pages_on_stack(env, load.read_env_file(env_file), base, args.orders)
+        summary = {"load": results, "ratio": ratio, "pages_wrk": pages}
         out = Path(env["PRODSTACK_DIR"]) / "bench-results.json"
         out.write_text(json.dumps(summary, indent=2))
         print("results: %s" % out)
@@ -116,6 +144,13 @@ def main(argv=None):
     finally:
         if not args.keep:
             subprocess.run(["bash", str(STACK), "stop"], env=env, cwd=ROOT)
+
+    print("\n== bench/pages_wrk.py (SQLite bench server) ==")
+    try:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "pages_wrk.py")], cwd=ROOT, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        print("bench/pages_wrk.py did not finish in 10 minutes")
+        status = 1
 
     theirs = ROOT / "bench" / "offers_throughput.py"
     if theirs.exists():

@@ -74,3 +74,17 @@ def test_every_other_path_is_the_portal_with_its_middleware():
     status, headers, _body = _call(application, "/accounts/login/")
     assert status == "200 OK"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_same_view_through_middleware_and_the_plain_wsgi_function_give_the_same_answer():
+    from bench.bare import application
+    from offers.demo_catalogue import load_demo_catalogue
+
+    offer = load_demo_catalogue()
+    expected = {"id": offer.pk, "code": offer.code}
+    status, headers, body = _call(application, "/__bench/bare-mw")
+    assert status == "200 OK" and json.loads(body) == expected
+    assert headers["X-Frame-Options"] == "DENY"  # the portal's middleware ran
+    status, headers, body = _call(application, "/__bench/raw")
+    assert status == "200 OK" and json.loads(body) == expected
+    assert "X-Frame-Options" not in headers
