@@ -13,6 +13,16 @@ sys.path.insert(0, str(ROOT))
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _portal_urlconf_afterwards():
+    """bench/bare.py points the thread's URLconf at itself for its paths; the tests after these
+    reverse the portal's URLs in the same thread, outside any request, so put it back."""
+    from django.urls import set_urlconf
+
+    yield
+    set_urlconf(None)
+
+
 def _call(app, path):
     environ = {
         "REQUEST_METHOD": "GET",
