@@ -13,7 +13,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +25,8 @@ from billing.services import AttemptResult, AttemptStatus, InvoiceLine, Settleme
 from membership.models import Organization
 from membership.permissions import Action, denial_reason, user_can
 
-from ..models import Order, OrderKind, OrderStatus, Subscription, TimelineKind
-from ..rules import purchase_term
-from ..terms import renewal_term
-from .orders import CHARGEABLE_STATUSES, check_can_buy, check_can_renew
+from ..models import Order, OrderKind, OrderStatus, TimelineKind
+from .orders import check_chargeable
 from .subscriptions import subscription_create_for_order, subscription_renew_for_order, timeline_add
 
 logger = logging.getLogger(__name__)
@@ -73,63 +71,17 @@ def _unavailable(order):
     return ChargeOutcome(OutcomeStatus.UNAVAILABLE, billing.unavailable_message(), order=order)
 
 
-# --- Checks at the moment money is taken ----------------------------------------------------------
-
-
-def _check_chargeable(order: Order, today) -> None:
-    """Every rule that must hold at the moment money is taken; raises ValidationError otherwise."""
-    if order.status not in CHARGEABLE_STATUSES:
-        raise ValidationError(_("This order cannot be paid in its current state."))
-    method = order.payment_method
-    if method is None or method.removed_at is not None or method.organization_id != order.organization_id:
-        raise ValidationError(_("Choose a card for this order first."))
-    if not order.organization.stripe_customer_id:
-        raise ValidationError(_("Choose a card for this order first."))
-    # Another order of the organisation for this offer being charged right now: one at a time.
-    if (
-        Order.objects.filter(
-            organization_id=order.organization_id,
-            offer_id=order.offer_id,
-            status__in=(OrderStatus.PROCESSING, OrderStatus.REQUIRES_ACTION),
-        )
-        .exclude(pk=order.pk)
-        .exists()
-    ):
-        raise ValidationError(_("Another payment for this offer is in progress. Please wait for it to finish."))
-    if order.kind == OrderKind.PURCHASE:
-        if order.terms_acceptance_id is None:
-            raise ValidationError(_("Accept the terms before you buy."))
-        check_can_buy(organization=order.organization, offer=order.offer)
-        order.term_start, order.term_end = purchase_term(today=today, months=order.offer.term_months)
-    else:
-        subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
-        if order.kind == OrderKind.RENEWAL:
-            if order.terms_acceptance_id is None:
-                raise ValidationError(_("Accept the terms before you buy."))
-            check_can_renew(subscription, today)
-            order.term_start, order.term_end = renewal_term(
-                period_end=subscription.current_period_end, today=today, months=order.offer.term_months
-            )
-        if (
-            subscription.current_period_end >= order.term_end
-            or Order.objects.filter(subscription=subscription, term_start=order.term_start, status=OrderStatus.PAID)
-            .exclude(pk=order.pk)
-            .exists()
-        ):
-            raise ValidationError(_("This term is already paid."))
-
-
-def _locked_order(order_id) -> Order:
+def _locked_order(**lookup) -> Order:
     return (
         Order.objects.select_for_update(of=("self",))
         .select_related("organization", "offer", "payment_method", "subscription")
-        .get(pk=order_id)
+        .get(**lookup)
     )
 
 
 def _locked_order_and_payment(payment_id) -> tuple[Order, Payment]:
     """Lock the order, then its payment: always in this order, so two paths cannot deadlock."""
-    order = _locked_order(Order.objects.values_list("pk", flat=True).get(number=billing.payment_reference(payment_id)))
+    order = _locked_order(number=billing.payment_reference(payment_id))
     return order, billing.payment_locked(payment_id)
 
 
@@ -145,7 +97,7 @@ def order_charge(*, order_id: int, off_session: bool = False, actor=None) -> Cha
     with transaction.atomic():
         # The organisation lock serialises charges of one organisation, so two orders for the same
         # offer cannot both pass the checks below; the order lock serialises clicks on one order.
-        order = _locked_order(order_id)
+        order = _locked_order(pk=order_id)
         Organization.objects.select_for_update().get(pk=order.organization_id)
         if order.status == OrderStatus.PAID:
             return _already_paid(order)
@@ -155,7 +107,7 @@ def order_charge(*, order_id: int, off_session: bool = False, actor=None) -> Cha
         if not pending:
             if actor is not None and not (user_can(actor, Action.BUY) or user_can(actor, Action.RENEW)):
                 raise PermissionDenied(denial_reason(Action.BUY))
-            _check_chargeable(order, today)
+            check_chargeable(order, today)
             payment = billing.payment_attempt_open(
                 organization_id=order.organization_id,
                 reference=order.number,
@@ -183,7 +135,7 @@ def order_charge(*, order_id: int, off_session: bool = False, actor=None) -> Cha
 def order_confirm_payment(*, order_id: int, actor=None) -> ChargeOutcome:
     """After the browser's confirmCardPayment: re-read the PaymentIntent and complete or fail the order."""
     with transaction.atomic():
-        order = _locked_order(order_id)
+        order = _locked_order(pk=order_id)
         if order.status == OrderStatus.PAID:
             return _already_paid(order)
         if order.status != OrderStatus.REQUIRES_ACTION:
@@ -343,7 +295,7 @@ def _settle_unavailable(*, payment_id: int, detail: str = "") -> ChargeOutcome:
 def order_close_unauthenticated(*, order_id: int, reason: str) -> None:
     """An off-session attempt that asks for authentication nobody can give: failed, and cancelled at Stripe."""
     with transaction.atomic():
-        order = _locked_order(order_id)
+        order = _locked_order(pk=order_id)
         payment = billing.payment_last_with_intent(reference=order.number)
         intent_id = ""
         if payment is not None:

@@ -19,7 +19,15 @@ from membership.models import Organization
 from membership.permissions import Action
 
 from ..models import Order, OrderKind, OrderStatus, Subscription, TermsAcceptance
-from ..rules import RenewalVerdict, auto_renewal_term, order_price, purchase_refusal, renewal_decision, renewal_term
+from ..rules import (
+    RenewalVerdict,
+    auto_renewal_term,
+    order_price,
+    purchase_refusal,
+    purchase_term,
+    renewal_decision,
+    renewal_term,
+)
 
 # Orders a partner may still charge: a new draft, or one whose last attempt failed (retry).
 CHARGEABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.FAILED)
@@ -48,6 +56,49 @@ def check_can_renew(subscription: Subscription, today: datetime.date) -> None:
             _("The renewal period of this subscription ended on %(date)s. Subscribe to the offer again instead.")
             % {"date": date_format(decision.closes, "DATE_FORMAT")}
         )
+
+
+def check_chargeable(order: Order, today) -> None:
+    """Every rule that must hold at the moment money is taken; raises ValidationError otherwise."""
+    if order.status not in CHARGEABLE_STATUSES:
+        raise ValidationError(_("This order cannot be paid in its current state."))
+    method = order.payment_method
+    if method is None or method.removed_at is not None or method.organization_id != order.organization_id:
+        raise ValidationError(_("Choose a card for this order first."))
+    if not order.organization.stripe_customer_id:
+        raise ValidationError(_("Choose a card for this order first."))
+    # Another order of the organisation for this offer being charged right now: one at a time.
+    if (
+        Order.objects.filter(
+            organization_id=order.organization_id,
+            offer_id=order.offer_id,
+            status__in=(OrderStatus.PROCESSING, OrderStatus.REQUIRES_ACTION),
+        )
+        .exclude(pk=order.pk)
+        .exists()
+    ):
+        raise ValidationError(_("Another payment for this offer is in progress. Please wait for it to finish."))
+    if order.kind == OrderKind.PURCHASE:
+        if order.terms_acceptance_id is None:
+            raise ValidationError(_("Accept the terms before you buy."))
+        check_can_buy(organization=order.organization, offer=order.offer)
+        order.term_start, order.term_end = purchase_term(today=today, months=order.offer.term_months)
+    else:
+        subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
+        if order.kind == OrderKind.RENEWAL:
+            if order.terms_acceptance_id is None:
+                raise ValidationError(_("Accept the terms before you buy."))
+            check_can_renew(subscription, today)
+            order.term_start, order.term_end = renewal_term(
+                period_end=subscription.current_period_end, today=today, months=order.offer.term_months
+            )
+        if (
+            subscription.current_period_end >= order.term_end
+            or Order.objects.filter(subscription=subscription, term_start=order.term_start, status=OrderStatus.PAID)
+            .exclude(pk=order.pk)
+            .exists()
+        ):
+            raise ValidationError(_("This term is already paid."))
 
 
 def _new_order_number() -> str:
