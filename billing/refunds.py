@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerportal import page_cache
 from partnerportal.money import format_money
 
 from .gateways import GatewayError, PaymentDeclined, RefundRequest, get_gateway
@@ -114,6 +115,7 @@ def refund_create(*, payment: Payment, amount: int, decision_key: str, actor=Non
         logger.warning("Refund %s for payment %s failed: %s", decision_key, locked.pk, exc)
         message = str(exc) or exc.__class__.__name__
         Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure_message=message[:500])
+        page_cache.organization_changed(refund.organization_id)  # update() sends no post_save
         refund.refresh_from_db()
         raise RefundFailed(
             _("The payment service did not make the refund: %(error)s") % {"error": message}, refund

@@ -76,3 +76,14 @@ def _celery_not_inside_a_worker():
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a cached page part or user snapshot of an earlier test
+    (whose rolled-back rows may reuse the same ids) must not answer for this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from membership.models import Organization
 from membership.permissions import Action
 from membership.services import activity_record
+from partnerportal import page_cache
 
 from ..gateways import GatewayError, PaymentDeclined, get_gateway
 from ..models import PaymentMethod
@@ -142,6 +143,7 @@ def payment_method_set_default(*, organization: Organization, payment_method_id:
         return method
     # Clear first: the partial unique constraint allows one default per organisation at any moment.
     PaymentMethod.objects.filter(organization=organization, is_default=True).update(is_default=False)
+    page_cache.organization_changed(organization.pk)  # update() sends no post_save
     method.is_default = True
     method.save(update_fields=["is_default"])
     activity_record(actor=actor, organization=organization, verb="payment_method.made_default", obj=method)

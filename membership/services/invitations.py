@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerportal import page_cache
 from partnerportal.notifications import Recipient, notify
 
 from ..models import Invitation, Role, User
@@ -64,6 +65,7 @@ def invitation_create(*, actor: User, email: str, roles, base_url: str) -> Invit
     Invitation.objects.filter(
         organization=organization, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
+    page_cache.organization_changed(organization.pk)  # update() sends no post_save
     invitation = Invitation(organization=organization, email=email, roles=wanted, invited_by=actor, created_at=now)
     invitation.full_clean()
     invitation.save()

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerportal import page_cache
+
 from ..models import Organization, Role, User, UserRole
 from ..permissions import Action, require
 from .activity import activity_record
@@ -21,6 +23,7 @@ def user_roles_set(*, user: User, roles) -> None:
     UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
     existing = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
     UserRole.objects.bulk_create([UserRole(user=user, role=role) for role in wanted - existing])
+    page_cache.organization_changed(user.organization_id)  # bulk_create sends no post_save
     user._role_cache = None
 
 

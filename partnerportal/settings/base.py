@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_countries",  # ISO 3166 country list with translated names (the billing profile)
+    "partnerportal.apps.PartnerPortalConfig",  # template tags, the page cache's data versions
     "membership",
     "offers",
     "billing",
@@ -103,11 +104,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# A shared cache (Redis in production) for sessions and the rest.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# A cache shared by every process of the site (Redis in production): sessions, the signed-in user's
+# snapshot, cached page parts and their data versions. A version replaced by the Celery worker or by
+# another web worker must be seen by all, so the embedded default is files under var/, not memory.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Redis down must cost speed, not pages: see partnerportal/cache.py.
     CACHES["default"]["BACKEND"] = "partnerportal.cache.FailOpenRedisCache"
+
+# Cached parts of signed-in pages (partnerportal/page_cache.py): a save or delete of a model of these
+# apps makes the parts of its organisation (or, for the catalogue, of everyone) old.
+PAGE_CACHE_APPS = ("membership", "billing", "offers", "support")
+PAGE_CACHE_ORGANIZATION_MODEL = "membership.organization"
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 
 # Sign-in lockout (django-axes, on /accounts/login/ and /admin/login/; see partnerportal/lockout.py):
 # failures of the last LOGIN_LOCKOUT_SECONDS lock an account (from every address) at

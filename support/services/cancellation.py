@@ -20,6 +20,7 @@ from billing.refunds import RefundError, refund_create, refundable_amount
 from offers.models import LIVE_STATUSES, Order, OrderKind, OrderStatus, Subscription, TimelineKind
 from offers.selectors import subscription_benefits_activated
 from offers.services import subscription_cancel, timeline_add
+from partnerportal import page_cache
 from partnerportal.money import format_money
 
 from ..models import (
@@ -192,6 +193,7 @@ def _fail_decision(decision, message, actor):
         CancellationDecision.objects.filter(pk=decision.pk).update(
             status=DecisionStatus.FAILED, failure_message=message[:500]
         )
+        page_cache.organization_changed(page_cache.owner_organization_id(decision))  # update() sends no post_save
         RequestMessage.objects.create(
             request_id=decision.request_id,
             author=actor,

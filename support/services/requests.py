@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from membership.services import activity_record
 from offers.models import LIVE_STATUSES, Subscription, TimelineKind
 from offers.services import timeline_add
+from partnerportal import page_cache
 
 from ..models import (
     Attachment,
@@ -173,6 +174,7 @@ def message_add(
         request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=author, notify=False)
     else:
         ServiceRequest.objects.filter(pk=service_request.pk).update(updated_at=timezone.now())
+        page_cache.organization_changed(service_request.organization_id)  # update() sends no post_save
     return message
 
 

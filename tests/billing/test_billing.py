@@ -15,6 +15,7 @@ from offers.models import Order, OrderStatus
 from tests.factories.billing import PaymentMethodFactory, RefundFactory, stripe_card
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.helpers.checkout import buy, messages_of, to_review
+from tests.helpers.pages import without_csrf_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -150,13 +151,17 @@ class TestBillingHistory:
     def test_constant_number_of_queries(self, client, admin, offer, orders, django_assert_num_queries):
         _paid_orders(admin.organization, offer, orders)
         client.force_login(admin)
-        # user with organisation (the session comes from the cache), roles, payment methods,
-        # payments (+order, offer, card), refunds
-        with django_assert_num_queries(5):
+        # Cold: the user's organisation id, the user with organisation, roles (the session comes from
+        # the cache), payment methods, payments (+order, offer, card), refunds.
+        with django_assert_num_queries(6):
             response = client.get(reverse("history:home"))
         body = response.content.decode()
         assert body.count('class="payment"') == orders and body.count('class="refund"') == 1
         assert "US$475.00" in body and "−US$100.00" in body
+        # Warm: the user and the page's part come from the cache.
+        with django_assert_num_queries(0):
+            warm = client.get(reverse("history:home")).content.decode()
+        assert without_csrf_tokens(warm) == without_csrf_tokens(body)
 
     def test_receipt_and_isolation(self, client, admin, offer):
         payment = _paid_orders(admin.organization, offer, 1)[0]

@@ -333,8 +333,8 @@ class TestDocumentPages:
             invoice = invoice_issue(payment=PaymentFactory(organization=org), line=LINE)
             credit_note_issue(refund=RefundFactory(payment=invoice.payment, amount=100))
         client.force_login(admin)
-        # user, roles, payment methods, payments (+invoice, card), refunds (+credit note)
-        with django_assert_num_queries(5):
+        # organisation id, user, roles, payment methods, payments (+invoice, card), refunds (+credit note)
+        with django_assert_num_queries(6):
             body = client.get(reverse("history:home")).content.decode()
         assert body.count("Download (PDF)") == 2 * documents
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from membership.models import Role, User
 from offers.models import TimelineEntry, TimelineKind
 from offers.services import subscription_cancel
+from partnerportal import page_cache
 from support import services
 from support.models import (
     Attachment,
@@ -30,6 +31,7 @@ from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import paid_subscription
 from tests.factories.support import ServiceRequestFactory, StaffFactory
 from tests.fixtures_infra import *  # noqa: F401,F403
+from tests.helpers.on_commit import other_than_version_bumps
 
 S = RequestStatus
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -210,7 +212,7 @@ class TestRolesAndIsolation:
         _bulk_requests(60, [org], users, start=3)
         with CaptureQueriesContext(connection) as large:
             page = client.get(reverse("support:request_list"))
-        assert len(page.context["page"].object_list) == 25
+        assert len(page.context["requests"]["page"].object_list) == 25
         assert len(small.captured_queries) == len(large.captured_queries)
 
     def test_another_organisations_request_is_404_to_view_and_to_reply(self, client_for, global_admin, other_org):
@@ -234,9 +236,9 @@ class TestRolesAndIsolation:
         everything = client.get(reverse("support:request_list")).content.decode()
         assert "First problem" in everything and "Second problem" in everything and "Foreign problem" not in everything
         resolved = client.get(reverse("support:request_list"), {"status": S.RESOLVED})
-        assert [r.pk for r in resolved.context["page"].object_list] == [second.pk]
+        assert [r.pk for r in resolved.context["requests"]["page"].object_list] == [second.pk]
         opened = client.get(reverse("support:request_list"), {"status": S.OPEN})
-        assert [r.pk for r in opened.context["page"].object_list] == [first.pk]
+        assert [r.pk for r in opened.context["requests"]["page"].object_list] == [first.pk]
         assert f'href="{first.get_absolute_url()}"' in opened.content.decode()
 
 
@@ -455,7 +457,7 @@ class TestEmails:
         service_request = ServiceRequestFactory(user=russian)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             services.request_change_status(service_request=service_request, to_status=S.RESOLVED, actor=StaffFactory())
-        assert len(callbacks) == 1 and len(mail.outbox) == 1
+        assert len(other_than_version_bumps(callbacks)) == 1 and len(mail.outbox) == 1
         email = mail.outbox[0]
         assert email.to == [russian.email]
         assert email.subject == f"Ваш запрос на обслуживание {service_request.number} теперь: Решен"
@@ -467,7 +469,7 @@ class TestEmails:
             services.request_change_status(
                 service_request=service_request, to_status=S.IN_PROGRESS, actor=StaffFactory()
             )
-        assert mail.outbox == [] and len(callbacks) == 1
+        assert mail.outbox == [] and len(other_than_version_bumps(callbacks)) == 1
 
 
 # --- Staff: the admin queue -------------------------------------------------------------------
@@ -490,6 +492,8 @@ def _bulk_requests(count, orgs, users, start=0):
         for i in range(count)
     ]
     ServiceRequest.objects.bulk_create(rows, batch_size=500)
+    for organization in orgs:  # bulk_create sends no post_save: say so, as the services would
+        page_cache.organization_changed(organization.pk)
 
 
 def ctx_queries(client, url):
