@@ -22,6 +22,10 @@ def snapshot_key(user_id):
 
 class PortalBackend(ModelBackend):
     def get_user(self, user_id):
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
         user = self._cached_user(user_id) or self._load_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
@@ -33,10 +37,6 @@ class PortalBackend(ModelBackend):
         return user if page_cache.organization_version(user.organization_id) == version else None
 
     def _load_user(self, user_id):
-        try:
-            user_id = int(user_id)
-        except (TypeError, ValueError):
-            return None
         found = User._default_manager.filter(pk=user_id).values_list("organization_id", flat=True)
         if not found:
             return None

@@ -1,0 +1,187 @@
+"""The page cache's parts: data versions, who owns a row, the {% cached_part %} tag, the user snapshot.
+
+tests/partnerportal/test_nothing_stale.py walks the pages as users do; these pin the mechanisms
+underneath, each with a case that fails if its rule is taken out.
+"""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from membership.backends import PortalBackend, snapshot_key
+from membership.models import Role, UserRole
+from offers.models import Offer, TimelineEntry
+from partnerportal import page_cache
+from support.models import Attachment, RequestMessage
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory, action_pack
+from tests.factories.support import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class TestOwner:
+    def test_an_organisation_owns_itself_and_rows_with_its_key(self, org, global_admin):
+        assert page_cache.owner_organization_id(org) == org.pk
+        assert page_cache.owner_organization_id(global_admin) == org.pk
+
+    def test_the_owner_is_found_through_foreign_keys(self, org, global_admin):
+        subscription = SubscriptionFactory(organization=org)
+        entry = TimelineEntry.objects.filter(subscription=subscription).first() or TimelineEntry(
+            subscription=subscription
+        )
+        assert page_cache.owner_organization_id(entry) == org.pk
+        role = UserRole.objects.get(user=global_admin, role=Role.GLOBAL_ADMIN)
+        assert page_cache.owner_organization_id(role) == org.pk
+        message = RequestMessage.objects.create(
+            request=ServiceRequestFactory(user=global_admin), author=global_admin, body="x"
+        )
+        # attachment -> message -> request -> organisation: three steps
+        assert page_cache.owner_organization_id(Attachment(message=message)) == org.pk
+
+    def test_the_catalogue_belongs_to_no_organisation(self, db):
+        assert page_cache.owner_organization_id(action_pack()) is None
+
+
+class TestVersions:
+    def test_a_save_replaces_its_organisations_version_only(self, org):
+        other = OrganizationFactory(name="Fabrikam")
+        before, catalogue = page_cache.data_versions(org.pk)
+        theirs = page_cache.organization_version(other.pk)
+        org.name = "Contoso AG"
+        org.save()
+        after, catalogue_after = page_cache.data_versions(org.pk)
+        assert after != before
+        assert catalogue_after == catalogue and page_cache.organization_version(other.pk) == theirs
+
+    def test_a_catalogue_save_replaces_the_catalogue_version(self, org):
+        organization_before, catalogue_before = page_cache.data_versions(org.pk)
+        offer = action_pack()
+        offer.price_amount += 100
+        offer.save()
+        organization_after, catalogue_after = page_cache.data_versions(org.pk)
+        assert catalogue_after != catalogue_before and organization_after == organization_before
+
+    def test_a_delete_replaces_the_version(self, org, global_admin):
+        before = page_cache.organization_version(org.pk)
+        UserRole.objects.filter(user=global_admin).delete()
+        assert page_cache.organization_version(org.pk) != before
+
+    def test_the_version_is_replaced_again_when_the_transaction_commits(self, org, django_capture_on_commit_callbacks):
+        # A reader between the save and the commit may store the old rows under the new token; the
+        # token replaced at commit is one that reader never saw.
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            org.name = "Contoso AG"
+            org.save()
+        during = page_cache.organization_version(org.pk)
+        for callback in callbacks:
+            callback()
+        assert page_cache.organization_version(org.pk) != during
+
+    def test_an_evicted_version_comes_back_as_a_new_token(self, org):
+        before = page_cache.organization_version(org.pk)
+        cache.delete(page_cache.organization_key(org.pk))
+        assert page_cache.organization_version(org.pk) not in (None, before)
+
+    def test_models_outside_the_portals_apps_change_nothing(self, org, global_admin):
+        before = page_cache.data_versions(org.pk)
+        Client().force_login(global_admin)  # writes a session row (django.contrib.sessions)
+        global_admin.refresh_from_db()
+        assert page_cache.data_versions(org.pk)[1] == before[1]
+
+
+class TestUserSnapshot:
+    def test_a_warm_user_costs_no_query_and_a_role_change_is_seen_at_once(self, org):
+        user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
+        backend = PortalBackend()
+        assert backend.get_user(user.pk).role_set() == {Role.BILLING_ADMIN}
+        with CaptureQueriesContext(connection) as warm:
+            cached = backend.get_user(user.pk)
+        assert len(warm.captured_queries) == 0
+        assert cached.organization.name == org.name and cached.role_set() == {Role.BILLING_ADMIN}
+        UserRole.objects.create(user=user, role=Role.GLOBAL_ADMIN)
+        assert backend.get_user(user.pk).role_set() == {Role.BILLING_ADMIN, Role.GLOBAL_ADMIN}
+
+    def test_a_deactivated_user_is_not_taken_from_the_snapshot(self, org):
+        user = UserFactory(organization=org)
+        backend = PortalBackend()
+        assert backend.get_user(user.pk) is not None
+        assert cache.get(snapshot_key(user.pk)) is not None
+        user.is_active = False
+        user.save()
+        assert backend.get_user(user.pk) is None
+
+    def test_staff_without_an_organisation_are_loaded_every_time(self, db):
+        staff = UserFactory(organization=None, is_staff=True)
+        assert PortalBackend().get_user(staff.pk) == staff
+        assert cache.get(snapshot_key(staff.pk)) is None
+
+    def test_an_unknown_or_malformed_id_is_nobody(self, db):
+        assert PortalBackend().get_user(987654) is None
+        assert PortalBackend().get_user("not-a-number") is None
+
+
+class TestCachedPart:
+    def test_a_cached_page_carries_each_sessions_own_csrf_token(self, org, global_admin):
+        # Two browsers of one user: the second is served the part the first rendered, and its
+        # forms must still post with the second browser's token.
+        first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+        first.force_login(global_admin)
+        second.force_login(global_admin)
+        url = reverse("offers:offer_list")
+        first_page = first.get(url).content.decode()
+        second_page = second.get(url).content.decode()
+        assert "csrf-token-placeholder" not in second_page
+        token = CSRF_INPUT.search(second_page).group(1)
+        assert token != CSRF_INPUT.search(first_page).group(1)
+        answer = second.post(
+            reverse("membership:set_language"), {"language": "ru", "next": url, "csrfmiddlewaretoken": token}
+        )
+        assert answer.status_code == 302
+
+    def test_a_warm_page_runs_no_query_of_its_own(self, org, global_admin):
+        client = Client()
+        client.force_login(global_admin)
+        for name in ("offers:offer_list", "support:request_list", "dashboard:index", "dashboard:overview"):
+            client.get(reverse(name))
+            with CaptureQueriesContext(connection) as warm:
+                assert client.get(reverse(name)).status_code == 200
+            assert len(warm.captured_queries) == 0, (name, [q["sql"] for q in warm.captured_queries])
+
+    def test_subscription_details_warm_is_one_query_the_tenant_check(self, org, global_admin, other_org):
+        subscription = SubscriptionFactory(organization=org)
+        theirs = SubscriptionFactory(organization=other_org)
+        client = Client()
+        client.force_login(global_admin)
+        client.get(subscription.get_absolute_url())
+        with CaptureQueriesContext(connection) as warm:
+            assert client.get(subscription.get_absolute_url()).status_code == 200
+        assert len(warm.captured_queries) == 1
+        assert client.get(theirs.get_absolute_url()).status_code == 404
+
+    def test_a_form_sent_back_with_errors_is_not_kept(self, org, global_admin):
+        client = Client()
+        client.force_login(global_admin)
+        before = len(cache._cache) if hasattr(cache, "_cache") else None
+        response = client.post(reverse("support:request_new"), {"title": ""})
+        assert response.status_code == 200
+        if before is not None:
+            stored = [key for key in cache._cache if "pagepart" in key]
+            assert stored == [], stored
+
+    def test_anonymous_pages_are_not_kept(self, db):
+        Client().get(reverse("login"))
+        assert not any("pagepart" in key for key in getattr(cache, "_cache", {}))
+
+
+def test_offer_saved_in_admin_is_a_catalogue_change(org):
+    before = page_cache.data_versions(org.pk)[1]
+    Offer.objects.filter(pk=action_pack().pk).first().save()
+    assert page_cache.data_versions(org.pk)[1] != before
