@@ -18,6 +18,7 @@ Not a test: nothing is asserted; the goal in issue 3 is offers/bare >= 0.5.
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 # One file per run: two runs at once (e.g. bench/run_all.py and a person) must not share it.
 DB_PATH = BENCH_DIR / ("offers_throughput-%d.sqlite3" % os.getpid())
+CACHE_DIR = BENCH_DIR / ("cache-%d" % os.getpid())
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 EMAIL = "billing@contoso.example"
@@ -74,11 +76,13 @@ def free_port():
 
 def bench_env():
     env = dict(os.environ)
-    for key in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
+    for key in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL"):
         env.pop(key, None)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings_bench",
         DATABASE_URL="sqlite:///%s" % DB_PATH,
+        # The embedded default's shared cache (files), a directory of this run's own.
+        CACHE_URL="filecache://%s" % CACHE_DIR,
         DJANGO_DEBUG="False",
         # Both the portal and the bare views keep their connection, so neither pays a reconnect.
         DATABASE_CONN_MAX_AGE="600",
@@ -89,8 +93,7 @@ def bench_env():
 
 def prepare_database(env, orders):
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
+    remove_database()
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run(manage + ["migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
     subprocess.run(manage + ["load_demo_data"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -221,15 +224,20 @@ def main(argv=None):
     return 0
 
 
+def remove_database():
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
+
+
 def stop_gunicorn(process):
-    """Stop the gunicorn this module started and remove its database (and its log when empty)."""
+    """Stop the gunicorn this module started and remove its database and cache (and its log when empty)."""
     process.terminate()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
+    remove_database()
     log = BENCH_DIR / ("gunicorn-%d.log" % os.getpid())
     if log.exists() and not log.read_text().strip():
         log.unlink()

@@ -50,9 +50,11 @@ TARGETS = [
     ("dashboard", "/membership/dashboard/"),
 ]
 
-# Runs in a separate process with the server's environment: one warm request per path through
-# bench.bare:application (what gunicorn serves), queries counted at the cursor (the handler's
-# request_started signal empties connection.queries).
+# Runs in a separate process with the server's environment: per path, one cold request (the
+# organisation's data version replaced first, as any change to its data does: the user snapshot
+# and the page's cached parts miss) and one warm request through bench.bare:application (what
+# gunicorn serves), queries counted at the cursor (the handler's request_started signal empties
+# connection.queries).
 COUNT = r"""
 import json, sys
 from io import BytesIO
@@ -61,12 +63,13 @@ from django.db import connection
 from django.urls import reverse
 from membership.models import User
 from offers.models import Subscription
+from partnerportal import page_cache
 
 email, cookie, host, paths = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 user = User.objects.get(email=email)
 subscription = Subscription.objects.filter(organization=user.organization).order_by("-pk").first()
 detail = reverse("subscriptions:detail", args=[subscription.pk]) if subscription else None
-result = {"detail": detail, "queries": {}, "status": {}}
+result = {"detail": detail, "queries": {}, "cold_queries": {}, "status": {}}
 for path in paths:
     path = path or detail
     if path is None:
@@ -74,7 +77,9 @@ for path in paths:
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": host, "SERVER_PORT": "80",
                "HTTP_HOST": host, "HTTP_COOKIE": cookie, "wsgi.input": BytesIO(), "wsgi.url_scheme": "http",
                "wsgi.errors": sys.stderr}
-    for attempt in range(2):  # the first request warms caches up; count the second
+    page_cache.organization_changed(user.organization_id)
+    counts = []
+    for attempt in ("cold", "warm"):
         executed = []
         status = []
         def count(execute, sql, params, many, context):
@@ -82,7 +87,8 @@ for path in paths:
             return execute(sql, params, many, context)
         with connection.execute_wrapper(count):
             b"".join(bench.bare.application(dict(environ), lambda s, h, e=None: status.append(s)))
-    result["queries"][path] = len(executed)
+        counts.append(len(executed))
+    result["cold_queries"][path], result["queries"][path] = counts
     result["status"][path] = status[0]
 print("COUNT " + json.dumps(result))
 """
@@ -162,22 +168,24 @@ def measure(base, cookie, counted, duration, rounds, label):
             "p99": statistics.median(r["p99"] for r in rounds_of),
             "p99_range": (min(r["p99"] for r in rounds_of), max(r["p99"] for r in rounds_of)),
             "queries": counted["queries"].get(path),
+            "cold_queries": counted["cold_queries"].get(path),
             "bad": sum(r["bad"] + r["errors"] for r in rounds_of),
         }
     print("\n== %s ==" % label)
+    print("queries: per warm request (per cold one: the organisation's data changed just before)")
     print("wrk 2 threads, 8 connections, %d s x %d alternating rounds per target, loopback" % (duration, rounds))
-    head = "%-26s %8s %8s %8s %13s %7s %7s %7s %6s"
+    head = "%-26s %8s %8s %8s %13s %9s %7s %7s %6s"
     print(head % ("target", "req/s", "p50 ms", "p99 ms", "p99 range", "queries", "/bare", "/bare-mw", "bad"))
     for name, row in rows.items():
         print(
-            "%-26s %8.0f %8.2f %8.2f %13s %7s %7.2f %8.2f %6d"
+            "%-26s %8.0f %8.2f %8.2f %13s %9s %7.2f %8.2f %6d"
             % (
                 name,
                 row["rps"],
                 row["p50"],
                 row["p99"],
                 "%.1f-%.1f" % row["p99_range"],
-                "-" if row["queries"] is None else row["queries"],
+                "-" if row["queries"] is None else "%s (%s)" % (row["queries"], row["cold_queries"]),
                 row["rps"] / rows[BARE]["rps"],
                 row["rps"] / rows[BARE_MW]["rps"],
                 row["bad"],

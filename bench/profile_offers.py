@@ -98,8 +98,7 @@ def main(argv=None):
         command = [offers_throughput.PYTHON, "-c", CHILD, args.path, str(args.requests), offers_throughput.EMAIL]
         return subprocess.run(command, env=env, cwd=ROOT, timeout=600).returncode
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(offers_throughput.DB_PATH) + suffix).unlink(missing_ok=True)
+        offers_throughput.remove_database()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Settings shared by every environment; read from the environment with django-environ."""
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -108,6 +109,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # snapshot, cached page parts and their data versions. A version replaced by the Celery worker or by
 # another web worker must be seen by all, so the embedded default is files under var/, not memory.
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# Keys name rows by id, so two databases must never share them (the bench's and the portal's
+# SQLite files under one var/cache, two checkouts on one Redis): the prefix names the database.
+CACHES["default"].setdefault(
+    "KEY_PREFIX",
+    hashlib.sha256(
+        " ".join(str(DATABASES["default"].get(part, "")) for part in ("ENGINE", "HOST", "PORT", "NAME")).encode()
+    ).hexdigest()[:12],
+)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Redis down must cost speed, not pages: see partnerportal/cache.py.
     CACHES["default"]["BACKEND"] = "partnerportal.cache.FailOpenRedisCache"

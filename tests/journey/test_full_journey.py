@@ -43,6 +43,8 @@ STAFF_PASSWORD = "demo-pass-2026"
 DAYS_LEFT = 10  # the term is moved to end this many days from today: inside the R8 renewal window
 
 # Run through `manage.py shell -c` on the target, so a server in another process sees the change.
+# Saved (not QuerySet.update), so the organisation's data version is replaced and its cached pages
+# miss, as for any change the portal makes.
 MOVE_TERM_END = """
 import datetime, json
 from django.utils import timezone
@@ -50,8 +52,11 @@ from offers.models import Subscription
 from offers.terms import add_months
 end = timezone.localdate() + datetime.timedelta(days=%(days)d)
 start = add_months(end, -12)
-updated = Subscription.objects.filter(pk=%(pk)d).update(
-    started_on=start, current_period_start=start, current_period_end=end)
+subscription = Subscription.objects.filter(pk=%(pk)d).first()
+if subscription is not None:
+    subscription.started_on, subscription.current_period_start, subscription.current_period_end = start, start, end
+    subscription.save(update_fields=["started_on", "current_period_start", "current_period_end"])
+updated = int(subscription is not None)
 print(json.dumps({"updated": updated, "start": start.isoformat(), "end": end.isoformat()}))
 """
 
