@@ -6,25 +6,23 @@ from django.utils import timezone
 from membership.decorators import partner_required, role_required
 from membership.forms import EnrolForm
 from membership.permissions import Action
-from partnerportal.page_cache import deferred
+from partnerportal.page_cache import cached_page
 
 from .selectors import membership_overview, organization_tiers
 
 
 @partner_required
+@cached_page("dashboard")
 def dashboard(request):
-    # Read only when the page's cached part misses (partnerportal/templatetags/page_cache.py).
-    dashboard = deferred(lambda: {"tiers": organization_tiers(organization=request.user.organization)})
-    return render(request, "offers/dashboard/dashboard.html", {"dashboard": dashboard, "enrol_form": EnrolForm()})
+    tiers = organization_tiers(organization=request.user.organization)
+    return render(request, "offers/dashboard/dashboard.html", {"tiers": tiers, "enrol_form": EnrolForm()})
 
 
 @role_required(Action.VIEW)
+@cached_page("overview")
 def overview(request):
     return render(
         request,
         "offers/dashboard/overview.html",
-        {
-            "page": deferred(lambda: {"overview": membership_overview(organization=request.user.organization)}),
-            "today": timezone.localdate(),
-        },
+        {"overview": membership_overview(organization=request.user.organization), "today": timezone.localdate()},
     )

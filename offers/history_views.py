@@ -10,24 +10,24 @@ from billing import selectors as billing_selectors
 from membership.decorators import role_required
 from membership.permissions import Action
 from partnerportal.money import money_decimal
-from partnerportal.page_cache import deferred
+from partnerportal.page_cache import cached_page
 
 from . import selectors
 from .models.catalogue import localized_value
 
 
 @role_required(Action.VIEW_BILLING)
+@cached_page("billing_history")
 def billing_home(request):
-    # Read only when the page's cached part misses (partnerportal/templatetags/page_cache.py).
-    history = deferred(_history_context, request.user.organization)
-    return render(request, "offers/history/billing_home.html", {"history": history})
-
-
-def _history_context(organization):
+    organization = request.user.organization
     payments = list(selectors.billing_history(organization=organization))
     for payment in payments:
         payment.offer_name = localized_value(payment.offer_name_en, payment.offer_name_ru)
-    return {"methods": list(billing_selectors.usable_payment_methods(organization=organization)), "payments": payments}
+    return render(
+        request,
+        "offers/history/billing_home.html",
+        {"methods": list(billing_selectors.usable_payment_methods(organization=organization)), "payments": payments},
+    )
 
 
 @role_required(Action.VIEW_BILLING)

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action, denial_reason, user_can
-from partnerportal.page_cache import deferred
+from partnerportal.page_cache import cached_page
 
 from . import lifecycle
 from .models import ReminderKind, Subscription
 from .rules import RenewalVerdict, renewal_decision
-from .selectors import subscription_for_organization, subscription_offer_name, subscription_timeline
+from .selectors import subscription_for_organization, subscription_timeline
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
 
@@ -62,28 +62,18 @@ def _renewal_state(subscription, today):
 
 
 @partner_required
+@cached_page("subscription")
 def subscription_detail(request, pk):
-    try:
-        offer_name = subscription_offer_name(organization=request.user.organization, pk=pk)
-    except Subscription.DoesNotExist as exc:
-        raise Http404("No such subscription in your organisation.") from exc
-    context = {
-        "offer_name": offer_name,
-        # Read only when the page's cached part misses (partnerportal/templatetags/page_cache.py).
-        "details": deferred(_detail_context, request, pk, timezone.localdate()),
-    }
-    return render(request, "offers/subscription_detail.html", context)
-
-
-def _detail_context(request, pk, today):
     subscription = _subscription_or_404(request, pk)
+    today = timezone.localdate()
     renewal = _renewal_state(subscription, today)
     can_renew = user_can(request.user, Action.RENEW)
     can_manage = user_can(request.user, Action.MANAGE_AUTO_RENEWAL)
     card = lifecycle.renewal_card(subscription)
     upcoming = lifecycle.next_reminder(subscription, today=today) if subscription.is_live else None
-    return {
+    context = {
         "subscription": subscription,
+        "offer_name": subscription.offer.localized("name"),
         "card": card,
         "card_expires_first": card is not None and card.expires_before(subscription.current_period_end),
         "renewal": renewal,
@@ -95,6 +85,7 @@ def _detail_context(request, pk, today):
         "timeline": subscription_timeline(subscription=subscription),
         "cancel_url": _optional_url("support:new_cancellation", query="?subscription=%d" % subscription.pk),
     }
+    return render(request, "offers/subscription_detail.html", context)
 
 
 @role_required(Action.MANAGE_AUTO_RENEWAL)

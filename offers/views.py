@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action
-from partnerportal.page_cache import deferred
+from partnerportal.page_cache import cached_page
 from partnerportal.redirects import safe_next
 
 from . import checkout, services
@@ -17,22 +17,19 @@ from .selectors import offers_page
 
 
 @partner_required
+@cached_page("offers")
 def offer_list(request):
     organization = request.user.organization
+    offers, subscriptions = offers_page(organization=organization, today=timezone.localdate())
     return render(
         request,
         "offers/offer_list.html",
         {
-            # Read only when the page's cached part misses (partnerportal/templatetags/page_cache.py).
-            "page": deferred(_offers_context, organization=organization, today=timezone.localdate()),
+            "offers": offers,
+            "subscriptions": subscriptions,
             "is_network_member": organization.is_network_member,
         },
     )
-
-
-def _offers_context(organization, today):
-    offers, subscriptions = offers_page(organization=organization, today=today)
-    return {"offers": offers, "subscriptions": subscriptions}
 
 
 @role_required(Action.BUY)

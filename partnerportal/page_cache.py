@@ -1,12 +1,12 @@
-"""Data versions for cached page parts: what keeps a signed-in page fast without ever serving it stale.
+"""Signed-in pages from the cache, never stale: data versions, reader keys and ``cached_page``.
 
 Every organisation has a version token, and so does the catalogue (everything of the portal that no
 one organisation owns: offers, terms, prices). A save or delete of any model of the portal's apps
 replaces the token of the organisation it belongs to, or the catalogue's when it belongs to none
-(``connect_version_signals``, called by this app's config). A cached part is stored under the tokens
-read when its request began (partnerportal.templatetags.page_cache, membership.backends), so a
-change makes the next request miss and render afresh. Nothing has to remember which pages a
-change touches.
+(``connect_version_signals``, called by this app's config). What is cached for a reader (a whole
+page: ``cached_page``; the header and menu: the ``{% cached_part %}`` tag; the user with roles:
+membership.backends) is stored under the tokens read when its request began, so a change makes
+the next request miss and render afresh. Nothing has to remember which pages a change touches.
 
 Tokens are random, not counters: a token the cache evicted comes back as a new one, never as one an
 old part was stored under.
@@ -21,15 +21,20 @@ Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) call ``o
 or ``catalogue_changed`` themselves.
 """
 
+import hashlib
 import logging
+import re
 import uuid
-from functools import partial
+from functools import partial, wraps
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils.functional import SimpleLazyObject
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +81,6 @@ def request_data_versions(request):
         versions = data_versions(getattr(request.user, "organization_id", None))
         request._page_data_versions = versions
     return versions
-
-
-def deferred(function, *args, **kwargs):
-    """function(*args, **kwargs), run when a template first uses the value: never, on a cached part's hit."""
-    return SimpleLazyObject(partial(function, *args, **kwargs))
 
 
 def organization_version(organization_id):
@@ -155,3 +155,76 @@ def connect_version_signals():
     post_save.connect(_data_changed, dispatch_uid="page_cache.post_save")
     post_delete.connect(_data_changed, dispatch_uid="page_cache.post_delete")
     m2m_changed.connect(_relation_changed, dispatch_uid="page_cache.m2m_changed")
+
+
+# --- What is cached for a reader -------------------------------------------------------------------
+
+# A stored page or part never carries a session's CSRF token: it is kept with this placeholder, and
+# each request puts its own token in (two browsers of one user have different tokens).
+CSRF_PLACEHOLDER = "csrf-token-placeholder-b41f9e"
+CSRF_INPUT_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def is_cacheable_request(request):
+    """A signed-in reader's plain page view: a form sent back with its errors is never kept."""
+    user = getattr(request, "user", None)
+    return request.method in ("GET", "HEAD") and getattr(user, "is_authenticated", False)
+
+
+def reader_key(request, name, *vary_on):
+    """The cache key of what `name` shows this reader now: everything it can depend on.
+
+    The page's path and query, the reader, their language, today's date (renewal windows, "expires
+    in" texts) and the data versions of their organisation and of the catalogue.
+    """
+    # Read before anything is rendered: see the module's note on the order that matters.
+    organization_version, catalogue_version = request_data_versions(request)
+    parts = [
+        name,
+        *(str(value) for value in vary_on),
+        request.get_full_path(),
+        str(request.user.pk),
+        translation.get_language() or "",
+        timezone.localdate().isoformat(),
+        organization_version or "",
+        catalogue_version,
+    ]
+    return "reader:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def with_csrf_placeholder(html):
+    return CSRF_INPUT_VALUE.sub(r"\g<1>%s\g<2>" % CSRF_PLACEHOLDER, html)
+
+
+def with_csrf_token(html, request):
+    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html
+
+
+def cached_page(name):
+    """View decorator: the whole page for a signed-in reader, from the cache while nothing it shows changed.
+
+    Put it inside the permission decorators, which still run on every request. A hit runs none of
+    the view's code and no query: the key's data versions prove the page is what the view would
+    render now (another organisation's id never reaches a stored page, since the reader is in the
+    key and a refused page is never stored). A page that shows flash messages is neither served
+    from nor kept in the cache: the messages are for one request.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not is_cacheable_request(request) or len(get_messages(request)):
+                return view(request, *args, **kwargs)
+            key = reader_key(request, name)
+            html = cache.get(key)
+            if html is not None:
+                return HttpResponse(with_csrf_token(html, request))
+            response = view(request, *args, **kwargs)
+            messages = get_messages(request)
+            if response.status_code == 200 and not response.streaming and not (messages.used or len(messages)):
+                cache.set(key, with_csrf_placeholder(response.content.decode()), settings.PAGE_CACHE_SECONDS)
+            return response
+
+        return wrapped
+
+    return decorator

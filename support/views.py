@@ -13,7 +13,7 @@ from membership.decorators import partner_required, role_required
 from membership.permissions import Action, user_can
 from partnerportal.forms import add_service_errors
 from partnerportal.ids import parse_id
-from partnerportal.page_cache import deferred
+from partnerportal.page_cache import cached_page
 
 from . import selectors, services
 from .forms import ReplyForm, ServiceRequestForm, StatusFilterForm
@@ -21,20 +21,16 @@ from .models import Attachment, ProblemType
 
 
 @partner_required
+@cached_page("requests")
 def request_list(request):
     """Service requests > Partner Center requests: the organisation's requests, filtered by status."""
     filter_form = StatusFilterForm(request.GET or None)
     status = filter_form.cleaned_data["status"] if filter_form.is_valid() else None
-    # Read only when the page's cached part misses (partnerportal/templatetags/page_cache.py).
-    requests = deferred(_request_list_context, request, status)
-    return render(
-        request, "support/request_list.html", {"requests": requests, "filter_form": filter_form, "status": status or ""}
-    )
-
-
-def _request_list_context(request, status):
     queryset = selectors.requests_for_organization(organization=request.user.organization, status=status)
-    return {"page": Paginator(queryset, 25).get_page(request.GET.get("page"))}
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "support/request_list.html", {"page": page, "filter_form": filter_form, "status": status or ""}
+    )
 
 
 @partner_required

@@ -16,7 +16,6 @@ from .catalogue import (  # noqa: F401
     live_action_pack_subscription,
     offers_page,
     subscription_for_organization,
-    subscription_offer_name,
     subscription_timeline,
 )
 from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401

@@ -11,7 +11,6 @@ from membership.selectors import organization_users_with_roles
 
 from ..benefit_text import benefit_phrase
 from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
-from ..models.catalogue import localized_value
 from ..rules import renewal_decision
 
 ACTION_PACK_CODE = "action-pack"
@@ -36,16 +35,6 @@ def subscription_for_organization(*, organization, pk):
         .select_related("offer", "organization", "payment_method")
         .get()
     )
-
-
-def subscription_offer_name(*, organization, pk):
-    """The localized offer name of one subscription of the organisation (its details page's title);
-    Subscription.DoesNotExist when it is another's. One lean query: the rest of the page may come
-    from its cached part."""
-    names = Subscription.objects.filter(organization=organization, pk=pk).values_list("offer__name", "offer__name_ru")
-    for english, russian in names:
-        return localized_value(english, russian)
-    raise Subscription.DoesNotExist("No such subscription in this organisation.")
 
 
 def subscription_timeline(*, subscription):

@@ -21,6 +21,7 @@ from support.models import Attachment, RequestMessage
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory, action_pack
 from tests.factories.support import ServiceRequestFactory
+from tests.helpers.pages import without_csrf_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -146,25 +147,46 @@ class TestCachedPart:
         )
         assert answer.status_code == 302
 
-    def test_a_warm_page_runs_no_query_of_its_own(self, org, global_admin):
-        client = Client()
-        client.force_login(global_admin)
-        for name in ("offers:offer_list", "support:request_list", "dashboard:index", "dashboard:overview"):
-            client.get(reverse(name))
-            with CaptureQueriesContext(connection) as warm:
-                assert client.get(reverse(name)).status_code == 200
-            assert len(warm.captured_queries) == 0, (name, [q["sql"] for q in warm.captured_queries])
-
-    def test_subscription_details_warm_is_one_query_the_tenant_check(self, org, global_admin, other_org):
+    def test_a_warm_page_runs_no_query(self, org, global_admin):
         subscription = SubscriptionFactory(organization=org)
-        theirs = SubscriptionFactory(organization=other_org)
         client = Client()
         client.force_login(global_admin)
-        client.get(subscription.get_absolute_url())
-        with CaptureQueriesContext(connection) as warm:
-            assert client.get(subscription.get_absolute_url()).status_code == 200
-        assert len(warm.captured_queries) == 1
-        assert client.get(theirs.get_absolute_url()).status_code == 404
+        for url in [
+            *(reverse(name) for name in ("offers:offer_list", "support:request_list", "history:home")),
+            *(reverse(name) for name in ("dashboard:index", "dashboard:overview")),
+            subscription.get_absolute_url(),
+        ]:
+            cold = client.get(url)
+            with CaptureQueriesContext(connection) as warm:
+                page = client.get(url)
+            assert page.status_code == 200 and len(warm.captured_queries) == 0, (url, warm.captured_queries)
+            assert without_csrf_tokens(page.content.decode()) == without_csrf_tokens(cold.content.decode())
+
+    def test_another_organisations_page_is_never_served_from_ours(self, org, global_admin, other_org):
+        ours, theirs = SubscriptionFactory(organization=org), SubscriptionFactory(organization=other_org)
+        client = Client()
+        client.force_login(global_admin)
+        assert client.get(ours.get_absolute_url()).status_code == 200
+        for _ in range(2):  # a refused page is not kept either
+            assert client.get(theirs.get_absolute_url()).status_code == 404
+        stranger = UserFactory(organization=other_org, roles=[Role.GLOBAL_ADMIN])
+        client.force_login(stranger)
+        assert client.get(ours.get_absolute_url()).status_code == 404
+        assert client.get(theirs.get_absolute_url()).status_code == 200
+
+    def test_a_page_with_a_flash_message_shows_it_once_and_is_not_kept(self, org, global_admin):
+        subscription = SubscriptionFactory(organization=org)
+        client = Client()
+        client.force_login(global_admin)
+        url = subscription.get_absolute_url()
+        client.get(url)
+        # Turning renewal off redirects to the page with a message (and changes the data).
+        client.post(reverse("subscriptions:turn_off_auto_renewal", args=[subscription.pk]), {"confirm": "on"})
+        with_message = client.get(url).content.decode()
+        assert "Automatic renewal is turned off." in with_message
+        again = client.get(url).content.decode()
+        assert "Automatic renewal is turned off." not in again
+        assert client.get(url).content.decode().count("Automatic renewal is turned off.") == 0
 
     def test_a_form_sent_back_with_errors_is_not_kept(self, org, global_admin):
         client = Client()
