@@ -74,7 +74,7 @@ rows = [
     ("session load (SessionBase._get_session)", cumulative("django/contrib/sessions/backends/base.py", "_get_session")),
     ("user lookup (auth.get_user)", cumulative("django/contrib/auth/__init__.py", "get_user")),
     ("CSRF (CsrfViewMiddleware.process_view)", cumulative("django/middleware/csrf.py", "process_view")),
-    ("locale (LocaleMiddleware.process_request)", cumulative("django/middleware/locale.py", "process_request")),
+    ("locale (UserLocaleMiddleware.process_request)", cumulative("membership/middleware.py", "process_request")),
     ("template parsing (Parser.parse; 0 = templates cached)", cumulative("django/template/base.py", "parse")),
 ]
 print("%s: %.2f ms per request without the profiler (%d requests, one process, no network)" % (path, plain * 1000, count))

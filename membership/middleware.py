@@ -1,15 +1,19 @@
-"""Activate the signed-in user's saved language, so the choice follows them across devices."""
+"""Django's LocaleMiddleware, with the signed-in user's saved language first: the choice follows them across devices."""
 
+from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
-class UserLanguageMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+class UserLocaleMiddleware(LocaleMiddleware):
+    """After AuthenticationMiddleware. A signed-in user with a saved language gets it at once; anyone
+    else gets Django's choice (language cookie, then Accept-Language). One middleware, not two: each
+    layer is paid on every request."""
 
-    def __call__(self, request):
+    def process_request(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        language = user.language if user is not None and user.is_authenticated else ""
+        if not language:
+            return super().process_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None

@@ -1,8 +1,8 @@
 """A database that is busy or does not answer is a 503 page with Retry-After, never a 500 (product.md R17).
 
 The page is rendered without touching the database: no session, no user, no context processors. Its
-language is the one LocaleMiddleware read from the language cookie or Accept-Language (or the user's
-saved language, when UserLanguageMiddleware got that far before the database failed).
+language is the one UserLocaleMiddleware chose (the user's saved language, or the language cookie or
+Accept-Language), or when the database failed before it ran, the cookie's or Accept-Language's.
 
 Two ways an error reaches here, and both are needed:
 - raised by a view or while rendering its template: process_exception answers before Django turns it

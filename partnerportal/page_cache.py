@@ -24,14 +24,16 @@ or ``catalogue_changed`` themselves.
 import hashlib
 import logging
 import re
+import threading
 import uuid
 from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
@@ -52,17 +54,38 @@ def _new_token():
     return uuid.uuid4().hex[:16]
 
 
+# The tokens read during the current request, so that its user snapshot and its page read each
+# token once. Emptied when a request starts and when it ends; outside a request (a task, the shell)
+# every read goes to the cache.
+_read_in_request = threading.local()
+
+
+def _start_request(**kwargs):
+    _read_in_request.tokens = {}
+
+
+def _end_request(**kwargs):
+    _read_in_request.tokens = None
+
+
 def _tokens(keys):
     """The current token of each key, creating the missing ones (one cache round trip when all exist)."""
-    found = cache.get_many(keys)
+    memo = getattr(_read_in_request, "tokens", None)
+    missing = [key for key in keys if memo is None or key not in memo]
+    if len(missing) == 1:
+        found = {missing[0]: cache.get(missing[0])}
+    else:
+        found = cache.get_many(missing) if missing else {}
     tokens = []
     for key in keys:
-        token = found.get(key)
+        token = memo[key] if key not in missing else found.get(key)
         if token is None:
             token = _new_token()
             if not cache.add(key, token, timeout=None):
                 # Another process created it first: use theirs.
                 token = cache.get(key) or token
+        if memo is not None:
+            memo[key] = token
         tokens.append(token)
     return tokens
 
@@ -75,12 +98,8 @@ def data_versions(organization_id):
 
 
 def request_data_versions(request):
-    """data_versions for the signed-in user's organisation, read once per request."""
-    versions = getattr(request, "_page_data_versions", None)
-    if versions is None:
-        versions = data_versions(getattr(request.user, "organization_id", None))
-        request._page_data_versions = versions
-    return versions
+    """data_versions for the signed-in user's organisation."""
+    return data_versions(getattr(request.user, "organization_id", None))
 
 
 def organization_version(organization_id):
@@ -89,6 +108,9 @@ def organization_version(organization_id):
 
 def replace_version(key):
     cache.set(key, _new_token(), timeout=None)
+    memo = getattr(_read_in_request, "tokens", None)
+    if memo is not None:
+        memo.pop(key, None)  # this request's next read sees the new token
 
 
 def _replace_now_and_on_commit(key):
@@ -136,6 +158,16 @@ def owner_organization_id(instance, depth=OWNER_SEARCH_DEPTH):
     return None
 
 
+# The organisation a row belonged to when it was loaded: a row moved to another organisation (a user
+# staff move in the admin) changes what the old one shows too.
+LOADED_OWNER = "_page_cache_loaded_organization_id"
+
+
+def _remember_owner(sender, instance, **kwargs):
+    if sender._meta.app_label in settings.PAGE_CACHE_APPS and "organization_id" in instance.__dict__:
+        instance.__dict__[LOADED_OWNER] = instance.__dict__["organization_id"]
+
+
 def _data_changed(sender, instance, **kwargs):
     if sender._meta.app_label not in settings.PAGE_CACHE_APPS:
         return
@@ -144,6 +176,11 @@ def _data_changed(sender, instance, **kwargs):
         catalogue_changed()
     else:
         organization_changed(organization_id)
+    loaded = instance.__dict__.get(LOADED_OWNER)
+    if loaded is not None and loaded != organization_id:
+        organization_changed(loaded)
+    if "organization_id" in instance.__dict__:
+        instance.__dict__[LOADED_OWNER] = instance.__dict__["organization_id"]
 
 
 def _relation_changed(sender, instance, action, **kwargs):
@@ -152,6 +189,9 @@ def _relation_changed(sender, instance, action, **kwargs):
 
 
 def connect_version_signals():
+    request_started.connect(_start_request, dispatch_uid="page_cache.request_started")
+    request_finished.connect(_end_request, dispatch_uid="page_cache.request_finished")
+    post_init.connect(_remember_owner, dispatch_uid="page_cache.post_init")
     post_save.connect(_data_changed, dispatch_uid="page_cache.post_save")
     post_delete.connect(_data_changed, dispatch_uid="page_cache.post_delete")
     m2m_changed.connect(_relation_changed, dispatch_uid="page_cache.m2m_changed")

@@ -43,11 +43,11 @@ MIDDLEWARE = [
     # that is busy or down answers 503 with Retry-After, not 500.
     "partnerportal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "membership.middleware.UserLanguageMiddleware",
+    # Django's LocaleMiddleware with the user's saved language first, so after the user is known.
+    "membership.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a sign-in refused for lockout into the lockout page.

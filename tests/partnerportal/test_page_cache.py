@@ -5,6 +5,7 @@ underneath, each with a case that fails if its rule is taken out.
 """
 
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -13,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from membership.backends import PortalBackend, snapshot_key
+from membership.backends import PortalBackend
 from membership.models import Role, UserRole
 from offers.models import Offer, TimelineEntry
 from partnerportal import page_cache
@@ -91,6 +92,25 @@ class TestVersions:
         cache.delete(page_cache.organization_key(org.pk))
         assert page_cache.organization_version(org.pk) not in (None, before)
 
+    def test_a_request_reads_each_version_once_and_sees_its_own_changes(self, org):
+        page_cache._start_request()  # what request_started does
+        try:
+            first = page_cache.organization_version(org.pk)
+            with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+                assert page_cache.data_versions(org.pk)[0] == first
+                assert page_cache.organization_version(org.pk) == first
+            assert [call.args[0] for call in reads.call_args_list] == [page_cache.CATALOGUE_KEY]
+            org.name = "Contoso AG"
+            org.save()
+            assert page_cache.organization_version(org.pk) != first
+        finally:
+            page_cache._end_request()
+        # Outside a request every read goes to the cache.
+        with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+            page_cache.organization_version(org.pk)
+            page_cache.organization_version(org.pk)
+        assert reads.call_count == 2
+
     def test_models_outside_the_portals_apps_change_nothing(self, org, global_admin):
         before = page_cache.data_versions(org.pk)
         Client().force_login(global_admin)  # writes a session row (django.contrib.sessions)
@@ -114,7 +134,7 @@ class TestUserSnapshot:
         user = UserFactory(organization=org)
         backend = PortalBackend()
         assert backend.get_user(user.pk) is not None
-        assert cache.get(snapshot_key(user.pk)) is not None
+        assert user.pk in PortalBackend.snapshots
         user.is_active = False
         user.save()
         assert backend.get_user(user.pk) is None
@@ -122,7 +142,24 @@ class TestUserSnapshot:
     def test_staff_without_an_organisation_are_loaded_every_time(self, db):
         staff = UserFactory(organization=None, is_staff=True)
         assert PortalBackend().get_user(staff.pk) == staff
-        assert cache.get(snapshot_key(staff.pk)) is None
+        assert staff.pk not in PortalBackend.snapshots
+
+    def test_each_request_gets_its_own_copy(self, org):
+        user = UserFactory(organization=org, language="en")
+        backend = PortalBackend()
+        first = backend.get_user(user.pk)
+        first.language = "ru"  # a view changing request.user without saving
+        first.organization.name = "Changed in memory"
+        second = backend.get_user(user.pk)
+        assert second is not first and second.language == "en" and second.organization.name == org.name
+
+    def test_a_user_moved_to_another_organisation_is_seen_in_the_new_one(self, org, other_org):
+        user = UserFactory(organization=org)
+        backend = PortalBackend()
+        assert backend.get_user(user.pk).organization_id == org.pk
+        user.organization = other_org  # staff do this in Django admin
+        user.save()
+        assert backend.get_user(user.pk).organization_id == other_org.pk
 
     def test_an_unknown_or_malformed_id_is_nobody(self, db):
         assert PortalBackend().get_user(987654) is None
