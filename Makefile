@@ -89,12 +89,19 @@ lint: venv
 # The locking tests run on the database configured (SQLite by default, where writers take turns);
 # when that is not PostgreSQL but a local one answers, they run again on it, with real row locks.
 LOCAL_PG := postgres://postgres@127.0.0.1:5432/postgres
+# The page cache's tests run on the test settings' memory cache; when a local Redis answers, again
+# on it (production's cache; its database 11 is emptied by these tests).
+PAGE_CACHE_TESTS := tests/partnerportal/test_page_cache.py tests/partnerportal/test_nothing_stale.py tests/partnerportal/test_cache_fail_open.py
 
 test: setup browsers lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 	@if [ -z "$$DATABASE_URL" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
 		echo "A local PostgreSQL answers: the locking tests again, with row locks"; \
 		DATABASE_URL=$(LOCAL_PG) $(VENV)/bin/pytest -m locking -p no:cacheprovider -q; \
+	fi
+	@if command -v redis-cli >/dev/null && [ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; then \
+		echo "A local Redis answers: the page cache's tests again, on it"; \
+		CACHE_URL=redis://127.0.0.1:6379/11 $(VENV)/bin/pytest -p no:cacheprovider -q $(PAGE_CACHE_TESTS); \
 	fi
 	scripts/journey-on-prod-stack.sh
 

@@ -117,9 +117,16 @@ CACHES["default"].setdefault(
         " ".join(str(DATABASES["default"].get(part, "")) for part in ("ENGINE", "HOST", "PORT", "NAME")).encode()
     ).hexdigest()[:12],
 )
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Redis down must cost speed, not pages: see partnerportal/cache.py.
-    CACHES["default"]["BACKEND"] = "partnerportal.cache.FailOpenRedisCache"
+if CACHES["default"]["BACKEND"] in ("django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"):
+    # Redis down must cost speed, not pages: django-redis with IGNORE_EXCEPTIONS turns every cache
+    # call into a miss or a dropped write while Redis does not answer (sessions fall back to the
+    # database, cached pages render afresh), and logs each one.
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})["IGNORE_EXCEPTIONS"] = True
+    # A Redis that does not answer must not hold a page up for long.
+    CACHES["default"]["OPTIONS"].setdefault("SOCKET_CONNECT_TIMEOUT", 1)
+    CACHES["default"]["OPTIONS"].setdefault("SOCKET_TIMEOUT", 1)
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Cached parts of signed-in pages (partnerportal/page_cache.py): a save or delete of a model of these
 # apps makes the parts of its organisation (or, for the catalogue, of everyone) old.

@@ -13,9 +13,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests enqueue eagerly unless a test starts a real worker on the configured broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
-# One process's memory: fast, and emptied before each test (tests/conftest.py); a test that needs
-# another process to see it sets CACHE_URL.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# One process's memory: fast, and emptied before each test (tests/conftest.py); a run that needs
+# other processes to see it sets CACHE_URL (then base's settings apply).
+if "CACHE_URL" not in os.environ:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
