@@ -5,9 +5,14 @@ deployed). A development database made before that records migrations that no lo
 `migrate` has nothing to do and pages then fail on missing tables. For the embedded SQLite default
 the database and localstripe's state belong together (README): both are moved to var/old-<time>/
 and a fresh pair is made. Any other database is left alone, with a warning.
+
+The file cache under var/ (sessions, user snapshots' versions, cached pages) names rows by id, so
+it belongs to one database too: when the embedded database is about to be made afresh (missing, or
+just set aside), the cache is emptied, so no page of the old database answers for the new one.
 """
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -34,12 +39,16 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
 
+    database = settings.DATABASES["default"]
+    embedded = database["ENGINE"] == "django.db.backends.sqlite3"
+    if embedded and not Path(database["NAME"]).exists():
+        empty_file_cache(settings)
+        return 0
     stale = stale_migrations(connection)
     if not stale:
         return 0
-    database = settings.DATABASES["default"]
     connection.close()
-    if database["ENGINE"] != "django.db.backends.sqlite3":
+    if not embedded:
         print("WARNING: the database records migrations that no longer exist (%s)." % ", ".join(stale))
         print("WARNING: it predates the regenerated migrations; recreate it before serving from it.")
         return 0
@@ -51,7 +60,14 @@ def main() -> int:
             path.rename(old / path.name)
     print("The embedded database predated the regenerated migrations (%s)." % ", ".join(stale))
     print("It and localstripe's state were moved to %s; a fresh pair is made now." % old.relative_to(ROOT))
+    empty_file_cache(settings)
     return 0
+
+
+def empty_file_cache(settings) -> None:
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+        shutil.rmtree(cache["LOCATION"], ignore_errors=True)
 
 
 if __name__ == "__main__":
