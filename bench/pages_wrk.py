@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/pages_wrk.py [--duration 5] [--rounds 3] [--orders 20]
 
-1. Builds the SQLite bench server of bench/offers_throughput.py (fresh database, demo data, a paid
+1. Builds the SQLite bench server (bench/sqlite_server.py: fresh database, demo data, a paid
    subscription and a few orders for Contoso Partners) and starts gunicorn (2 sync workers,
    127.0.0.1) on bench.bare:application: the portal, plus /__bench/raw (a plain WSGI function,
    one query), /__bench/bare (the bare Django view: one query, a tiny response, no middleware)
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import load  # noqa: E402
-import offers_throughput  # noqa: E402
+import sqlite_server  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 LOOPBACK = ("http://127.0.0.1:", "http://localhost:")
@@ -127,7 +127,7 @@ def count_queries(env, host, email, cookie):
     paths = [path for _name, path in TARGETS]
     answer = subprocess.run(
         [
-            offers_throughput.PYTHON,
+            sqlite_server.PYTHON,
             "-c",
             "import django; django.setup()\n" + COUNT,
             email,
@@ -208,7 +208,7 @@ def measure(base, cookie, counted, duration, rounds, label):
 def give_subscription(email, orders):
     """In a process where Django is set up (run_all.py, on the production-like stack): a card, a
     paid subscription and `orders` orders (one paid, the others failed) for the organisation of
-    `email`, as offers_throughput.py's PREPARE gives Contoso Partners on SQLite."""
+    `email`, as sqlite_server.py's PREPARE gives Contoso Partners on SQLite."""
     from django.utils import timezone
 
     from billing.models import Payment, PaymentMethod, PaymentStatus
@@ -282,24 +282,24 @@ def main(argv=None):
         print("wrk is not installed (make bench installs Debian's wrk)")
         return 1
 
-    env = offers_throughput.bench_env()
-    offers_throughput.prepare_database(env, args.orders)
-    process, base = offers_throughput.start_gunicorn(env, offers_throughput.free_port(), app="bench.bare:application")
+    env = sqlite_server.bench_env()
+    sqlite_server.prepare_database(env, args.orders)
+    process, base = sqlite_server.start_gunicorn(env, sqlite_server.free_port())
     started = time.monotonic()
     try:
-        cookies = offers_throughput.login(base)
+        cookies = sqlite_server.login(base)
         cookie = "; ".join("%s=%s" % item for item in sorted(cookies.items()))
-        counted = count_queries(env, "127.0.0.1", offers_throughput.EMAIL, cookie)
+        counted = count_queries(env, "127.0.0.1", sqlite_server.EMAIL, cookie)
         measure(
             base,
             cookie,
             counted,
             args.duration,
             args.rounds,
-            "SQLite bench server: gunicorn 2 sync workers, signed in as %s" % offers_throughput.EMAIL,
+            "SQLite bench server: gunicorn 2 sync workers, signed in as %s" % sqlite_server.EMAIL,
         )
     finally:
-        offers_throughput.stop_gunicorn(process)
+        sqlite_server.stop_gunicorn(process)
     print("measured in %.0f s" % (time.monotonic() - started))
     return 0
 

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/profile_offers.py [--requests 300] [--path /partnership/offers/]
 
-Builds bench/offers_throughput.py's SQLite database, then in a child process with the same settings
+Builds bench/sqlite_server.py's SQLite database, then in a child process with the same settings
 (bench.settings_bench, DEBUG off) signs the demo Billing admin in, sends 30 warm-up requests and
 profiles --requests more through bench.bare:application (what gunicorn serves), one process, no
 network. Prints the time per request split into: the page through Django (view + template, i.e.
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-import offers_throughput  # noqa: E402
+import sqlite_server  # noqa: E402
 
 CHILD = r"""
 import cProfile, pstats, sys, time
@@ -92,13 +92,13 @@ def main(argv=None):
     parser.add_argument("--path", default="/partnership/offers/")
     parser.add_argument("--orders", type=int, default=20)
     args = parser.parse_args(argv)
-    env = offers_throughput.bench_env()
-    offers_throughput.prepare_database(env, args.orders)
+    env = sqlite_server.bench_env()
+    sqlite_server.prepare_database(env, args.orders)
     try:
-        command = [offers_throughput.PYTHON, "-c", CHILD, args.path, str(args.requests), offers_throughput.EMAIL]
+        command = [sqlite_server.PYTHON, "-c", CHILD, args.path, str(args.requests), sqlite_server.EMAIL]
         return subprocess.run(command, env=env, cwd=ROOT, timeout=600).returncode
     finally:
-        offers_throughput.remove_database()
+        sqlite_server.remove_database()
 
 
 if __name__ == "__main__":

@@ -93,9 +93,10 @@ def _pick(english, russian, in_russian):
 def catalogue():
     """Active offers with their benefits in one query.
 
-    The offers page is the portal's busiest read; bench/offers_throughput.py showed that building
-    these two querysets (SQL compilation and model instances) cost more than the rest of the view,
-    so this selector reads plain rows in a single LEFT JOIN instead.
+    The offers page is the portal's busiest read; measured on the SQLite bench server
+    (bench/sqlite_server.py), building these two querysets (SQL compilation and model instances)
+    cost more than the rest of the view, so this selector reads plain rows in a single LEFT JOIN
+    instead.
     """
     in_russian = (get_language() or "").startswith("ru")
     sql = (
@@ -157,7 +158,7 @@ def offers_page(*, organization, today):
     offers = catalogue()
     names = {offer.pk: offer.localized_name for offer in offers}
     # The organisation's subscriptions, newest first, without a join; raw() skips the SQL compiler,
-    # which cost more than the query itself on this page (bench/offers_throughput.py).
+    # which cost more than the query itself on this page (measured on bench/sqlite_server.py).
     subscriptions = list(
         Subscription.objects.raw(
             "SELECT * FROM %s WHERE organization_id = %%s ORDER BY created_at DESC, id DESC"

@@ -1,28 +1,21 @@
-#!/usr/bin/env python3
-"""Throughput of Partnership > Offers as a ratio of a bare view, on the same gunicorn, in one run.
+"""The SQLite bench server: fresh database with demo data, gunicorn on it, sign-in.
 
-    .venv/bin/python bench/offers_throughput.py [--requests 600] [--concurrency 8] [--orders 20]
+A library for bench/pages_wrk.py (which measures the server with wrk) and bench/profile_offers.py:
 
-1. Builds a fresh SQLite database under var/bench/ (migrate, demo data, a paid subscription and
-   a few orders for Contoso Partners) with partnerportal.settings.dev through bench.settings_bench.
-2. Starts gunicorn (2 sync workers, 127.0.0.1, a free port) on bench.wsgi_bench:application: the
-   portal, plus /bench/bare/ (the bare Django view of the TechEmpower Django test: one query, a
-   tiny response, no middleware), and for context the same view through every middleware
-   (/bench/bare-mw/) and a plain WSGI function doing the query without Django (/bench/raw/).
-3. Signs in as the demo billing admin, then sends a bounded number of GETs per target from
-   threads (one requests.Session each, sharing the session cookie), alternating the targets in
-   rounds so that both see the same machine load; prints requests/s of each and the ratios.
-
-Not a test: nothing is asserted; the goal in issue 3 is offers/bare >= 0.5.
+- prepare_database() builds a fresh SQLite database under var/bench/ (migrate, demo data, a paid
+  subscription and ``orders`` orders for Contoso Partners) with partnerportal.settings.dev through
+  bench.settings_bench; one file and one cache directory per process, so that two runs at once
+  (e.g. bench/run_all.py and a person) never share them;
+- start_gunicorn() serves it with 2 sync workers on 127.0.0.1 (bench.bare:application: the portal
+  plus the bare reference views) and waits for /healthz; stop_gunicorn() stops it and removes the
+  database and cache;
+- login() signs the demo Billing admin (EMAIL) in and returns the session's cookies.
 """
 
-import argparse
 import os
 import shutil
 import socket
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -31,13 +24,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 # One file per run: two runs at once (e.g. bench/run_all.py and a person) must not share it.
-DB_PATH = BENCH_DIR / ("offers_throughput-%d.sqlite3" % os.getpid())
+DB_PATH = BENCH_DIR / ("sqlite_server-%d.sqlite3" % os.getpid())
 CACHE_DIR = BENCH_DIR / ("cache-%d" % os.getpid())
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 EMAIL = "billing@contoso.example"
 PASSWORD = "demo-pass-2026"
-BARE = "bare Django view (no middleware)"
 
 PREPARE = """
 import datetime
@@ -100,7 +92,7 @@ def prepare_database(env, orders):
     subprocess.run(manage + ["shell", "-c", PREPARE % {"orders": orders}], env=env, cwd=ROOT, check=True)
 
 
-def start_gunicorn(env, port, app="bench.wsgi_bench:application"):
+def start_gunicorn(env, port, app="bench.bare:application"):
     log = open(BENCH_DIR / ("gunicorn-%d.log" % os.getpid()), "w")
     process = subprocess.Popen(
         [
@@ -151,79 +143,6 @@ def login(base):
     return session.cookies.get_dict()
 
 
-def load(url, cookies, total, concurrency, expect=None):
-    """GET url `total` times from `concurrency` threads; return (requests/s, failures)."""
-    counter = iter(range(total))
-    lock = threading.Lock()
-    failures = []
-
-    def worker():
-        session = requests.Session()
-        session.cookies.update(cookies)
-        while True:
-            with lock:
-                if next(counter, None) is None:
-                    return
-            response = session.get(url, timeout=30, allow_redirects=False)
-            if response.status_code != 200 or (expect and expect not in response.text):
-                failures.append(response.status_code)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return total / (time.perf_counter() - started), len(failures)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=600, help="requests per target and round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--orders", type=int, default=20)
-    args = parser.parse_args(argv)
-
-    env = bench_env()
-    prepare_database(env, args.orders)
-    process, base = start_gunicorn(env, free_port())
-    try:
-        cookies = login(base)
-        targets = {
-            "offers": (base + "/partnership/offers/", "Purchased offers"),
-            BARE: (base + "/bench/bare/", "ok"),
-            "Django view, all middleware": (base + "/bench/bare-mw/", "ok"),
-            "plain WSGI function, no Django": (base + "/bench/raw/", "ok"),
-        }
-        for url, expect in targets.values():  # warm up: imports, template loading, connections
-            load(url, cookies, 50, args.concurrency, expect)
-        totals = {name: [] for name in targets}
-        failures = {name: 0 for name in targets}
-        for _ in range(args.rounds):
-            for name, (url, expect) in targets.items():
-                rate, failed = load(url, cookies, args.requests, args.concurrency, expect)
-                totals[name].append(rate)
-                failures[name] += failed
-        print("gunicorn: 2 sync workers on %s, SQLite %s, %d orders" % (base, DB_PATH.name, args.orders))
-        print("%d requests x %d rounds per target, %d client threads" % (args.requests, args.rounds, args.concurrency))
-        means = {}
-        for name, rates in totals.items():
-            means[name] = sum(rates) / len(rates)
-            print(
-                "  %-36s %8.1f req/s  (rounds: %s; failures: %d)"
-                % (name, means[name], ", ".join("%.0f" % r for r in rates), failures[name])
-            )
-        offers = means["offers"]
-        print("RATIO offers / bare Django view (no middleware): %.2f   (goal >= 0.5)" % (offers / means[BARE]))
-        for name in targets:
-            if name not in ("offers", BARE):
-                print("  for context, offers / %s: %.2f" % (name, offers / means[name]))
-    finally:
-        stop_gunicorn(process)
-    return 0
-
-
 def remove_database():
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
@@ -241,7 +160,3 @@ def stop_gunicorn(process):
     log = BENCH_DIR / ("gunicorn-%d.log" % os.getpid())
     if log.exists() and not log.read_text().strip():
         log.unlink()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
