@@ -22,6 +22,10 @@ keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow forever; jitter keeps them from restarting together.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
+# The application is imported once, in the master: a recycled worker is a fork that serves at once,
+# not a second of imports while its queued requests wait (the 0.4–1.4 s p99 of the load test).
+# Nothing opens a connection at import, so no socket is shared across the fork.
+preload_app = True
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
