@@ -5,7 +5,6 @@ class PartnerPortalConfig(AppConfig):
     """The project's own bottom layer: template tags and the data-version signals of the page cache."""
 
     name = "partnerportal"
-    verbose_name = "Partner portal"
 
     def ready(self):
         from .page_cache import connect_version_signals
