@@ -22,7 +22,6 @@ or ``catalogue_changed`` themselves.
 """
 
 import hashlib
-import logging
 import re
 import threading
 import uuid
@@ -37,8 +36,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_init, post_s
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
-
-logger = logging.getLogger(__name__)
 
 CATALOGUE_KEY = "pagever:catalogue"
 # How far the signal handler follows foreign keys to find the owning organisation (an attachment
@@ -159,7 +156,7 @@ def owner_organization_id(instance, depth=OWNER_SEARCH_DEPTH):
 
 
 # The organisation a row belonged to when it was loaded: a row moved to another organisation (a user
-# staff move in the admin) changes what the old one shows too.
+# that staff move in the admin) changes what the old one shows too.
 LOADED_OWNER = "_page_cache_loaded_organization_id"
 
 
