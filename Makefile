@@ -6,7 +6,8 @@
 #   make browsers  install Debian's chromium for the browser tests when it is missing
 #   make lint      ruff (lint and format check) and lint-imports (the layers contract in .importlinter)
 #   make test      setup + browsers + lint, then pytest (and the locking tests again on a local
-#                  PostgreSQL when one answers), then the browser journey on the production-like
+#                  PostgreSQL when one answers, the page cache's tests again on a local Redis
+#                  when one answers), then the browser journey on the production-like
 #                  stack (when DATABASE_URL is PostgreSQL and the broker Redis, as in CI)
 #   make bench     install Debian's wrk when it is missing, run bench/run_all.py when it exists
 #   make mutation  mutation testing of the rule functions (mutmut; scripts/mutation.py), not in CI

@@ -94,11 +94,6 @@ def data_versions(organization_id):
     return tuple(_tokens([organization_key(organization_id), CATALOGUE_KEY]))
 
 
-def request_data_versions(request):
-    """data_versions for the signed-in user's organisation."""
-    return data_versions(getattr(request.user, "organization_id", None))
-
-
 def organization_version(organization_id):
     return _tokens([organization_key(organization_id)])[0]
 
@@ -215,7 +210,7 @@ def reader_key(request, name, *vary_on):
     in" texts) and the data versions of their organisation and of the catalogue.
     """
     # Read before anything is rendered: see the module's note on the order that matters.
-    organization_version, catalogue_version = request_data_versions(request)
+    organization_version, catalogue_version = data_versions(request.user.organization_id)
     parts = [
         name,
         *(str(value) for value in vary_on),

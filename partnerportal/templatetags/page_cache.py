@@ -31,8 +31,7 @@ class CachedPartNode(template.Node):
         key = page_cache.reader_key(request, self.name.resolve(context), *vary_on)
         part = cache.get(key)
         if part is None:
-            with context.push(csrf_token=page_cache.CSRF_PLACEHOLDER):
-                part = self.nodelist.render(context)
+            part = page_cache.with_csrf_placeholder(self.nodelist.render(context))
             cache.set(key, part, settings.PAGE_CACHE_SECONDS)
         return mark_safe(page_cache.with_csrf_token(part, request))
 

@@ -167,13 +167,15 @@ class TestUserSnapshot:
 
 
 class TestCachedPart:
-    def test_a_cached_page_carries_each_sessions_own_csrf_token(self, org, global_admin):
+    # A whole cached page (Offers) and a page whose header and menu alone are cached (New request).
+    @pytest.mark.parametrize("url_name", ["offers:offer_list", "support:request_new"])
+    def test_a_cached_page_carries_each_sessions_own_csrf_token(self, org, global_admin, url_name):
         # Two browsers of one user: the second is served the part the first rendered, and its
         # forms must still post with the second browser's token.
         first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
         first.force_login(global_admin)
         second.force_login(global_admin)
-        url = reverse("offers:offer_list")
+        url = reverse(url_name)
         first_page = first.get(url).content.decode()
         second_page = second.get(url).content.decode()
         assert "csrf-token-placeholder" not in second_page
@@ -228,16 +230,27 @@ class TestCachedPart:
     def test_a_form_sent_back_with_errors_is_not_kept(self, org, global_admin):
         client = Client()
         client.force_login(global_admin)
-        before = len(cache._cache) if hasattr(cache, "_cache") else None
-        response = client.post(reverse("support:request_new"), {"title": ""})
-        assert response.status_code == 200
-        if before is not None:
-            stored = [key for key in cache._cache if "pagepart" in key]
-            assert stored == [], stored
+        with mock.patch.object(cache, "set", wraps=cache.set) as writes:
+            response = client.post(reverse("support:request_new"), {"title": ""})
+        assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
+        assert _reader_keys(writes) == []
 
     def test_anonymous_pages_are_not_kept(self, db):
-        Client().get(reverse("login"))
-        assert not any("pagepart" in key for key in getattr(cache, "_cache", {}))
+        with mock.patch.object(cache, "set", wraps=cache.set) as writes:
+            assert Client().get(reverse("login")).status_code == 200
+        assert _reader_keys(writes) == []
+
+    def test_a_signed_in_get_is_kept(self, org, global_admin):
+        # The counterpart of the two above: the same observation sees what a GET stores.
+        client = Client()
+        client.force_login(global_admin)
+        with mock.patch.object(cache, "set", wraps=cache.set) as writes:
+            client.get(reverse("support:request_new"))
+        assert len(_reader_keys(writes)) == 1  # the header and menu
+
+
+def _reader_keys(writes):
+    return [call.args[0] for call in writes.call_args_list if call.args[0].startswith("reader:")]
 
 
 def test_offer_saved_in_admin_is_a_catalogue_change(org):
