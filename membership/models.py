@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -28,6 +29,8 @@ class Organization(models.Model):
         related_name="+",
     )
     stripe_customer_id = models.CharField(_("Stripe customer id"), max_length=64, blank=True)
+
+    page_cache_owner = "pk"
 
     class Meta:
         verbose_name = _("organisation")
@@ -104,6 +107,10 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    page_cache_owner = "organization_id"
+    page_cache_owner_can_move = True  # staff move users between organisations in the admin
+    page_cache_unseen_fields = ("last_login",)  # a sign-in changes no page
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -130,6 +137,8 @@ class UserRole(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    page_cache_owner = "user.organization_id"
 
     class Meta:
         verbose_name = _("user role")
@@ -174,6 +183,8 @@ class Competency(models.Model):
     )
     # Set when staff expire it early or the daily task finds it lapsed; a renewal clears it.
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+
+    page_cache_owner = "organization_id"
 
     class Meta:
         verbose_name = _("competency")
@@ -223,6 +234,8 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    page_cache_owner = "organization_id"
 
     class Meta:
         verbose_name = _("invitation")
@@ -277,6 +290,8 @@ class ActivityEntry(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("activity entry")
         verbose_name_plural = _("activity log")
@@ -310,6 +325,8 @@ class CompetencyReminder(models.Model):
     expires_on = models.DateField(_("expires on"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
+    page_cache_owner = "competency.organization_id"
+
     class Meta:
         verbose_name = _("competency reminder")
         verbose_name_plural = _("competency reminders")
@@ -319,3 +336,25 @@ class CompetencyReminder(models.Model):
 
     def __str__(self):
         return f"{self.competency} ({self.expires_on})"
+
+
+class UserSession(AbstractBaseSession):
+    """A signed-in browser: Django's session row, with its user as a column.
+
+    The column lets one query read the session with its user, roles and data versions on every
+    request (membership.sessions), and lets "sign out everywhere" delete a user's sessions by key.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

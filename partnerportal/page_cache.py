@@ -1,192 +1,223 @@
-"""Signed-in pages from the cache, never stale: data versions, reader keys and ``cached_page``.
+"""Signed-in pages from the cache, never stale: data versions in the database, reader keys, ``cached_page``.
 
-Every organisation has a version token, and so does the catalogue (everything of the portal that no
-one organisation owns: offers, terms, prices). A save or delete of any model of the portal's apps
-replaces the token of the organisation it belongs to, or the catalogue's when it belongs to none
-(``connect_version_signals``, called by this app's config). What is cached for a reader (a whole
-page: ``cached_page``; the header and menu: the ``{% cached_part %}`` tag; the user with roles:
-membership.backends) is stored under the tokens read when its request began, so a change makes
-the next request miss and render afresh. Nothing has to remember which pages a change touches.
+Every organisation has a data version, and so does the catalogue (what no one organisation owns:
+offers, terms, prices). They are rows of ``DataVersion``, replaced in the same transaction as the data
+they describe: a change only notes the scope it makes old, and the database wrapper writes the noted
+versions as the transaction's last statement, in sorted order (partnerportal/db/backends/
+versions_at_commit.py). A request reads both versions in the same query as its session and user
+(membership.sessions), before anything else, and what is cached for it (a whole page: ``cached_page``;
+the header and menu: ``{% cached_part %}``) is stored under a key made of those versions, the reader,
+the path, the language, the day and the release. A change makes the next request's key new, so it
+misses and renders afresh; nothing is ever deleted to invalidate, and a cache that loses or refuses a
+write costs a miss, never a stale page. Who may see or do what never comes from here: the user, their
+roles and the session are read from the database on every request.
 
-Tokens are random, not counters: a token the cache evicted comes back as a new one, never as one an
-old part was stored under.
-
-Two orders keep a race from caching old data under a new token:
-- the tokens are read before the data (the caller reads them first and stores under them);
-- a change replaces the token at once (the same request, and tests that run inside one transaction,
-  see it) and again when its transaction commits, so a part rendered from data read before the
-  commit is stored under a token that nobody asks for any more.
-
-Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) call ``organization_changed``
-or ``catalogue_changed`` themselves.
+Which rows change which version is declared on each model, never searched for at save time:
+``page_cache_owner`` names the attribute path to the owning organisation's id (``"organization_id"``,
+``"subscription.organization_id"``) or ``CATALOGUE``. A model without it (document counters, webhook
+events, sessions) changes nothing. ``page_cache_unseen_fields`` lists fields no page shows (a user's
+last sign-in): a save of only those changes nothing either. Writes that bypass model signals
+(``QuerySet.update``, ``bulk_create``) call ``organization_changed`` or ``catalogue_changed`` themselves.
 """
 
 import hashlib
 import re
-import threading
-import uuid
-from functools import partial, wraps
+from functools import cache as once
+from functools import wraps
+from importlib import metadata
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete, post_init, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-CATALOGUE_KEY = "pagever:catalogue"
-# How far the signal handler follows foreign keys to find the owning organisation (an attachment
-# belongs to a message that belongs to a request that belongs to an organisation).
-OWNER_SEARCH_DEPTH = 3
+from partnerportal.db.backends.versions_at_commit import only_test_blocks_open, write_versions
+from partnerportal.models import DataVersion
+
+CATALOGUE = "catalogue"
+ORGANIZATION_SCOPE = "organization:"
 
 
-def organization_key(organization_id):
-    return "pagever:org:%d" % organization_id
+def organization_scope(organization_id):
+    return "%s%d" % (ORGANIZATION_SCOPE, organization_id)
 
 
-def _new_token():
-    return uuid.uuid4().hex[:16]
+# --- Changes ---------------------------------------------------------------------------------------
 
 
-# The tokens read during the current request, so that its user snapshot and its page read each
-# token once. Emptied when a request starts and when it ends; outside a request (a task, the shell)
-# every read goes to the cache.
-_read_in_request = threading.local()
+def _note_change(scope, using=DEFAULT_DB_ALIAS):
+    connection = connections[using]
+    note = getattr(connection, "note_version_change", None)
+    if note is not None:
+        note(scope)
+    else:  # a database engine without the wrapper: written at once, in the transaction if there is one
+        write_versions(connection, {scope})
 
 
-def _start_request(**kwargs):
-    _read_in_request.tokens = {}
-
-
-def _end_request(**kwargs):
-    _read_in_request.tokens = None
-
-
-def _tokens(keys):
-    """The current token of each key, creating the missing ones (one cache round trip when all exist)."""
-    memo = getattr(_read_in_request, "tokens", None)
-    missing = [key for key in keys if memo is None or key not in memo]
-    if len(missing) == 1:
-        found = {missing[0]: cache.get(missing[0])}
-    else:
-        found = cache.get_many(missing) if missing else {}
-    tokens = []
-    for key in keys:
-        token = memo[key] if key not in missing else found.get(key)
-        if token is None:
-            token = _new_token()
-            if not cache.add(key, token, timeout=None):
-                # Another process created it first: use theirs.
-                token = cache.get(key) or token
-        if memo is not None:
-            memo[key] = token
-        tokens.append(token)
-    return tokens
-
-
-def data_versions(organization_id):
-    """(organisation token, catalogue token) for an organisation, or (None, catalogue token) for none."""
-    if organization_id is None:
-        return (None, _tokens([CATALOGUE_KEY])[0])
-    return tuple(_tokens([organization_key(organization_id), CATALOGUE_KEY]))
-
-
-def organization_version(organization_id):
-    return _tokens([organization_key(organization_id)])[0]
-
-
-def replace_version(key):
-    cache.set(key, _new_token(), timeout=None)
-    memo = getattr(_read_in_request, "tokens", None)
-    if memo is not None:
-        memo.pop(key, None)  # this request's next read sees the new token
-
-
-def _replace_now_and_on_commit(key):
-    replace_version(key)
-    transaction.on_commit(partial(replace_version, key))
-
-
-def organization_changed(organization_id):
-    """The organisation's data changed: its cached parts (and its users' cached snapshots) are old."""
+def organization_changed(organization_id, using=DEFAULT_DB_ALIAS):
+    """The organisation's data changed: its pages' version is replaced when the transaction commits."""
     if organization_id is not None:
-        _replace_now_and_on_commit(organization_key(organization_id))
+        _note_change(organization_scope(organization_id), using)
 
 
-def catalogue_changed():
-    """Data no single organisation owns changed: every cached part is old."""
-    _replace_now_and_on_commit(CATALOGUE_KEY)
+def catalogue_changed(using=DEFAULT_DB_ALIAS):
+    """Data no single organisation owns changed: every page's catalogue version is replaced at commit."""
+    _note_change(CATALOGUE, using)
 
 
-def owner_organization_id(instance, depth=OWNER_SEARCH_DEPTH):
-    """The id of the organisation that owns a model instance, following foreign keys; None if none does.
-
-    An organisation owns itself; a model with an ``organization`` key belongs to it; anything else
-    belongs to the owner of the first of its foreign keys that has one (a timeline entry to its
-    subscription's organisation, a role to its user's).
-    """
-    meta = instance._meta
-    if meta.label_lower == settings.PAGE_CACHE_ORGANIZATION_MODEL:
-        return instance.pk
-    if hasattr(instance, "organization_id"):
-        return instance.organization_id
-    if depth == 0:
-        return None
-    for field in meta.concrete_fields:
-        if not field.many_to_one and not field.one_to_one:
-            continue
-        if getattr(instance, field.attname) is None:
-            continue
-        try:
-            related = getattr(instance, field.name)
-        except field.related_model.DoesNotExist:
-            continue
-        owner = owner_organization_id(related, depth - 1)
-        if owner is not None:
-            return owner
-    return None
+def write_pending_versions(using=DEFAULT_DB_ALIAS):
+    """Write versions noted by code whose transaction is over (tests: their own block has no savepoint)."""
+    connection = connections[using]
+    if getattr(connection, "pending_versions", None) and only_test_blocks_open(connection):
+        connection.write_pending_versions()
 
 
-# The organisation a row belonged to when it was loaded: a row moved to another organisation (a user
-# that staff move in the admin) changes what the old one shows too.
+def owner_scope(instance):
+    """The scope a row's change makes old, by its model's ``page_cache_owner``; None for none."""
+    owner = type(instance).page_cache_owner
+    if owner == CATALOGUE:
+        return CATALOGUE
+    value = instance
+    for name in owner.split("."):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return organization_scope(value)
+
+
+# The organisation a row of a model that can move (``page_cache_owner_can_move``: a user staff move to
+# another organisation in the admin) belonged to when it was loaded: both organisations' pages change.
 LOADED_OWNER = "_page_cache_loaded_organization_id"
 
 
 def _remember_owner(sender, instance, **kwargs):
-    if sender._meta.app_label in settings.PAGE_CACHE_APPS and "organization_id" in instance.__dict__:
-        instance.__dict__[LOADED_OWNER] = instance.__dict__["organization_id"]
+    instance.__dict__[LOADED_OWNER] = instance.__dict__.get("organization_id")
 
 
-def _data_changed(sender, instance, **kwargs):
-    if sender._meta.app_label not in settings.PAGE_CACHE_APPS:
+def _row_saved(sender, instance, update_fields=None, **kwargs):
+    if update_fields and set(update_fields) <= set(getattr(sender, "page_cache_unseen_fields", ())):
         return
-    organization_id = owner_organization_id(instance)
-    if organization_id is None:
-        catalogue_changed()
-    else:
-        organization_changed(organization_id)
-    loaded = instance.__dict__.get(LOADED_OWNER)
-    if loaded is not None and loaded != organization_id:
-        organization_changed(loaded)
-    if "organization_id" in instance.__dict__:
-        instance.__dict__[LOADED_OWNER] = instance.__dict__["organization_id"]
+    _row_changed(sender, instance, kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
-def _relation_changed(sender, instance, action, **kwargs):
-    if action.startswith("post_"):
-        _data_changed(type(instance), instance)
+def _row_deleted(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    _row_changed(sender, instance, using)
+
+
+def row_changed(instance, using=DEFAULT_DB_ALIAS):
+    """A row changed by a write that sends no signal (``QuerySet.update``): its owner's version is old."""
+    _row_changed(type(instance), instance, using)
+
+
+def _row_changed(sender, instance, using):
+    scope = owner_scope(instance)
+    if scope is not None:
+        _note_change(scope, using)
+    if getattr(sender, "page_cache_owner_can_move", False):
+        loaded = instance.__dict__.get(LOADED_OWNER)
+        if loaded is not None and loaded != instance.__dict__.get("organization_id"):
+            organization_changed(loaded, using)
+        _remember_owner(sender, instance)
 
 
 def connect_version_signals():
-    request_started.connect(_start_request, dispatch_uid="page_cache.request_started")
-    request_finished.connect(_end_request, dispatch_uid="page_cache.request_finished")
-    post_init.connect(_remember_owner, dispatch_uid="page_cache.post_init")
-    post_save.connect(_data_changed, dispatch_uid="page_cache.post_save")
-    post_delete.connect(_data_changed, dispatch_uid="page_cache.post_delete")
-    m2m_changed.connect(_relation_changed, dispatch_uid="page_cache.m2m_changed")
+    """Connect the save and delete signals of every model that declares ``page_cache_owner``, and no other."""
+    for model in apps.get_models():
+        if getattr(model, "page_cache_owner", None) is None:
+            continue
+        uid = "page_cache.%s" % model._meta.label_lower
+        post_save.connect(_row_saved, sender=model, dispatch_uid=uid + ".save")
+        post_delete.connect(_row_deleted, sender=model, dispatch_uid=uid + ".delete")
+        if getattr(model, "page_cache_owner_can_move", False):
+            post_init.connect(_remember_owner, sender=model, dispatch_uid=uid + ".init")
+
+
+# --- Reading the versions ----------------------------------------------------------------------------
+
+
+def version_annotations(organization_id_path):
+    """Annotations that read the organisation's and the catalogue's versions in the caller's own query.
+
+    `organization_id_path` names the organisation id on the caller's rows (``"user__organization_id"``).
+    A scope never changed has no row yet: its version reads as None.
+    """
+    scope = Concat(Value(ORGANIZATION_SCOPE), Cast(OuterRef(organization_id_path), output_field=CharField()))
+    return {
+        "organization_version": Subquery(DataVersion.objects.filter(scope=scope).values("token")[:1]),
+        "catalogue_version": Subquery(DataVersion.objects.filter(scope=CATALOGUE).values("token")[:1]),
+    }
+
+
+def data_versions(organization_id):
+    """(organisation version, catalogue version) read now, in one query; outside a request (tests, bench)."""
+    write_pending_versions()
+    scopes = [CATALOGUE] if organization_id is None else [organization_scope(organization_id), CATALOGUE]
+    found = dict(DataVersion.objects.filter(scope__in=scopes).values_list("scope", "token"))
+    organization = None if organization_id is None else found.get(organization_scope(organization_id))
+    return organization, found.get(CATALOGUE)
+
+
+def request_versions(request):
+    """The versions read with the request's user (membership.sessions), or read now if they were not."""
+    user = request.user
+    versions = getattr(user, "data_versions", None)
+    if versions is None:
+        versions = user.data_versions = data_versions(user.organization_id)
+    return versions
+
+
+# --- The release ---------------------------------------------------------------------------------------
+
+# What a deploy changes that pages show: the code, the templates, the compiled catalogues, the styles.
+RELEASE_SUFFIXES = {".py", ".html", ".txt", ".mo", ".css", ".js", ".svg"}
+RELEASE_DISTRIBUTIONS = ("Django", "babel", "django-countries")
+
+
+@once
+def release():
+    """A digest of this deploy, computed once per process: files pages come from and every setting.
+
+    The settings are taken whole (each plain value: strings, numbers, lists, dicts of them), so a
+    setting that pages read (the renewal window, the names shown) cannot be forgotten from a list.
+    """
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    roots = [base / "templates", base / "locale", base / "static"]
+    roots += [Path(config.path) for config in apps.get_app_configs() if Path(config.path).is_relative_to(base)]
+    for root in sorted(set(roots)):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in RELEASE_SUFFIXES and path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    for name in sorted(dir(settings)):
+        if name.isupper():
+            digest.update(("%s=%s\n" % (name, _plain(getattr(settings, name)))).encode())
+    for distribution in RELEASE_DISTRIBUTIONS:
+        digest.update(metadata.version(distribution).encode())
+    return digest.hexdigest()[:16]
+
+
+def _plain(value):
+    """A setting's value as text that is the same in every process; objects (whose repr names an
+    address) count by their type."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return repr(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(item) for item in value]
+        return "[%s]" % ",".join(sorted(items) if isinstance(value, (set, frozenset)) else items)
+    if isinstance(value, dict):
+        return "{%s}" % ",".join("%s:%s" % (_plain(k), _plain(v)) for k, v in sorted(value.items(), key=str))
+    if isinstance(value, Path):
+        return str(value)
+    return type(value).__qualname__
 
 
 # --- What is cached for a reader -------------------------------------------------------------------
@@ -197,29 +228,35 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-b41f9e"
 CSRF_INPUT_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
+def is_enabled():
+    """PAGE_CACHE_SECONDS=0 turns the page cache off (operators, benchmarks): nothing is read or kept."""
+    return settings.PAGE_CACHE_SECONDS > 0
+
+
 def is_cacheable_request(request):
     """A signed-in reader's plain page view: a form sent back with its errors is never kept."""
     user = getattr(request, "user", None)
-    return request.method in ("GET", "HEAD") and getattr(user, "is_authenticated", False)
+    return is_enabled() and request.method in ("GET", "HEAD") and getattr(user, "is_authenticated", False)
 
 
 def reader_key(request, name, *vary_on):
     """The cache key of what `name` shows this reader now: everything it can depend on.
 
-    The page's path and query, the reader, their language, today's date (renewal windows, "expires
-    in" texts) and the data versions of their organisation and of the catalogue.
+    The release, the page's path and query, the reader, their language, today's date (renewal
+    windows, "expires in" texts) and the data versions of their organisation and of the catalogue,
+    as read with the user at the start of the request (before any data the page shows).
     """
-    # Read before anything is rendered: see the module's note on the order that matters.
-    organization_version, catalogue_version = data_versions(request.user.organization_id)
+    organization_version, catalogue_version = request_versions(request)
     parts = [
+        release(),
         name,
         *(str(value) for value in vary_on),
         request.get_full_path(),
         str(request.user.pk),
         translation.get_language() or "",
         timezone.localdate().isoformat(),
-        organization_version or "",
-        catalogue_version,
+        str(organization_version),
+        str(catalogue_version),
     ]
     return "reader:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -235,11 +272,11 @@ def with_csrf_token(html, request):
 def cached_page(name):
     """View decorator: the whole page for a signed-in reader, from the cache while nothing it shows changed.
 
-    Put it inside the permission decorators, which still run on every request. A hit runs none of
-    the view's code and no query: the key's data versions prove the page is what the view would
-    render now (another organisation's id never reaches a stored page, since the reader is in the
-    key and a refused page is never stored). A page that shows flash messages is neither served
-    from nor kept in the cache: the messages are for one request.
+    Put it inside the permission decorators, which still run on every request against the user read
+    from the database. A hit runs none of the view's code: the key's data versions prove the page is
+    what the view would render now (another organisation's id never reaches a stored page, since the
+    reader is in the key and a refused page is never stored). A page that shows flash messages is
+    neither served from nor kept in the cache: the messages are for one request.
     """
 
     def decorator(view):

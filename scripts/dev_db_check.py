@@ -40,7 +40,7 @@ def main() -> int:
     from django.db import connection
 
     database = settings.DATABASES["default"]
-    embedded = database["ENGINE"] == "django.db.backends.sqlite3"
+    embedded = database["ENGINE"].endswith("sqlite3")
     if embedded and not Path(database["NAME"]).exists():
         empty_file_cache(settings)
         return 0

@@ -83,6 +83,8 @@ class ServiceRequest(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
@@ -133,6 +135,8 @@ class RequestMessage(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    page_cache_owner = "request.organization_id"
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
@@ -178,6 +182,8 @@ class Attachment(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
+    page_cache_owner = "request.organization_id"
+
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
@@ -208,6 +214,8 @@ class StatusChange(models.Model):
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    page_cache_owner = "request.organization_id"
 
     class Meta:
         verbose_name = _("status change")
@@ -263,6 +271,8 @@ class CancellationDecision(models.Model):
     refund = models.OneToOneField(
         "billing.Refund", verbose_name=_("refund"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    page_cache_owner = "request.organization_id"
 
     class Meta:
         verbose_name = _("cancellation decision")

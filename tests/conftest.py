@@ -80,14 +80,10 @@ def _celery_not_inside_a_worker():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache and no kept users: a cached page or user snapshot of an
-    earlier test (whose rolled-back rows may reuse the same ids) must not answer for this one."""
+    """Each test starts with an empty cache: a page cached by an earlier test (whose rolled-back rows
+    may reuse the same ids and versions) must not answer for this one."""
     from django.core.cache import cache
 
-    from membership.backends import PortalBackend
-
     cache.clear()
-    PortalBackend.forget_all()
     yield
     cache.clear()
-    PortalBackend.forget_all()

@@ -64,6 +64,8 @@ class Document(models.Model):
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         abstract = True
         ordering = ["-issued_at", "-id"]

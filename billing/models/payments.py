@@ -39,6 +39,8 @@ class PaymentMethod(models.Model):
     # Removed cards stay for receipts and history; they can no longer be charged.
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("payment method")
         verbose_name_plural = _("payment methods")
@@ -102,6 +104,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     succeeded_at = models.DateTimeField(_("succeeded at"), null=True, blank=True)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
@@ -155,6 +159,8 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     succeeded_at = models.DateTimeField(_("succeeded at"), null=True, blank=True)
+
+    page_cache_owner = "organization_id"
 
     class Meta:
         verbose_name = _("refund")

@@ -39,6 +39,8 @@ class BillingProfile(models.Model):
         related_name="+",
     )
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("billing profile")
         verbose_name_plural = _("billing profiles")

@@ -24,7 +24,6 @@ from .users import (  # noqa: F401
     member_deactivate,
     member_reactivate,
     member_roles_update,
-    session_store,
     user_roles_set,
     user_sessions_end,
     user_set_language,

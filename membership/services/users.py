@@ -1,17 +1,12 @@
 """Users and their roles: role changes, deactivation (ending every session), language."""
 
-from importlib import import_module
-
-from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerportal import page_cache
 
-from ..models import Organization, Role, User, UserRole
+from ..models import Organization, Role, User, UserRole, UserSession
 from ..permissions import Action, require
 from .activity import activity_record
 
@@ -92,20 +87,9 @@ def member_roles_update(*, actor: User, member: User, roles) -> User:
     return member
 
 
-def session_store(session_key):
-    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
-
-
 def user_sessions_end(*, user: User) -> int:
-    """Delete every stored session of the user, so they are signed out everywhere at once."""
-    ended = 0
-    user_id = str(user.pk)
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == user_id:
-            # Through the session engine, so a cached copy of the session goes too.
-            session_store(session.session_key).delete()
-            ended += 1
-    return ended
+    """Delete every session of the user, so they are signed out everywhere at the next request."""
+    return UserSession.objects.filter(user=user).delete()[0]
 
 
 @transaction.atomic

@@ -35,6 +35,8 @@ class LicenseKey(models.Model):
     )
     created_at = models.DateTimeField(_("added at"), default=timezone.now)
 
+    page_cache_owner = "issued_to_subscription.organization_id"
+
     class Meta:
         verbose_name = _("license key")
         verbose_name_plural = _("license keys")
@@ -80,6 +82,8 @@ class BenefitActivation(models.Model):
     )
     activated_at = models.DateTimeField(_("activated at"), default=timezone.now)
 
+    page_cache_owner = "subscription.organization_id"
+
     class Meta:
         verbose_name = _("benefit activation")
         verbose_name_plural = _("benefit activations")
@@ -123,6 +127,8 @@ class SeatAssignment(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
 
+    page_cache_owner = "subscription.organization_id"
+
     class Meta:
         verbose_name = _("seat assignment")
         verbose_name_plural = _("seat assignments")
@@ -150,6 +156,8 @@ class CreditGrant(models.Model):
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     created_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    page_cache_owner = "subscription.organization_id"
 
     class Meta:
         verbose_name = _("credit grant")

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from membership.models import Organization
+from partnerportal.page_cache import CATALOGUE
 
 
 def localized_value(english: str, russian: str) -> str:
@@ -35,6 +36,8 @@ class Offer(LocalizedFieldsMixin, models.Model):
     requires_network_membership = models.BooleanField(_("requires network membership"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    page_cache_owner = CATALOGUE
 
     class Meta:
         verbose_name = _("offer")
@@ -68,6 +71,8 @@ class OfferBenefit(LocalizedFieldsMixin, models.Model):
     unit_ru = models.CharField(_("unit (Russian)"), max_length=40, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    page_cache_owner = CATALOGUE
+
     class Meta:
         verbose_name = _("offer benefit")
         verbose_name_plural = _("offer benefits")
@@ -88,6 +93,8 @@ class OfferTerms(LocalizedFieldsMixin, models.Model):
     body = models.TextField(_("body"))
     body_ru = models.TextField(_("body (Russian)"), blank=True)
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    page_cache_owner = CATALOGUE
 
     class Meta:
         verbose_name = _("terms version")
@@ -112,6 +119,8 @@ class TermsAcceptance(models.Model):
     terms = models.ForeignKey(OfferTerms, verbose_name=_("terms"), on_delete=models.PROTECT, related_name="acceptances")
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    page_cache_owner = "organization_id"
 
     class Meta:
         verbose_name = _("terms acceptance")

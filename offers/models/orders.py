@@ -77,6 +77,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")

@@ -56,6 +56,8 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    page_cache_owner = "organization_id"
+
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
@@ -110,6 +112,8 @@ class TimelineEntry(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
+    page_cache_owner = "subscription.organization_id"
+
     class Meta:
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
@@ -139,6 +143,8 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=ReminderKind.choices)
     term_end = models.DateField(_("term end"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    page_cache_owner = "subscription.organization_id"
 
     class Meta:
         verbose_name = _("reminder")

@@ -95,6 +95,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# Django's own backends, with the page cache's data versions written as each transaction's last
+# statement (partnerportal/db/backends/versions_at_commit.py).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "partnerportal.db.backends.sqlite3",
+    "django.db.backends.postgresql": "partnerportal.db.backends.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "membership.User"
 
@@ -105,9 +112,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# A cache shared by every process of the site (Redis in production): sessions, the signed-in user's
-# snapshot, cached page parts and their data versions. A version replaced by the Celery worker or by
-# another web worker must be seen by all, so the embedded default is files under var/, not memory.
+# The cache holds page bodies only (partnerportal/page_cache.py): never a session, a user or a version,
+# so losing it costs speed, not correctness. Shared by every web worker so one render serves them all:
+# files under var/ by default, Redis in production.
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 # Keys name rows by id, so two databases must never share them (the bench's and the portal's
 # SQLite files under one var/cache, two checkouts on one Redis): the prefix names the database.
@@ -119,8 +126,8 @@ CACHES["default"].setdefault(
 )
 if CACHES["default"]["BACKEND"] in ("django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"):
     # Redis down must cost speed, not pages: django-redis with IGNORE_EXCEPTIONS turns every cache
-    # call into a miss or a dropped write while Redis does not answer (sessions fall back to the
-    # database, cached pages render afresh), and logs each one.
+    # call into a miss or a dropped write while Redis does not answer (pages render afresh), and logs
+    # each one.
     CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})["IGNORE_EXCEPTIONS"] = True
     # A Redis that does not answer must not hold a page up for long.
@@ -128,10 +135,8 @@ if CACHES["default"]["BACKEND"] in ("django.core.cache.backends.redis.RedisCache
     CACHES["default"]["OPTIONS"].setdefault("SOCKET_TIMEOUT", 1)
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
-# Cached parts of signed-in pages (partnerportal/page_cache.py): a save or delete of a model of these
-# apps makes the parts of its organisation (or, for the catalogue, of everyone) old.
-PAGE_CACHE_APPS = ("membership", "billing", "offers", "support")
-PAGE_CACHE_ORGANIZATION_MODEL = "membership.organization"
+# Signed-in pages and their header from the cache (partnerportal/page_cache.py): the longest a part is
+# kept. 0 turns the page cache off. A change of the data a page shows makes it miss at once.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 
 # Sign-in lockout (django-axes, on /accounts/login/ and /admin/login/; see partnerportal/lockout.py):
@@ -154,8 +159,10 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Axes first (AxesStandaloneBackend, see partnerportal/lockout.py): it refuses a locked-out sign-in
 # before any password is checked.
 AUTHENTICATION_BACKENDS = ["partnerportal.lockout.PortalAxesBackend", "membership.backends.PortalBackend"]
-# Sessions are read from the cache and written through to the database: one query less per page.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, never only in a cache: a session deleted (sign-out, deactivation) is
+# gone for every server at once, whatever a cache holds or failed to write (R18). The session's row
+# carries its user, so one query reads the session, the user, the roles and the data versions.
+SESSION_ENGINE = "membership.sessions"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"

@@ -193,7 +193,7 @@ def _fail_decision(decision, message, actor):
         CancellationDecision.objects.filter(pk=decision.pk).update(
             status=DecisionStatus.FAILED, failure_message=message[:500]
         )
-        page_cache.organization_changed(page_cache.owner_organization_id(decision))  # update() sends no post_save
+        page_cache.row_changed(decision)  # update() sends no post_save
         RequestMessage.objects.create(
             request_id=decision.request_id,
             author=actor,

@@ -333,8 +333,8 @@ class TestDocumentPages:
             invoice = invoice_issue(payment=PaymentFactory(organization=org), line=LINE)
             credit_note_issue(refund=RefundFactory(payment=invoice.payment, amount=100))
         client.force_login(admin)
-        # organisation id, user, roles, payment methods, payments (+invoice, card), refunds (+credit note)
-        with django_assert_num_queries(6):
+        # the session with its user and roles, payment methods, payments (+invoice, card), refunds (+credit note)
+        with django_assert_num_queries(4):
             body = client.get(reverse("history:home")).content.decode()
         assert body.count("Download (PDF)") == 2 * documents
 

@@ -1,18 +1,17 @@
 """Issue 6: roles, deactivation, the last Global admin, and the disabled actions with their reasons."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from membership.models import ActivityEntry, Role
+from membership.models import ActivityEntry, Role, UserSession
 from membership.services import member_deactivate, member_roles_update
 from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 
 
 def _sessions_of(user):
-    return [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
+    return [s for s in UserSession.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
 
 
 @pytest.mark.django_db

@@ -565,3 +565,61 @@ def test_the_next_reminder_date_follows_the_day(org, global_admin):
     with at("2027-11-19"):
         details = get(browser, details_url(subscription))
         assert text(details, data_testid="next-reminder") == "Expires in 7 days: Nov. 19, 2027"
+
+
+# --- billing rows saved alone, and a refund that fails while someone reads the page ---------------
+
+
+def test_a_card_saved_alone_shows_its_new_expiry_on_subscription_details_and_payment_methods(card_org, global_admin):
+    visa = CardFactory(organization=card_org)  # ••4242, expires 12/2035
+    subscription = SubscriptionFactory(organization=card_org, payment_method=visa)
+    browser = signed_in(global_admin)
+    details, methods = warm(browser, details_url(subscription), PAYMENT_METHODS)
+    assert text(details, data_testid="card") == f"{visa} · expires 12/2035"
+
+    visa.exp_year = 2038  # the card's new expiry, as Stripe reports an updated card
+    visa.save(update_fields=["exp_year"])
+
+    assert text(get(browser, details_url(subscription)), data_testid="card") == f"{visa} · expires 12/2038"
+    assert saved_cards(get(browser, PAYMENT_METHODS)) == [f"{visa} Default 12/2038"]
+
+
+def test_a_billing_profile_saved_alone_shows_on_the_billing_profile_page(org, global_admin):
+    profile = org.billing_profile
+    profile.legal_name = "Contoso Ltd"
+    profile.save(update_fields=["legal_name"])
+    account_admin = UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN])  # sees the summary, not the form
+    browser = signed_in(account_admin)
+    assert "Contoso Ltd" in warm(browser, reverse("billing:profile"))
+
+    profile.legal_name = "Contoso Holdings Ltd"
+    profile.save(update_fields=["legal_name"])
+
+    page = get(browser, reverse("billing:profile"))
+    assert "Contoso Holdings Ltd" in page and "Contoso Ltd<" not in page
+
+
+def test_a_refund_that_fails_while_billing_history_is_read_shows_failed(card_org, global_admin):
+    from unittest import mock
+
+    from billing.gateways.base import GatewayError
+    from billing.gateways.stripe_gateway import StripeGateway
+    from billing.refunds import RefundFailed, refund_create
+
+    _subscription, payment = paid_subscription(card_org, user=global_admin)
+    browser = signed_in(global_admin)
+    warm(browser, BILLING_HISTORY)
+    seen_while_in_flight = []
+
+    def refund_while_someone_reads(self, request):
+        # The partner opens Billing while the refund call is on the wire: the page shows it pending.
+        seen_while_in_flight.append(texts(get(browser, BILLING_HISTORY), "tr", class_="refund"))
+        raise GatewayError("payment service unreachable")
+
+    with mock.patch.object(StripeGateway, "refund", refund_while_someone_reads):
+        with pytest.raises(RefundFailed):
+            refund_create(payment=payment, amount=500, decision_key="in-flight")
+
+    assert len(seen_while_in_flight) == 1 and "Pending" in seen_while_in_flight[0][0]
+    rows = texts(get(browser, BILLING_HISTORY), "tr", class_="refund")
+    assert len(rows) == 1 and "Failed" in rows[0] and "Pending" not in rows[0]

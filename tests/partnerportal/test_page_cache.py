@@ -1,27 +1,31 @@
-"""The page cache's parts: data versions, who owns a row, the {% cached_part %} tag, the user snapshot.
+"""The page cache's parts: declared owners, data versions in the database, the release, the reader's key.
 
-tests/partnerportal/test_nothing_stale.py walks the pages as users do; these pin the mechanisms
-underneath, each with a case that fails if its rule is taken out.
+tests/partnerportal/test_nothing_stale.py walks the pages as users do, and test_access_from_database.py
+takes the cache away or makes it refuse writes; these pin the mechanisms underneath, each with a case
+that fails if its rule is taken out.
 """
 
 import re
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing.models import DocumentCounter, WebhookEvent
 from membership.backends import PortalBackend
-from membership.models import Role, UserRole
+from membership.models import Role, UserRole, UserSession
 from offers.models import Offer, TimelineEntry
 from partnerportal import page_cache
+from partnerportal.models import DataVersion
 from support.models import Attachment, RequestMessage
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory, action_pack
-from tests.factories.support import ServiceRequestFactory
+from tests.factories.support import ServiceRequestFactory, StaffFactory
 from tests.helpers.pages import without_csrf_tokens
 
 pytestmark = pytest.mark.django_db
@@ -29,39 +33,69 @@ pytestmark = pytest.mark.django_db
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def scope(organization):
+    return page_cache.organization_scope(organization.pk)
+
+
 class TestOwner:
     def test_an_organisation_owns_itself_and_rows_with_its_key(self, org, global_admin):
-        assert page_cache.owner_organization_id(org) == org.pk
-        assert page_cache.owner_organization_id(global_admin) == org.pk
+        assert page_cache.owner_scope(org) == scope(org)
+        assert page_cache.owner_scope(global_admin) == scope(org)
 
-    def test_the_owner_is_found_through_foreign_keys(self, org, global_admin):
+    def test_the_owner_is_the_declared_relation(self, org, global_admin):
         subscription = SubscriptionFactory(organization=org)
-        entry = TimelineEntry.objects.filter(subscription=subscription).first() or TimelineEntry(
-            subscription=subscription
-        )
-        assert page_cache.owner_organization_id(entry) == org.pk
+        assert page_cache.owner_scope(TimelineEntry(subscription=subscription)) == scope(org)
         role = UserRole.objects.get(user=global_admin, role=Role.GLOBAL_ADMIN)
-        assert page_cache.owner_organization_id(role) == org.pk
+        assert page_cache.owner_scope(role) == scope(org)
         message = RequestMessage.objects.create(
             request=ServiceRequestFactory(user=global_admin), author=global_admin, body="x"
         )
-        # attachment -> message -> request -> organisation: three steps
-        assert page_cache.owner_organization_id(Attachment(message=message)) == org.pk
+        assert page_cache.owner_scope(Attachment(request=message.request, message=message)) == scope(org)
 
     def test_the_catalogue_belongs_to_no_organisation(self, db):
-        assert page_cache.owner_organization_id(action_pack()) is None
+        assert page_cache.owner_scope(action_pack()) == page_cache.CATALOGUE
+
+    def test_a_loaded_relation_is_used_without_a_query(self, org):
+        subscription = SubscriptionFactory(organization=org)
+        entry = TimelineEntry(subscription=subscription)
+        with CaptureQueriesContext(connection) as queries:
+            assert page_cache.owner_scope(entry) == scope(org)
+        assert queries.captured_queries == []
+
+    def test_every_model_of_the_portal_declares_its_owner_or_is_known_to_show_on_no_page(self):
+        # A new model must say whose pages show it; a forgotten one would leave pages stale.
+        shown_on_no_page = {"billing.documentcounter", "billing.webhookevent", "membership.usersession"}
+        portal = {"membership", "billing", "offers", "support"}
+        undeclared = {
+            model._meta.label_lower
+            for model in apps.get_models()
+            if model._meta.app_label in portal and getattr(model, "page_cache_owner", None) is None
+        }
+        assert undeclared == shown_on_no_page
+
+    def test_rows_no_page_shows_change_no_version(self, org, global_admin):
+        before = page_cache.data_versions(org.pk)
+        DocumentCounter.objects.create(series="INV", year=2031, last_sequence=7)
+        WebhookEvent.objects.create(stripe_event_id="evt_1", type="payment_intent.succeeded", payload={})
+        staff = StaffFactory()
+        staff.first_name = "Renamed"
+        staff.save()
+        Client().force_login(global_admin)  # a session row, and the partner's last sign-in
+        Client().force_login(staff)
+        assert page_cache.data_versions(org.pk) == before
+        assert DataVersion.objects.count() == len([v for v in before if v is not None])
 
 
 class TestVersions:
     def test_a_save_replaces_its_organisations_version_only(self, org):
         other = OrganizationFactory(name="Fabrikam")
         before, catalogue = page_cache.data_versions(org.pk)
-        theirs = page_cache.organization_version(other.pk)
+        theirs = page_cache.data_versions(other.pk)[0]
         org.name = "Contoso AG"
         org.save()
         after, catalogue_after = page_cache.data_versions(org.pk)
         assert after != before
-        assert catalogue_after == catalogue and page_cache.organization_version(other.pk) == theirs
+        assert catalogue_after == catalogue and page_cache.data_versions(other.pk)[0] == theirs
 
     def test_a_catalogue_save_replaces_the_catalogue_version(self, org):
         organization_before, catalogue_before = page_cache.data_versions(org.pk)
@@ -72,77 +106,97 @@ class TestVersions:
         assert catalogue_after != catalogue_before and organization_after == organization_before
 
     def test_a_delete_replaces_the_version(self, org, global_admin):
-        before = page_cache.organization_version(org.pk)
+        before = page_cache.data_versions(org.pk)[0]
         UserRole.objects.filter(user=global_admin).delete()
-        assert page_cache.organization_version(org.pk) != before
+        assert page_cache.data_versions(org.pk)[0] != before
 
-    def test_the_version_is_replaced_again_when_the_transaction_commits(self, org, django_capture_on_commit_callbacks):
-        # A reader between the save and the commit may store the old rows under the new token; the
-        # token replaced at commit is one that reader never saw.
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    def test_a_user_moved_to_another_organisation_changes_both(self, org, other_org):
+        user = UserFactory(organization=org)
+        ours, theirs = page_cache.data_versions(org.pk)[0], page_cache.data_versions(other_org.pk)[0]
+        user.organization = other_org  # staff do this in Django admin
+        user.save()
+        assert page_cache.data_versions(org.pk)[0] != ours
+        assert page_cache.data_versions(other_org.pk)[0] != theirs
+
+    def test_inside_a_transaction_the_version_is_written_when_it_ends(self, org):
+        before = page_cache.data_versions(org.pk)[0]
+        with transaction.atomic():
             org.name = "Contoso AG"
             org.save()
-        during = page_cache.organization_version(org.pk)
-        for callback in callbacks:
-            callback()
-        assert page_cache.organization_version(org.pk) != during
-
-    def test_an_evicted_version_comes_back_as_a_new_token(self, org):
-        before = page_cache.organization_version(org.pk)
-        cache.delete(page_cache.organization_key(org.pk))
-        assert page_cache.organization_version(org.pk) not in (None, before)
-
-    def test_a_request_reads_each_version_once_and_sees_its_own_changes(self, org):
-        page_cache._start_request()  # what request_started does
-        try:
-            first = page_cache.organization_version(org.pk)
-            with mock.patch.object(cache, "get", wraps=cache.get) as reads:
-                assert page_cache.data_versions(org.pk)[0] == first
-                assert page_cache.organization_version(org.pk) == first
-            assert [call.args[0] for call in reads.call_args_list] == [page_cache.CATALOGUE_KEY]
-            org.name = "Contoso AG"
-            org.save()
-            assert page_cache.organization_version(org.pk) != first
-        finally:
-            page_cache._end_request()
-        # Outside a request every read goes to the cache.
-        with mock.patch.object(cache, "get", wraps=cache.get) as reads:
-            page_cache.organization_version(org.pk)
-            page_cache.organization_version(org.pk)
-        assert reads.call_count == 2
-
-    def test_models_outside_the_portals_apps_change_nothing(self, org, global_admin):
-        before = page_cache.data_versions(org.pk)
-        Client().force_login(global_admin)  # writes a session row (django.contrib.sessions)
-        global_admin.refresh_from_db()
-        assert page_cache.data_versions(org.pk)[1] == before[1]
+            assert DataVersion.objects.filter(scope=scope(org)).first() is None or (
+                page_cache.data_versions(org.pk)[0] == before
+            )
+            assert page_cache.organization_scope(org.pk) in connection.pending_versions
+        assert page_cache.data_versions(org.pk)[0] != before
 
 
-class TestUserSnapshot:
-    def test_a_warm_user_costs_no_query_and_a_role_change_is_seen_at_once(self, org):
+@pytest.mark.django_db(transaction=True)
+class TestVersionsAtCommit:
+    def test_the_versions_are_the_transactions_last_statement_in_sorted_order(self):
+        first, second = OrganizationFactory(name="B"), OrganizationFactory(name="A")
+        with CaptureQueriesContext(connection) as queries:
+            with transaction.atomic():
+                second.name, first.name = "A2", "B2"
+                second.save()
+                first.save()
+        statements = [query["sql"] for query in queries.captured_queries]
+        upsert = [i for i, sql in enumerate(statements) if "partnerportal_dataversion" in sql]
+        assert len(upsert) == 1, statements  # one statement for both organisations
+        assert upsert[0] == len(statements) - 1 or statements[upsert[0] + 1] == "COMMIT", statements
+        low, high = sorted([first.pk, second.pk])
+        sql = statements[upsert[0]]
+        assert sql.index("'organization:%d'" % low) < sql.index("'organization:%d'" % high), sql
+
+    def test_a_rolled_back_transaction_writes_no_version(self):
+        org = OrganizationFactory(name="Contoso")
+        before = page_cache.data_versions(org.pk)[0]
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                org.name = "Rolled back"
+                org.save()
+                raise RuntimeError
+        assert page_cache.data_versions(org.pk)[0] == before
+        assert connection.pending_versions == set()
+
+    def test_a_change_outside_a_transaction_is_written_at_once(self):
+        org = OrganizationFactory(name="Contoso")
+        before = page_cache.data_versions(org.pk)[0]
+        org.name = "Contoso AG"
+        org.save()  # autocommit
+        assert page_cache.data_versions(org.pk)[0] != before
+
+
+class TestSignedInUser:
+    def test_the_session_user_roles_and_versions_are_one_query(self, org):
+        user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
+        client = Client()
+        client.force_login(user)
+        client.get(reverse("support:request_list"))
+        with CaptureQueriesContext(connection) as warm:
+            assert client.get(reverse("support:request_list")).status_code == 200
+        # The page came from the cache: what is left is the session read with its user.
+        assert len(warm.captured_queries) == 1, warm.captured_queries
+        sql = warm.captured_queries[0]["sql"]
+        assert "membership_usersession" in sql and "membership_userrole" in sql and "dataversion" in sql
+
+    def test_a_role_change_is_seen_at_once(self, org):
         user = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
         backend = PortalBackend()
         assert backend.get_user(user.pk).role_set() == {Role.BILLING_ADMIN}
-        with CaptureQueriesContext(connection) as warm:
-            cached = backend.get_user(user.pk)
-        assert len(warm.captured_queries) == 0
-        assert cached.organization.name == org.name and cached.role_set() == {Role.BILLING_ADMIN}
         UserRole.objects.create(user=user, role=Role.GLOBAL_ADMIN)
         assert backend.get_user(user.pk).role_set() == {Role.BILLING_ADMIN, Role.GLOBAL_ADMIN}
 
-    def test_a_deactivated_user_is_not_taken_from_the_snapshot(self, org):
+    def test_a_deactivated_user_is_nobody(self, org):
         user = UserFactory(organization=org)
         backend = PortalBackend()
         assert backend.get_user(user.pk) is not None
-        assert user.pk in PortalBackend.snapshots
         user.is_active = False
         user.save()
         assert backend.get_user(user.pk) is None
 
-    def test_staff_without_an_organisation_are_loaded_every_time(self, db):
+    def test_staff_without_an_organisation_are_loaded(self, db):
         staff = UserFactory(organization=None, is_staff=True)
         assert PortalBackend().get_user(staff.pk) == staff
-        assert staff.pk not in PortalBackend.snapshots
 
     def test_each_request_gets_its_own_copy(self, org):
         user = UserFactory(organization=org, language="en")
@@ -153,17 +207,55 @@ class TestUserSnapshot:
         second = backend.get_user(user.pk)
         assert second is not first and second.language == "en" and second.organization.name == org.name
 
-    def test_a_user_moved_to_another_organisation_is_seen_in_the_new_one(self, org, other_org):
-        user = UserFactory(organization=org)
-        backend = PortalBackend()
-        assert backend.get_user(user.pk).organization_id == org.pk
-        user.organization = other_org  # staff do this in Django admin
-        user.save()
-        assert backend.get_user(user.pk).organization_id == other_org.pk
-
     def test_an_unknown_or_malformed_id_is_nobody(self, db):
         assert PortalBackend().get_user(987654) is None
         assert PortalBackend().get_user("not-a-number") is None
+
+    def test_a_session_row_carries_its_user_and_ends_with_them(self, org):
+        user = UserFactory(organization=org)
+        Client().force_login(user)
+        Client().force_login(user)
+        assert UserSession.objects.filter(user=user).count() == 2
+        from membership.services import user_sessions_end
+
+        assert user_sessions_end(user=user) == 2
+        assert not UserSession.objects.filter(user=user).exists()
+
+
+class TestRelease:
+    def test_the_release_changes_with_a_file_or_a_setting(self, settings, tmp_path):
+        (tmp_path / "templates").mkdir()
+        template = tmp_path / "templates" / "page.html"
+        template.write_text("<p>one</p>")
+        settings.BASE_DIR = tmp_path
+
+        def fresh():
+            page_cache.release.cache_clear()
+            return page_cache.release()
+
+        try:
+            first = fresh()
+            assert fresh() == first  # the same files and settings: the same release
+            template.write_text("<p>two</p>")
+            second = fresh()
+            assert second != first
+            settings.RENEWAL_WINDOW_DAYS_BEFORE = 45
+            assert fresh() != second
+        finally:
+            page_cache.release.cache_clear()
+
+    def test_a_new_release_makes_a_cached_page_miss(self, org, global_admin):
+        client = Client()
+        client.force_login(global_admin)
+        url = reverse("offers:offer_list")
+        client.get(url)
+        with mock.patch.object(cache, "set", wraps=cache.set) as writes:
+            client.get(url)
+        assert _reader_keys(writes) == []  # warm: served from the cache
+        with mock.patch.object(page_cache, "release", return_value="next-deploy"):
+            with mock.patch.object(cache, "set", wraps=cache.set) as writes:
+                client.get(url)
+        assert len(_reader_keys(writes)) == 2  # rendered afresh, page and header kept under the new release
 
 
 class TestCachedPart:
@@ -186,7 +278,7 @@ class TestCachedPart:
         )
         assert answer.status_code == 302
 
-    def test_a_warm_page_runs_no_query(self, org, global_admin):
+    def test_a_warm_page_runs_only_the_session_query(self, org, global_admin):
         subscription = SubscriptionFactory(organization=org)
         client = Client()
         client.force_login(global_admin)
@@ -198,7 +290,7 @@ class TestCachedPart:
             cold = client.get(url)
             with CaptureQueriesContext(connection) as warm:
                 page = client.get(url)
-            assert page.status_code == 200 and len(warm.captured_queries) == 0, (url, warm.captured_queries)
+            assert page.status_code == 200 and len(warm.captured_queries) == 1, (url, warm.captured_queries)
             assert without_csrf_tokens(page.content.decode()) == without_csrf_tokens(cold.content.decode())
 
     def test_another_organisations_page_is_never_served_from_ours(self, org, global_admin, other_org):
@@ -247,6 +339,18 @@ class TestCachedPart:
         with mock.patch.object(cache, "set", wraps=cache.set) as writes:
             client.get(reverse("support:request_new"))
         assert len(_reader_keys(writes)) == 1  # the header and menu
+
+    def test_page_cache_seconds_zero_reads_and_keeps_nothing(self, org, global_admin, settings):
+        settings.PAGE_CACHE_SECONDS = 0
+        client = Client()
+        client.force_login(global_admin)
+        with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+            with mock.patch.object(cache, "set", wraps=cache.set) as writes:
+                for _ in range(2):
+                    assert client.get(reverse("offers:offer_list")).status_code == 200
+                    assert client.get(reverse("support:request_new")).status_code == 200
+        assert _reader_keys(writes) == []
+        assert [call for call in reads.call_args_list if call.args[0].startswith("reader:")] == []
 
 
 def _reader_keys(writes):

@@ -1,10 +1,10 @@
 """Security properties that hold for every URL: CSRF on every POST, sessions that end when they should."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from membership.models import UserSession
 from tests.factories.membership import PASSWORD, UserFactory
 from tests.urlwalk import portal_urls
 
@@ -38,9 +38,9 @@ def test_session_ends_at_logout(client, org):
     UserFactory(organization=org, email="ann@contoso.example")
     client.post(reverse("login"), {"username": "ann@contoso.example", "password": PASSWORD})
     key = client.session.session_key
-    assert Session.objects.filter(session_key=key).exists()
+    assert UserSession.objects.filter(session_key=key).exists()
     client.post(reverse("logout"))
-    assert not Session.objects.filter(session_key=key).exists()
+    assert not UserSession.objects.filter(session_key=key).exists()
     assert client.get(reverse("dashboard:index")).status_code == 302
 
 

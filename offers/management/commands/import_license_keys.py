@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from offers.models import BenefitKind, LicenseKey, OfferBenefit
-from partnerportal import page_cache
 
 
 class Command(BaseCommand):
@@ -29,7 +28,6 @@ class Command(BaseCommand):
         existing = set(LicenseKey.objects.filter(key__in=keys).values_list("key", flat=True))
         new = [LicenseKey(benefit=benefit, key=key) for key in dict.fromkeys(keys) if key not in existing]
         LicenseKey.objects.bulk_create(new)
-        page_cache.catalogue_changed()  # bulk_create sends no post_save
         free = LicenseKey.objects.filter(benefit=benefit, issued_to_subscription__isnull=True).count()
         self.stdout.write(
             f"Added {len(new)} key(s), skipped {len(keys) - len(new)}; {free} free in the pool of {benefit.name}."
