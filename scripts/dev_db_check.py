@@ -6,9 +6,9 @@ deployed). A development database made before that records migrations that no lo
 the database and localstripe's state belong together (README): both are moved to var/old-<time>/
 and a fresh pair is made. Any other database is left alone, with a warning.
 
-The file cache under var/ (sessions, user snapshots' versions, cached pages) names rows by id, so
-it belongs to one database too: when the embedded database is about to be made afresh (missing, or
-just set aside), the cache is emptied, so no page of the old database answers for the new one.
+The file cache under var/ holds cached pages, keyed by row ids and data versions of one database:
+when the embedded database is about to be made afresh (missing, or just set aside), the cache is
+emptied, so no page of the old database is kept for nothing.
 """
 
 import os

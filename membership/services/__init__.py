@@ -24,6 +24,7 @@ from .users import (  # noqa: F401
     member_deactivate,
     member_reactivate,
     member_roles_update,
+    sessions_remove_expired,
     user_roles_set,
     user_sessions_end,
     user_set_language,

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerportal import page_cache
@@ -85,6 +86,11 @@ def member_roles_update(*, actor: User, member: User, roles) -> User:
         data={"before": sorted(Role(r).value for r in before), "after": sorted(r.value for r in wanted)},
     )
     return member
+
+
+def sessions_remove_expired() -> int:
+    """Delete the sessions past their expiry date (they are refused already; this only frees the rows)."""
+    return UserSession.objects.filter(expire_date__lt=timezone.now()).delete()[0]
 
 
 def user_sessions_end(*, user: User) -> int:

@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "membership.tasks.expire_competencies",
         "schedule": crontab(hour=1, minute=30),
     },
+    "daily-expired-session-removal": {
+        "task": "membership.tasks.remove_expired_sessions",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "nightly-payment-reconciliation": {
         "task": "billing.reconciliation.reconcile_payments",
         "schedule": crontab(hour=3, minute=0),

@@ -1,9 +1,12 @@
 """Issue 6: roles, deactivation, the last Global admin, and the disabled actions with their reasons."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from membership.models import ActivityEntry, Role, UserSession
 from membership.services import member_deactivate, member_roles_update
@@ -246,3 +249,21 @@ def test_pages_in_russian(client, org, url_name, russian):
     response = client.get(reverse(url_name))
     assert response.status_code == 200
     assert russian in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_daily_task_removes_expired_sessions_only(org):
+    from membership.tasks import remove_expired_sessions
+
+    member = UserFactory(organization=org)
+    current, expired = Client(), Client()
+    current.force_login(member)
+    expired.force_login(member)
+    UserSession.objects.filter(session_key=expired.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert remove_expired_sessions.delay().get() == {"removed": 1}
+    assert list(UserSession.objects.filter(user=member).values_list("session_key", flat=True)) == [
+        current.session.session_key
+    ]
+    assert remove_expired_sessions.delay().get() == {"removed": 0}  # a second run is a no-op

@@ -221,7 +221,7 @@ def test_redis_down_pages_served_and_unsent_emails_reported(prod_stack):
 
     assert pages == [200] * 20, (
         "signed-in pages must be served while Redis is down; they answered %s: the cache is Redis, and "
-        "the cached_db sessions and {%% cache %%} fragments re-raise its errors (see the gunicorn log %s)"
+        "cached pages and parts must miss, not fail, when it does not answer (see the gunicorn log %s)"
         % (sorted(set(pages)), stack.directory / "log" / "gunicorn.log")
     )
     assert health.status_code == 503 and health.json()["checks"]["database"] == "ok"
