@@ -361,3 +361,60 @@ def test_offer_saved_in_admin_is_a_catalogue_change(org):
     before = page_cache.data_versions(org.pk)[1]
     Offer.objects.filter(pk=action_pack().pk).first().save()
     assert page_cache.data_versions(org.pk)[1] != before
+
+
+@pytest.mark.locking
+@pytest.mark.django_db(transaction=True)
+def test_a_change_noted_before_a_row_lock_does_not_deadlock_with_a_commit_that_holds_that_lock():
+    """The money paths' shape: one transaction changes an organisation's data, then waits for a
+    subscription's row lock; another holds that lock and commits a change of the same organisation.
+    Were the version row written when the change is noted, each would wait for the other (PostgreSQL
+    aborts one as a deadlock); written at commit, the second commits and the first then goes on."""
+    import threading
+
+    from django.db import connections
+
+    from offers.models import Subscription
+
+    org = OrganizationFactory(name="Race")
+    subscription = SubscriptionFactory(organization=org)
+    before = page_cache.data_versions(org.pk)[0]
+    first_noted, second_locked = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def change_then_lock():
+        try:
+            with transaction.atomic():
+                org.name = "Changed first"
+                org.save()  # notes the organisation's version
+                first_noted.set()
+                second_locked.wait(10)
+                Subscription.objects.select_for_update().get(pk=subscription.pk)
+            outcomes["first"] = "committed"
+        except Exception as error:  # a deadlock would surface here
+            outcomes["first"] = repr(error)
+        finally:
+            connections.close_all()
+
+    def lock_then_change():
+        try:
+            first_noted.wait(10)
+            with transaction.atomic():
+                locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+                second_locked.set()
+                locked.auto_renew = False
+                locked.save()  # notes the same organisation's version, written at this commit
+            outcomes["second"] = "committed"
+        except Exception as error:
+            outcomes["second"] = repr(error)
+        finally:
+            second_locked.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=change_then_lock), threading.Thread(target=lock_then_change)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == {"first": "committed", "second": "committed"}
+    assert page_cache.data_versions(org.pk)[0] not in (None, before)
