@@ -64,10 +64,10 @@ def pages_on_stack(env, stack_values, base, orders, duration, rounds):
     cookie = "; ".join("%s=%s" % (c.name, c.value) for c in sorted(session.cookies, key=lambda c: c.name))
     counting_env = pages_wrk.stack_env_for_counting(env, stack_values)
     counted = pages_wrk.count_queries(counting_env, "127.0.0.1", email, cookie)
+    targets = pages_wrk.reference_targets(cookie, counted) + pages_wrk.page_targets(cookie, counted)
     rows = pages_wrk.measure(
         base,
-        cookie,
-        counted,
+        targets,
         duration,
         rounds,
         "Production-like stack (PostgreSQL, Redis): gunicorn %s sync workers, signed in as a Global admin"
