@@ -129,18 +129,21 @@ def start_gunicorn(env, port, app="bench.bare:application"):
         stderr=subprocess.STDOUT,
     )
     base = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited; see %s" % log.name)
-        try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                return process, base
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer on %s" % base)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited; see %s" % log.name)
+            try:
+                if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                    return process, base
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or a worker still starting
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer on %s" % base)
+    except BaseException:
+        stop_gunicorn(process, keep_database=True)
+        raise
 
 
 def login(base, email=EMAIL, password=PASSWORD):
