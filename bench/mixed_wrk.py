@@ -244,7 +244,6 @@ def prepare(organizations, sessions, entries_path, seed=2026):
         "requests": len(requests),
         "sessions": sessions,
         "lines": len(lines),
-        "check": lines[:3],
     }
 
 
