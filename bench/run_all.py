@@ -11,16 +11,23 @@
 3. bench/load.py's purchase phase: whole purchases through the wizard, each by a fresh
    organisation (a Python client, because the flow needs logic); requests/s, p50, p99,
    non-2xx/3xx, and how many purchases reached the confirmation.
-4. Stops the stack, whatever happened; then bench/pages_wrk.py's table on the SQLite bench server.
+4. Stops the stack, whatever happened; then, on the SQLite bench server, bench/pages_wrk.py's
+   tables (the six cached pages with the page cache on and off, the demo and a big organisation)
+   and bench/mixed_wrk.py's (250 organisations, 500 sessions, the page cache on and off).
+
+``--sqlite-only`` skips steps 1-3 (no PostgreSQL, Redis or localstripe: the SQLite bench server only):
+
+    .venv/bin/python bench/run_all.py --sqlite-only [--duration 3 --rounds 1]
 
 Every throughput figure is wrk's; the Python client only times the purchase flow. Exit status 1
 when a purchase request answered other than 2xx/3xx or failed to connect, when a purchase did not
-reach the confirmation, or when the SQLite table failed or did not finish in 10 minutes. Not a
-test: nothing else is asserted.
+reach the confirmation, or when a SQLite run failed or did not finish in 20 minutes. Not a test:
+nothing else is asserted.
 
 Options: --duration N (wrk seconds per target and round, default 5), --rounds N (alternating wrk
 rounds, default 3), --orders N (orders of the pages' organisation, default 20), --purchases N
-(default 20), --concurrency N (purchases at once, default 8), --keep (leave the stack up).
+(default 20), --concurrency N (purchases at once, default 8), --keep (leave the stack up),
+--sqlite-only.
 """
 
 import argparse
@@ -64,16 +71,37 @@ def pages_on_stack(env, stack_values, base, orders, duration, rounds):
     cookie = "; ".join("%s=%s" % (c.name, c.value) for c in sorted(session.cookies, key=lambda c: c.name))
     counting_env = pages_wrk.stack_env_for_counting(env, stack_values)
     counted = pages_wrk.count_queries(counting_env, "127.0.0.1", email, cookie)
+    targets = pages_wrk.reference_targets(cookie, counted) + pages_wrk.page_targets(cookie, counted)
     rows = pages_wrk.measure(
         base,
-        cookie,
-        counted,
+        targets,
         duration,
         rounds,
         "Production-like stack (PostgreSQL, Redis): gunicorn %s sync workers, signed in as a Global admin"
         % env["PRODSTACK_WEB_WORKERS"],
     )
     return {name: {k: v for k, v in row.items() if k != "p99_range"} for name, row in rows.items()}
+
+
+def sqlite_runs(sqlite_env, args):
+    """bench/pages_wrk.py and bench/mixed_wrk.py on the SQLite bench server; 1 when one failed."""
+    status = 0
+    common = ["--duration", str(args.duration), "--rounds", str(args.rounds)]
+    runs = [
+        ("bench/pages_wrk.py", common + ["--orders", str(args.orders)]),
+        ("bench/mixed_wrk.py", common),
+    ]
+    for script, options in runs:
+        print("\n== %s (SQLite bench server) ==" % script, flush=True)
+        try:
+            command = [sys.executable, str(ROOT / script)] + options
+            if subprocess.run(command, env=sqlite_env, cwd=ROOT, timeout=1200, check=False).returncode:
+                print("%s failed" % script)
+                status = 1
+        except subprocess.TimeoutExpired:
+            print("%s did not finish in 20 minutes" % script)
+            status = 1
+    return status
 
 
 def main(argv=None):
@@ -84,14 +112,19 @@ def main(argv=None):
     parser.add_argument("--purchases", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8, help="purchases at once")
     parser.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    parser.add_argument("--sqlite-only", action="store_true", help="the SQLite bench server only")
     args = parser.parse_args(argv)
+    started = time.monotonic()
+    if args.sqlite_only:
+        status = sqlite_runs(dict(os.environ), args)
+        print("\nbench finished in %.0f s" % (time.monotonic() - started))
+        return status
 
     # The SQLite table runs with this environment, before load.setup_django() puts the stack's
     # settings (secret key, hosts, Stripe, e-mail) into os.environ: as when run on its own.
     sqlite_env = dict(os.environ)
     env = stack_env()
     env_file = Path(env["PRODSTACK_DIR"]) / "env"
-    started = time.monotonic()
     subprocess.run(["bash", str(STACK), "start"], env=env, check=True, cwd=ROOT)
     status = 0
     try:
@@ -114,16 +147,7 @@ def main(argv=None):
         if not args.keep:
             subprocess.run(["bash", str(STACK), "stop"], env=env, cwd=ROOT)
 
-    print("\n== bench/pages_wrk.py (SQLite bench server) ==")
-    sqlite_table = [sys.executable, str(ROOT / "bench" / "pages_wrk.py")]
-    sqlite_table += ["--duration", str(args.duration), "--rounds", str(args.rounds), "--orders", str(args.orders)]
-    try:
-        if subprocess.run(sqlite_table, env=sqlite_env, cwd=ROOT, timeout=600, check=False).returncode:
-            print("bench/pages_wrk.py failed: no SQLite table")
-            status = 1
-    except subprocess.TimeoutExpired:
-        print("bench/pages_wrk.py did not finish in 10 minutes")
-        status = 1
+    status = sqlite_runs(sqlite_env, args) or status
     print("\nbench finished in %.0f s" % (time.monotonic() - started))
     return status
 

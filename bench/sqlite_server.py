@@ -6,16 +6,23 @@ A library for bench/pages_wrk.py (which measures the server with wrk) and bench/
   subscription and ``orders`` orders for Contoso Partners) with partnerportal.settings.dev through
   bench.settings_bench; one file and one cache directory per process, so that two runs at once
   (e.g. bench/run_all.py and a person) never share them;
+- bench_env(cache="on"|"off") is the servers' environment: "off" sets PAGE_CACHE_SECONDS=0 (read
+  at server start: nothing the page cache stores outlives its request) and gives the server a cache
+  directory of its own, so it never serves a page a cache-on server kept;
 - start_gunicorn() serves it with 2 sync workers on 127.0.0.1 (bench.bare:application: the portal
-  plus the bare reference views) and waits for /healthz; stop_gunicorn() stops it and removes the
-  database and cache;
-- login() signs the demo Billing admin (EMAIL) in and returns the session's cookies.
+  plus the bare reference views) and waits for /healthz; stop_gunicorn() stops it and (unless told
+  to keep them for a second server) removes the database and caches;
+- login() signs a user in (default: the demo Billing admin, EMAIL) and returns the session's cookies.
+
+The Python and gunicorn are the checkout's .venv's when it has one, else the running interpreter's
+(a git worktree without its own .venv, run with another checkout's .venv/bin/python).
 """
 
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,8 +33,11 @@ BENCH_DIR = ROOT / "var" / "bench"
 # One file per run: two runs at once (e.g. bench/run_all.py and a person) must not share it.
 DB_PATH = BENCH_DIR / ("sqlite_server-%d.sqlite3" % os.getpid())
 CACHE_DIR = BENCH_DIR / ("cache-%d" % os.getpid())
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+# The page cache off: a cache directory of its own (see bench_env).
+CACHE_OFF_DIR = BENCH_DIR / ("cache-%d-off" % os.getpid())
+_BIN = ROOT / ".venv" / "bin" if (ROOT / ".venv" / "bin" / "python").exists() else Path(sys.executable).parent
+PYTHON = str(_BIN / "python")
+GUNICORN = str(_BIN / "gunicorn")
 EMAIL = "billing@contoso.example"
 PASSWORD = "demo-pass-2026"
 
@@ -66,20 +76,26 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def bench_env():
+def bench_env(cache="on"):
+    """The bench server's environment; ``cache="off"`` turns the page cache off (PAGE_CACHE_SECONDS=0)."""
+    if cache not in ("on", "off"):
+        raise ValueError(cache)
     env = dict(os.environ)
-    for key in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL"):
+    for key in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL", "PAGE_CACHE_SECONDS"):
         env.pop(key, None)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings_bench",
         DATABASE_URL="sqlite:///%s" % DB_PATH,
         # The embedded default's shared cache (files), a directory of this run's own.
-        CACHE_URL="filecache://%s" % CACHE_DIR,
+        CACHE_URL="filecache://%s" % (CACHE_DIR if cache == "on" else CACHE_OFF_DIR),
         DJANGO_DEBUG="False",
         # Both the portal and the bare views keep their connection, so neither pays a reconnect.
         DATABASE_CONN_MAX_AGE="600",
         PYTHONPATH=str(ROOT),
     )
+    if cache == "off":
+        # A page "kept" for 0 seconds is expired when stored: every request renders afresh.
+        env["PAGE_CACHE_SECONDS"] = "0"
     return env
 
 
@@ -113,33 +129,36 @@ def start_gunicorn(env, port, app="bench.bare:application"):
         stderr=subprocess.STDOUT,
     )
     base = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited; see %s" % log.name)
-        try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                return process, base
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer on %s" % base)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited; see %s" % log.name)
+            try:
+                if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                    return process, base
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or a worker still starting
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer on %s" % base)
+    except BaseException:
+        stop_gunicorn(process, keep_database=True)
+        raise
 
 
-def login(base):
+def login(base, email=EMAIL, password=PASSWORD):
     session = requests.Session()
     session.get(base + "/accounts/login/", timeout=10)
     token = session.cookies.get("csrftoken", "")
     answer = session.post(
         base + "/accounts/login/",
-        data={"username": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        data={"username": email, "password": password, "csrfmiddlewaretoken": token},
         headers={"Referer": base + "/accounts/login/"},
         allow_redirects=False,
         timeout=10,
     )
     if answer.status_code != 302 or "sessionid" not in session.cookies:
-        raise RuntimeError("login failed: HTTP %s" % answer.status_code)
+        raise RuntimeError("login of %s failed: HTTP %s" % (email, answer.status_code))
     return session.cookies.get_dict()
 
 
@@ -147,15 +166,21 @@ def remove_database():
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(CACHE_OFF_DIR, ignore_errors=True)
 
 
-def stop_gunicorn(process):
-    """Stop the gunicorn this module started and remove its database and cache (and its log when empty)."""
+def stop_gunicorn(process, keep_database=False):
+    """Stop the gunicorn this module started and remove its database and caches (and its log when empty).
+
+    ``keep_database=True`` leaves them for the next server of the same run (the page cache off).
+    """
     process.terminate()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+    if keep_database:
+        return
     remove_database()
     log = BENCH_DIR / ("gunicorn-%d.log" % os.getpid())
     if log.exists() and not log.read_text().strip():
