@@ -29,9 +29,8 @@
 Before the rounds, each server gets every line of the file once (4 Python threads; --no-warm for
 none): the first request of a (session, page) renders and, with the cache on, stores the page
 (about 3,000 pages for 500 sessions), and a short run would otherwise measure first visits only.
-The table says how many distinct requests the file has, how many each round made, and how many
-files the server's cache directory holds (the embedded default, Django's file cache, keeps at most
-MAX_ENTRIES = 300 and drops a third of them when full, so most of 3,000 pages cannot stay cached).
+The table says how many distinct requests the file has and how many each round made. The cache is
+the embedded default's (each gunicorn worker's memory, up to 5,000 pages per worker).
 A full run (5 s x 3 rounds) takes about 4 minutes, --duration 3 --rounds 1 about 3. Not a test:
 nothing is asserted.
 """
@@ -315,11 +314,6 @@ def warm_every_line(base, workers=4):
     return {status: statuses.count(status) for status in sorted(set(statuses))}
 
 
-def cache_files(cache):
-    directory = sqlite_server.CACHE_DIR if cache == "on" else sqlite_server.CACHE_OFF_DIR
-    return sum(1 for _ in directory.glob("*")) if directory.exists() else 0
-
-
 def serve_and_measure(cache, duration, rounds, connections, lines, keep_database, warm=True):
     env = sqlite_server.bench_env(cache)
     process, base = sqlite_server.start_gunicorn(env, sqlite_server.free_port())
@@ -330,8 +324,8 @@ def serve_and_measure(cache, duration, rounds, connections, lines, keep_database
         if warm:
             began = time.monotonic()
             print(
-                "  warm-up (page cache %s): every line once: statuses %s in %.0f s; %d files in the cache directory"
-                % (cache, warm_every_line(base), time.monotonic() - began, cache_files(cache))
+                "  warm-up (page cache %s): every line once: statuses %s in %.0f s"
+                % (cache, warm_every_line(base), time.monotonic() - began)
             )
         references = pages_wrk.reference_targets("")
         for target in references:
@@ -343,7 +337,6 @@ def serve_and_measure(cache, duration, rounds, connections, lines, keep_database
             for target in references:
                 runs[target["name"]].append(pages_wrk.wrk(base + target["path"], "", duration))
             runs[MIXED].append(wrk_mixed(base, duration, connections))
-        files = cache_files(cache)
     finally:
         sqlite_server.stop_gunicorn(process, keep_database=keep_database)
     rows = {}
@@ -381,10 +374,7 @@ def serve_and_measure(cache, duration, rounds, connections, lines, keep_database
                 ("ok" if meets(row, bare) else "MISS") if name == MIXED else "",
             )
         )
-    print(
-        "mixed requests per round: %s (non-200 counts socket errors too); %d files in the cache directory"
-        % (rows[MIXED]["requests"], files)
-    )
+    print("mixed requests per round: %s (non-200 counts socket errors too)" % (rows[MIXED]["requests"],))
     return rows
 
 

@@ -4,14 +4,13 @@ A library for bench/pages_wrk.py (which measures the server with wrk) and bench/
 
 - prepare_database() builds a fresh SQLite database under var/bench/ (migrate, demo data, a paid
   subscription and ``orders`` orders for Contoso Partners) with partnerportal.settings.dev through
-  bench.settings_bench; one file and one cache directory per process, so that two runs at once
+  bench.settings_bench; one file per process, so that two runs at once
   (e.g. bench/run_all.py and a person) never share them;
-- bench_env(cache="on"|"off") is the servers' environment: "off" sets PAGE_CACHE_SECONDS=0 (read
-  at server start: nothing the page cache stores outlives its request) and gives the server a cache
-  directory of its own, so it never serves a page a cache-on server kept;
+- bench_env(cache="on"|"off") is the servers' environment: the embedded default's cache (each
+  worker's memory); "off" sets PAGE_CACHE_SECONDS=0 (read at server start: nothing is cached);
 - start_gunicorn() serves it with 2 sync workers on 127.0.0.1 (bench.bare:application: the portal
   plus the bare reference views) and waits for /healthz; stop_gunicorn() stops it and (unless told
-  to keep them for a second server) removes the database and caches;
+  to keep it for a second server) removes the database;
 - login() signs a user in (default: the demo Billing admin, EMAIL) and returns the session's cookies.
 
 The Python and gunicorn are the checkout's .venv's when it has one, else the running interpreter's
@@ -19,7 +18,6 @@ The Python and gunicorn are the checkout's .venv's when it has one, else the run
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,9 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 # One file per run: two runs at once (e.g. bench/run_all.py and a person) must not share it.
 DB_PATH = BENCH_DIR / ("sqlite_server-%d.sqlite3" % os.getpid())
-CACHE_DIR = BENCH_DIR / ("cache-%d" % os.getpid())
-# The page cache off: a cache directory of its own (see bench_env).
-CACHE_OFF_DIR = BENCH_DIR / ("cache-%d-off" % os.getpid())
 _BIN = ROOT / ".venv" / "bin" if (ROOT / ".venv" / "bin" / "python").exists() else Path(sys.executable).parent
 PYTHON = str(_BIN / "python")
 GUNICORN = str(_BIN / "gunicorn")
@@ -86,8 +81,7 @@ def bench_env(cache="on"):
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings_bench",
         DATABASE_URL="sqlite:///%s" % DB_PATH,
-        # The embedded default's shared cache (files), a directory of this run's own.
-        CACHE_URL="filecache://%s" % (CACHE_DIR if cache == "on" else CACHE_OFF_DIR),
+        # No CACHE_URL: the embedded default's cache (each worker's memory).
         DJANGO_DEBUG="False",
         # Both the portal and the bare views keep their connection, so neither pays a reconnect.
         DATABASE_CONN_MAX_AGE="600",
@@ -165,8 +159,6 @@ def login(base, email=EMAIL, password=PASSWORD):
 def remove_database():
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(DB_PATH) + suffix).unlink(missing_ok=True)
-    shutil.rmtree(CACHE_DIR, ignore_errors=True)
-    shutil.rmtree(CACHE_OFF_DIR, ignore_errors=True)
 
 
 def stop_gunicorn(process, keep_database=False):

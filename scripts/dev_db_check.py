@@ -6,9 +6,9 @@ deployed). A development database made before that records migrations that no lo
 the database and localstripe's state belong together (README): both are moved to var/old-<time>/
 and a fresh pair is made. Any other database is left alone, with a warning.
 
-The file cache under var/ holds cached pages, keyed by row ids and data versions of one database:
-when the embedded database is about to be made afresh (missing, or just set aside), the cache is
-emptied, so no page of the old database is kept for nothing.
+A file cache (CACHE_URL=filecache://...) holds cached pages keyed by row ids and data versions of
+one database: when the embedded database is about to be made afresh (missing, or just set aside),
+it is emptied, so no page of the old database is kept for nothing.
 """
 
 import os

@@ -113,9 +113,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The cache holds page bodies only (partnerportal/page_cache.py): never a session, a user or a version,
-# so losing it costs speed, not correctness. Shared by every web worker so one render serves them all:
-# files under var/ by default, Redis in production.
-CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# so losing it costs speed, not correctness, and a process's own memory is a correct cache. The
+# embedded default keeps pages in each process's memory; production shares them on Redis.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal-pages")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # Django's default of 300 entries would evict pages as soon as a few dozen users read six each.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
 # Keys name rows by id, so two databases must never share them (the bench's and the portal's
 # SQLite files under one var/cache, two checkouts on one Redis): the prefix names the database.
 CACHES["default"].setdefault(
