@@ -7,8 +7,9 @@ breaking every page.
 
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+
+from .fast_urls import page_url
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,8 @@ class Entry:
 
 
 def _url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+    # Reversed once per process: every page draws the menu's fourteen links (partnerportal.fast_urls).
+    return page_url(name)
 
 
 def _entry(link, view_name):

@@ -1,0 +1,69 @@
+"""Template helpers for the hot pages: URLs reversed once and dates formatted once per process.
+
+``{% language_options as options %}`` lists the languages by their own names, built once.
+``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
+``{% object_url "name" pk %}`` is ``{% url "name" pk %}`` for a route with one integer argument,
+both from partnerportal.fast_urls (reverse() costs more than a list row). ``{{ value|formatted_date:"DATE_FORMAT" }}``
+is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, language, time zone):
+Django's date filter re-reads the format and walks it character by character on every call, and a
+list page shows the same days again and again.
+"""
+
+from functools import lru_cache
+
+from django import template
+from django.conf import settings
+from django.utils import dateformat, formats, timezone, translation
+from django.utils.text import capfirst
+
+from partnerportal import fast_urls
+
+register = template.Library()
+
+
+@register.simple_tag
+def page_url(name):
+    url = fast_urls.page_url(name)
+    if url is None:
+        raise template.TemplateSyntaxError("no page is named %r" % name)
+    return url
+
+
+@register.simple_tag
+def object_url(name, pk):
+    return fast_urls.object_url(name, pk)
+
+
+@lru_cache(maxsize=8)
+def _language_options(codes):
+    return tuple((code, capfirst(translation.get_language_info(code)["name_local"])) for code in codes)
+
+
+@register.simple_tag
+def language_options():
+    """(code, the language's own name) for the language menu: "English", "Русский", the same on every page."""
+    return _language_options(tuple(code for code, _name in settings.LANGUAGES))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_date(value, arg, language, zone):
+    # What django.template.defaultfilters.date does; the language and the zone are in the key
+    # because the text depends on them (aware datetimes in two zones compare equal).
+    try:
+        return formats.date_format(value, arg)
+    except AttributeError:
+        try:
+            return dateformat.format(value, arg)
+        except AttributeError:
+            return ""
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def formatted_date(value, arg=None):
+    """Django's ``date`` filter, memoised: the same text for the same value, format, language and zone."""
+    if value in (None, ""):
+        return ""
+    try:
+        return _formatted_date(value, arg, translation.get_language(), timezone.get_current_timezone_name())
+    except TypeError:  # an unhashable value: format it as the date filter would
+        return _formatted_date.__wrapped__(value, arg, None, None)
