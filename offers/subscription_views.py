@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action, denial_reason, user_can
 from partnerportal.page_cache import cached_page
+from partnerportal.paging import page_of
 
 from . import lifecycle
 from .models import ReminderKind, Subscription
 from .rules import RenewalVerdict, renewal_decision
-from .selectors import subscription_for_organization, subscription_timeline
+from .selectors import TIMELINE_PER_PAGE, subscription_for_organization, subscription_timeline
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
 
@@ -71,6 +72,8 @@ def subscription_detail(request, pk):
     can_manage = user_can(request.user, Action.MANAGE_AUTO_RENEWAL)
     card = lifecycle.renewal_card(subscription)
     upcoming = lifecycle.next_reminder(subscription, today=today) if subscription.is_live else None
+    # Years of renewals, reminders and requests: the timeline is read a page at a time.
+    timeline = page_of(subscription_timeline(subscription=subscription), request.GET.get("page"), TIMELINE_PER_PAGE)
     context = {
         "subscription": subscription,
         "offer_name": subscription.offer.localized("name"),
@@ -82,7 +85,7 @@ def subscription_detail(request, pk):
         "can_manage_auto_renewal": can_manage,
         "auto_renewal_denied_reason": "" if can_manage else denial_reason(Action.MANAGE_AUTO_RENEWAL),
         "next_reminder": upcoming and {"label": ReminderKind(upcoming[0]).label, "date": upcoming[1]},
-        "timeline": subscription_timeline(subscription=subscription),
+        "timeline": timeline,
         "cancel_url": _optional_url("support:new_cancellation", query="?subscription=%d" % subscription.pk),
     }
     return render(request, "offers/subscription_detail.html", context)

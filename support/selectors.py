@@ -4,17 +4,32 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from offers.models import LIVE_STATUSES, Order, OrderStatus, Subscription
+from partnerportal.paging import page_of
 
-from .models import Attachment, RequestMessage, RequestStatus, ServiceRequest
+from .models import Attachment, ProblemType, RequestMessage, RequestStatus, ServiceRequest, Severity
+
+# Service requests > Partner Center requests shows this many requests a page.
+REQUESTS_PER_PAGE = 25
 
 
-def requests_for_organization(*, organization, status: str | None = None):
-    queryset = ServiceRequest.objects.filter(organization=organization).select_related(
-        "requester", "subscription__offer"
+def request_list_page(*, organization, status: str | None, page_number):
+    """One page of the organisation's requests, newest first: one query (partnerportal.paging) whatever their number.
+
+    The list shows a few columns, so only those are read, with no join; each row gets its labels
+    here (get_FOO_display builds a dict of the choices on every call, three times a row).
+    """
+    queryset = ServiceRequest.objects.filter(organization=organization).only(
+        "id", "number", "title", "problem_type", "severity", "status", "created_at"
     )
     if status in RequestStatus.values:
         queryset = queryset.filter(status=status)
-    return queryset
+    page = page_of(queryset, page_number, REQUESTS_PER_PAGE)
+    problem_types, severities, statuses = dict(ProblemType.choices), dict(Severity.choices), dict(RequestStatus.choices)
+    for item in page.object_list:
+        item.problem_type_label = problem_types.get(item.problem_type, item.problem_type)
+        item.severity_label = severities.get(item.severity, item.severity)
+        item.status_label = statuses.get(item.status, item.status)
+    return page
 
 
 def request_for_partner(*, user, pk) -> ServiceRequest:

@@ -37,6 +37,10 @@ def subscription_for_organization(*, organization, pk):
     )
 
 
+# Subscription details show this many timeline entries a page.
+TIMELINE_PER_PAGE = 25
+
+
 def subscription_timeline(*, subscription):
     """R13: the subscription's timeline, newest first, with who did each thing."""
     return subscription.timeline.select_related("actor").order_by("-created_at", "-id")
