@@ -15,7 +15,8 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 SENTINEL = 918273645
 
 
-def _key():
+def url_key():
+    """What every URL depends on besides its name: the URLconf and the script prefix."""
     return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
 
 
@@ -38,10 +39,10 @@ def _object_url_parts(name, urlconf, script_prefix):
 
 def page_url(name):
     """reverse(name) for a page without arguments, or None when the running code has no such page."""
-    return _page_url(name, *_key())
+    return _page_url(name, *url_key())
 
 
 def object_url(name, pk):
     """reverse(name, args=[pk]) for a route whose only argument is an integer."""
-    head, tail = _object_url_parts(name, *_key())
+    head, tail = _object_url_parts(name, *url_key())
     return "%s%d%s" % (head, int(pk), tail)

@@ -138,9 +138,3 @@ def navigation(view_name):
         if links and url:
             entries.append(Entry(item.label, url, links=links))
     return entries
-
-
-def navigation_for(request):
-    """navigation() for the page request is showing (no menu for a request Django could not resolve)."""
-    match = getattr(request, "resolver_match", None)
-    return navigation(match.view_name if match else None)

@@ -1,5 +1,6 @@
 """Template helpers for the hot pages: URLs reversed once and dates formatted once per process.
 
+``{% portal_menu %}`` draws the left menu once per page and language.
 ``{% language_options as options %}`` lists the languages by their own names, built once.
 ``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
 ``{% object_url "name" pk %}`` is ``{% url "name" pk %}`` for a route with one integer argument,
@@ -13,10 +14,12 @@ from functools import lru_cache
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 
 from partnerportal import fast_urls
+from partnerportal.navigation import navigation
 
 register = template.Library()
 
@@ -32,6 +35,23 @@ def page_url(name):
 @register.simple_tag
 def object_url(name, pk):
     return fast_urls.object_url(name, pk)
+
+
+@lru_cache(maxsize=1024)
+def _menu(view_name, language, urlconf, script_prefix):
+    return render_to_string("partials/menu.html", {"entries": navigation(view_name)})
+
+
+@register.simple_tag(takes_context=True)
+def portal_menu(context):
+    """The left menu of the page being shown, drawn once per (page, language) in a process.
+
+    It depends on nothing else: the menu is the code's (partnerportal.navigation), the same for
+    every reader, and its URLs depend only on the URLconf and the script prefix (in the key).
+    Drawing it cost more than the rest of the header (fourteen links, their states).
+    """
+    match = getattr(context.get("request"), "resolver_match", None)
+    return _menu(match.view_name if match else None, translation.get_language(), *fast_urls.url_key())
 
 
 @lru_cache(maxsize=8)
@@ -64,6 +84,7 @@ def formatted_date(value, arg=None):
     if value in (None, ""):
         return ""
     try:
-        return _formatted_date(value, arg, translation.get_language(), timezone.get_current_timezone_name())
+        # The zone object, not its name: naming it costs more than the memo saves.
+        return _formatted_date(value, arg, translation.get_language(), timezone.get_current_timezone())
     except TypeError:  # an unhashable value: format it as the date filter would
         return _formatted_date.__wrapped__(value, arg, None, None)
