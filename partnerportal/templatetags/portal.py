@@ -5,9 +5,8 @@
 ``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
 ``{% object_url "name" pk %}`` is ``{% url "name" pk %}`` for a route with one integer argument,
 both from partnerportal.fast_urls (reverse() costs more than a list row). ``{{ value|formatted_date:"DATE_FORMAT" }}``
-is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, language, time zone):
-Django's date filter re-reads the format and walks it character by character on every call, and a
-list page shows the same days again and again.
+is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, language, time zone)
+(partnerportal.formatting).
 """
 
 from functools import lru_cache
@@ -15,10 +14,11 @@ from functools import lru_cache
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import dateformat, formats, timezone, translation
+from django.utils import translation
 from django.utils.text import capfirst
 
 from partnerportal import fast_urls
+from partnerportal.formatting import date_text
 from partnerportal.navigation import navigation
 
 register = template.Library()
@@ -65,26 +65,7 @@ def language_options():
     return _language_options(tuple(code for code, _name in settings.LANGUAGES))
 
 
-@lru_cache(maxsize=8192)
-def _formatted_date(value, arg, language, zone):
-    # What django.template.defaultfilters.date does; the language and the zone are in the key
-    # because the text depends on them (aware datetimes in two zones compare equal).
-    try:
-        return formats.date_format(value, arg)
-    except AttributeError:
-        try:
-            return dateformat.format(value, arg)
-        except AttributeError:
-            return ""
-
-
 @register.filter(expects_localtime=True, is_safe=False)
 def formatted_date(value, arg=None):
     """Django's ``date`` filter, memoised: the same text for the same value, format, language and zone."""
-    if value in (None, ""):
-        return ""
-    try:
-        # The zone object, not its name: naming it costs more than the memo saves.
-        return _formatted_date(value, arg, translation.get_language(), timezone.get_current_timezone())
-    except TypeError:  # an unhashable value: format it as the date filter would
-        return _formatted_date.__wrapped__(value, arg, None, None)
+    return date_text(value, arg, localize=False)  # the template engine converted it (expects_localtime)
