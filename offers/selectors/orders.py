@@ -3,11 +3,11 @@
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 
-from billing.models import Payment, PaymentStatus, Refund, RefundStatus
+from billing.models import CreditNote, Invoice, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from partnerportal.fast_urls import object_url
-from partnerportal.paging import page_of
+from partnerportal.paging import paged
 
-from ..models import Order
+from ..models import Offer, Order
 from ..models.catalogue import localized_value
 
 # Billing > Billing history shows this many payments (with their refunds) a page.
@@ -50,65 +50,88 @@ def billing_history(*, organization):
 def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_PER_PAGE):
     """One page of Billing history: payments newest first, each with its refunds; two queries on any page.
 
-    The page is read-only, so rows are plain dicts from ``values()`` (no model instances): one query
-    for the page's payments with their card, invoice, the offer of the order each paid (looked up by
-    number as billing keys them) and the number of payments (partnerportal.paging); one for their
-    refunds with credit notes. Labels, the offer's name in the reader's language and the links are
-    set here once per row.
+    The page is read-only, so rows are plain dicts: one query for the page's payments with their
+    card, invoice, the offer of the order each paid (joined by number, as billing keys them) and the
+    number of payments (partnerportal.paging); one for their refunds with credit notes. Both are SQL
+    over the models' tables: built by the ORM (subqueries, joins) they cost five times the queries
+    themselves. Labels, the offer's name in the reader's language and the links are set once per row.
     """
-    order = Order.objects.filter(number=OuterRef("reference"))
-    payments = (
-        Payment.objects.filter(organization=organization)
-        .order_by("-created_at", "-id")
-        .values(
-            "id",
-            "reference",
-            "created_at",
-            "amount",
-            "currency",
-            "status",
-            "payment_method__last4",
-            "invoice__id",
-            "invoice__number",
-        )
-        .annotate(
-            offer_name_en=Subquery(order.values("offer__name")[:1]),
-            offer_name_ru=Subquery(order.values("offer__name_ru")[:1]),
-        )
+    tables = {
+        "payment": Payment._meta.db_table,
+        "method": PaymentMethod._meta.db_table,
+        "invoice": Invoice._meta.db_table,
+        "order": Order._meta.db_table,
+        "offer": Offer._meta.db_table,
+    }
+    sql = (
+        "SELECT p.id, p.reference, p.created_at, p.amount, p.currency, p.status, pm.last4 AS card_last4, "
+        "i.id AS invoice_pk, i.number AS invoice_number, ofr.name AS offer_name_en, ofr.name_ru AS offer_name_ru, "
+        "COUNT(*) OVER () AS paging_total "
+        "FROM %(payment)s p LEFT JOIN %(method)s pm ON pm.id = p.payment_method_id "
+        "LEFT JOIN %(invoice)s i ON i.payment_id = p.id LEFT JOIN %(order)s o ON o.number = p.reference "
+        "LEFT JOIN %(offer)s ofr ON ofr.id = o.offer_id "
+        "WHERE p.organization_id = %%s ORDER BY p.created_at DESC, p.id DESC LIMIT %%s OFFSET %%s" % tables
     )
-    page = page_of(payments, page_number, per_page)
-    refunds = {}
-    refund_rows = (
-        Refund.objects.filter(payment_id__in=[row["id"] for row in page.object_list])
-        .order_by("created_at", "id")
-        .values("payment_id", "created_at", "amount", "currency", "status", "credit_note__id", "credit_note__number")
-    )
-    refund_labels, payment_labels = dict(RefundStatus.choices), dict(PaymentStatus.choices)
-    for refund in refund_rows:
-        refund["status_label"] = refund_labels.get(refund["status"], refund["status"])
-        refund["document"] = _document(refund, "credit_note", "billing:credit_note", "billing:credit_note_pdf")
-        refunds.setdefault(refund["payment_id"], []).append(refund)
-    for row in page.object_list:
-        row["offer_name"] = localized_value(row["offer_name_en"], row["offer_name_ru"])
-        row["status_label"] = payment_labels.get(row["status"], row["status"])
-        row["receipt_url"] = (
-            object_url("history:receipt", row["id"]) if row["status"] == PaymentStatus.SUCCEEDED else ""
+
+    def fetch(offset, limit):
+        return list(Payment.objects.raw(sql, [organization.pk, limit, offset]))
+
+    page = paged(fetch, page_number, per_page)
+    payment_labels = dict(PaymentStatus.choices)
+    rows = []
+    for payment in page.object_list:
+        rows.append(
+            {
+                "id": payment.pk,
+                "reference": payment.reference,
+                "created_at": payment.created_at,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "status_label": payment_labels.get(payment.status, payment.status),
+                "payment_method__last4": payment.card_last4,
+                "offer_name": localized_value(payment.offer_name_en, payment.offer_name_ru),
+                "receipt_url": (
+                    object_url("history:receipt", payment.pk) if payment.status == PaymentStatus.SUCCEEDED else ""
+                ),
+                "document": _document(
+                    payment.invoice_pk, payment.invoice_number, "billing:invoice", "billing:invoice_pdf"
+                ),
+                "refunds": [],
+            }
         )
-        row["document"] = _document(row, "invoice", "billing:invoice", "billing:invoice_pdf")
-        row["refunds"] = refunds.get(row["id"], [])
+    if rows:
+        by_payment = {row["id"]: row for row in rows}
+        refund_labels = dict(RefundStatus.choices)
+        for refund in Refund.objects.raw(
+            "SELECT r.id, r.payment_id, r.created_at, r.amount, r.currency, r.status, cn.id AS credit_note_pk, "
+            "cn.number AS credit_note_number FROM %s r LEFT JOIN %s cn ON cn.refund_id = r.id "
+            "WHERE r.payment_id IN (%s) ORDER BY r.created_at, r.id"
+            % (Refund._meta.db_table, CreditNote._meta.db_table, ", ".join(["%s"] * len(rows))),
+            list(by_payment),
+        ):
+            by_payment[refund.payment_id]["refunds"].append(
+                {
+                    "created_at": refund.created_at,
+                    "amount": refund.amount,
+                    "currency": refund.currency,
+                    "status_label": refund_labels.get(refund.status, refund.status),
+                    "document": _document(
+                        refund.credit_note_pk,
+                        refund.credit_note_number,
+                        "billing:credit_note",
+                        "billing:credit_note_pdf",
+                    ),
+                }
+            )
+    page.object_list = rows
     return page
 
 
-def _document(row, prefix, view_name, pdf_view_name):
-    """The invoice or credit note of a row as the page links it, or None when it has none."""
-    pk = row[prefix + "__id"]
+def _document(pk, number, view_name, pdf_view_name):
+    """An invoice or credit note as the page links it, or None when there is none."""
     if pk is None:
         return None
-    return {
-        "number": row[prefix + "__number"],
-        "url": object_url(view_name, pk),
-        "pdf_url": object_url(pdf_view_name, pk),
-    }
+    return {"number": number, "url": object_url(view_name, pk), "pdf_url": object_url(pdf_view_name, pk)}
 
 
 def organization_payment(*, organization, pk):
