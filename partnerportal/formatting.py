@@ -26,6 +26,21 @@ def _date_text(value, fmt, language, zone):
             return ""
 
 
+def date_formatter(fmt=None):
+    """``date_text`` for many values in one request: the language and the zone are looked up once."""
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+    use_tz = settings.USE_TZ
+
+    def format_one(value):
+        if value in (None, ""):
+            return ""
+        if use_tz and isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = value.astimezone(zone)
+        return _date_text(value, fmt, language, zone)
+
+    return format_one
+
+
 def date_text(value, fmt=None, *, localize=True):
     """``value|date:fmt`` as text ("" for None); ``localize=False`` when the caller already converted it."""
     if value in (None, ""):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from partnerportal.formatting import date_text
+from partnerportal.formatting import date_formatter
 from partnerportal.money import format_money
 
 from ..timeline import TimelineKind
@@ -60,6 +60,13 @@ def payment_rows(payments):
         _text(gettext("Receipt")),
         _text(gettext("Refund")),
     )
+    day, labels = date_formatter("DATE_FORMAT"), {}
+
+    def label(value):  # each status translated once per page, not once per row
+        if value not in labels:
+            labels[value] = _text(value)
+        return labels[value]
+
     rows = []
     for payment in payments:
         reference = _text(payment["reference"])
@@ -67,12 +74,12 @@ def payment_rows(payments):
         rows.append(
             PAYMENT
             % {
-                "date": _text(date_text(payment["created_at"], "DATE_FORMAT")),
+                "date": _text(day(payment["created_at"])),
                 "reference": reference,
                 "offer": _text(payment["offer_name"]),
                 "amount": _text(format_money(payment["amount"], payment["currency"])),
                 "card": "••" + _text(last4) if last4 else "",
-                "status": _text(payment["status_label"]),
+                "status": label(payment["status_label"]),
                 "document": _document(payment["document"], download),
                 "receipt": '<a href="%s">%s</a>' % (_text(payment["receipt_url"]), receipt)
                 if payment["receipt_url"]
@@ -83,11 +90,11 @@ def payment_rows(payments):
             rows.append(
                 REFUND
                 % {
-                    "date": _text(date_text(refund["created_at"], "DATE_FORMAT")),
+                    "date": _text(day(refund["created_at"])),
                     "reference": reference,
                     "refund": refund_label,
                     "amount": _text(format_money(refund["amount"], refund["currency"])),
-                    "status": _text(refund["status_label"]),
+                    "status": label(refund["status_label"]),
                     "document": _document(refund["document"], download),
                 }
             )
@@ -97,17 +104,18 @@ def payment_rows(payments):
 @register.simple_tag
 def timeline_rows(entries):
     """The table rows of a subscription's timeline (R13): when, who, what, in the reader's language."""
-    kinds = dict(TimelineKind.choices)
+    kinds = {value: _text(label) for value, label in TimelineKind.choices}  # translated once per page
     portal = _text(gettext(settings.PORTAL_NAME))
+    when = date_formatter("DATETIME_FORMAT")
     rows = []
     for entry in entries:
         detail = entry.detail
         rows.append(
             TIMELINE
             % {
-                "date": _text(date_text(entry.created_at, "DATETIME_FORMAT")),
+                "date": _text(when(entry.created_at)),
                 "who": _text(entry.actor.display_name) if entry.actor else portal,
-                "what": _text(kinds.get(entry.kind, entry.kind)),
+                "what": kinds.get(entry.kind) or _text(entry.kind),
                 "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
             }
         )

@@ -10,8 +10,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from partnerportal.fast_urls import object_url
-from partnerportal.formatting import date_text
+from partnerportal.fast_urls import object_url_maker
+from partnerportal.formatting import date_formatter
 
 register = template.Library()
 
@@ -30,17 +30,26 @@ def _text(value):
 def request_rows(requests):
     """The table rows of the organisation's requests (support.selectors.request_list_page)."""
     open_label = _text(gettext("Open"))
+    # Each label translated once per page, not once per row (a lazy label translates on every str()).
+    labels = {}
+
+    def label(value):
+        if value not in labels:
+            labels[value] = _text(value)
+        return labels[value]
+
+    created, url = date_formatter("SHORT_DATETIME_FORMAT"), object_url_maker("support:request_detail")
     return mark_safe(
         "".join(
             REQUEST
             % {
                 "number": _text(item.number),
                 "title": _text(item.title),
-                "problem_type": _text(item.problem_type_label),
-                "severity": _text(item.severity_label),
-                "status": _text(item.status_label),
-                "created": _text(date_text(item.created_at, "SHORT_DATETIME_FORMAT")),
-                "url": object_url("support:request_detail", item.pk),
+                "problem_type": label(item.problem_type_label),
+                "severity": label(item.severity_label),
+                "status": label(item.status_label),
+                "created": _text(created(item.created_at)),
+                "url": url(item.pk),
                 "open": open_label,
             }
             for item in requests
