@@ -4,20 +4,20 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action, denial_reason, user_can
+from partnerportal.fast_urls import object_url, page_url
 from partnerportal.page_cache import cached_page
-from partnerportal.paging import page_of
 
 from . import lifecycle
 from .models import ReminderKind, Subscription
 from .rules import RenewalVerdict, renewal_decision
-from .selectors import TIMELINE_PER_PAGE, subscription_for_organization, subscription_timeline
+from .selectors import subscription_for_organization, subscription_timeline_page
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
 
@@ -30,11 +30,12 @@ def _subscription_or_404(request, pk) -> Subscription:
 
 
 def _optional_url(name, *args, query=""):
-    """A URL another engineer's app provides, or None while it does not exist yet."""
+    """A URL another engineer's app provides, or None while it does not exist yet (reversed once a process)."""
     try:
-        return reverse(name, args=args) + query
+        url = object_url(name, *args) if args else page_url(name)
     except NoReverseMatch:
         return None
+    return None if url is None else url + query
 
 
 def _renewal_state(subscription, today):
@@ -73,7 +74,7 @@ def subscription_detail(request, pk):
     card = lifecycle.renewal_card(subscription)
     upcoming = lifecycle.next_reminder(subscription, today=today) if subscription.is_live else None
     # Years of renewals, reminders and requests: the timeline is read a page at a time.
-    timeline = page_of(subscription_timeline(subscription=subscription), request.GET.get("page"), TIMELINE_PER_PAGE)
+    timeline = subscription_timeline_page(subscription=subscription, page_number=request.GET.get("page"))
     context = {
         "subscription": subscription,
         "offer_name": subscription.offer.localized("name"),

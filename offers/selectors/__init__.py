@@ -18,6 +18,7 @@ from .catalogue import (  # noqa: F401
     offers_page,
     subscription_for_organization,
     subscription_timeline,
+    subscription_timeline_page,
 )
 from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401
 from .orders import (  # noqa: F401
