@@ -21,8 +21,8 @@ def request_list_page(*, organization, status: str | None, page_number):
     """One page of the organisation's requests, newest first: one query whatever their number.
 
     The list shows a few columns, so only those are read, with no join, and the number of requests
-    comes beside them (partnerportal.paging). Each row gets its labels here (get_FOO_display builds
-    a dict of the choices on every call, three times a row).
+    comes beside them (partnerportal.paging). Each row gets its labels here, translated once per
+    page (get_FOO_display builds a dict of the choices on every call, three times a row).
     """
     meta = ServiceRequest._meta
     columns = ", ".join(meta.get_field(name).column for name in _REQUEST_COLUMNS)
@@ -39,7 +39,10 @@ def request_list_page(*, organization, status: str | None, page_number):
         return list(ServiceRequest.objects.raw(sql, params + [limit, offset]))
 
     page = paged(fetch, page_number, REQUESTS_PER_PAGE)
-    problem_types, severities, statuses = dict(ProblemType.choices), dict(Severity.choices), dict(RequestStatus.choices)
+    # Translated once per page: a lazy label translates again on every str() and every hash.
+    problem_types, severities, statuses = (
+        {value: str(label) for value, label in choices.choices} for choices in (ProblemType, Severity, RequestStatus)
+    )
     for item in page.object_list:
         item.problem_type_label = problem_types.get(item.problem_type, item.problem_type)
         item.severity_label = severities.get(item.severity, item.severity)

@@ -77,7 +77,8 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
         return list(Payment.objects.raw(sql, [organization.pk, limit, offset]))
 
     page = paged(fetch, page_number, per_page)
-    payment_labels = dict(PaymentStatus.choices)
+    # Translated once per page: a lazy label translates again on every str() and every hash.
+    payment_labels = {value: str(label) for value, label in PaymentStatus.choices}
     rows = []
     for payment in page.object_list:
         rows.append(
@@ -101,7 +102,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
         )
     if rows:
         by_payment = {row["id"]: row for row in rows}
-        refund_labels = dict(RefundStatus.choices)
+        refund_labels = {value: str(label) for value, label in RefundStatus.choices}
         for refund in Refund.objects.raw(
             "SELECT r.id, r.payment_id, r.created_at, r.amount, r.currency, r.status, cn.id AS credit_note_pk, "
             "cn.number AS credit_note_number FROM %s r LEFT JOIN %s cn ON cn.refund_id = r.id "
