@@ -70,18 +70,22 @@ def subscription_timeline(*, subscription):
     return subscription.timeline.select_related("actor").order_by("-created_at", "-id")
 
 
+# What the timeline shows of who did something: their name (User.display_name).
+ACTOR_FIELDS = ("first_name", "last_name", "email")
+
+
 def subscription_timeline_page(*, subscription, page_number, per_page=TIMELINE_PER_PAGE):
     """One page of the timeline, newest first, with who did each thing: one SQL query (see above)."""
     sql = (
         "SELECT t.*, %s, COUNT(*) OVER () AS paging_total FROM %s t LEFT JOIN %s a ON a.id = t.actor_id "
         "WHERE t.subscription_id = %%s ORDER BY t.created_at DESC, t.id DESC LIMIT %%s OFFSET %%s"
-        % (sql_columns(User, "a"), TimelineEntry._meta.db_table, User._meta.db_table)
+        % (sql_columns(User, "a", ACTOR_FIELDS), TimelineEntry._meta.db_table, User._meta.db_table)
     )
 
     def fetch(offset, limit):
         entries = list(TimelineEntry.objects.raw(sql, [subscription.pk, limit, offset]))
         for entry in entries:
-            attach(entry, "actor", User, "a")
+            attach(entry, "actor", User, "a", ACTOR_FIELDS)
         return entries
 
     return paged(fetch, page_number, per_page)
