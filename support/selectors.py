@@ -26,17 +26,16 @@ def request_list_page(*, organization, status: str | None, page_number):
     """
     meta = ServiceRequest._meta
     columns = ", ".join(meta.get_field(name).column for name in _REQUEST_COLUMNS)
-    params = [organization.pk]
-    by_status = ""
+    where, params = "organization_id = %s", [organization.pk]
     if status in RequestStatus.values:
-        by_status, params = " AND status = %s", params + [status]
+        where, params = where + " AND status = %s", params + [status]
     sql = (
-        "SELECT " + columns + ", COUNT(*) OVER () AS paging_total FROM " + meta.db_table + " "
-        "WHERE organization_id = %s" + by_status + " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
+        "SELECT %s, (SELECT COUNT(*) FROM %s WHERE %s) AS paging_total FROM %s WHERE %s "
+        "ORDER BY created_at DESC, id DESC LIMIT %%s OFFSET %%s" % (columns, meta.db_table, where, meta.db_table, where)
     )
 
     def fetch(offset, limit):
-        return list(ServiceRequest.objects.raw(sql, params + [limit, offset]))
+        return list(ServiceRequest.objects.raw(sql, params + params + [limit, offset]))
 
     page = paged(fetch, page_number, REQUESTS_PER_PAGE)
     # Translated once per page: a lazy label translates again on every str() and every hash.

@@ -77,13 +77,19 @@ ACTOR_FIELDS = ("first_name", "last_name", "email")
 def subscription_timeline_page(*, subscription, page_number, per_page=TIMELINE_PER_PAGE):
     """One page of the timeline, newest first, with who did each thing: one SQL query (see above)."""
     sql = (
-        "SELECT t.*, %s, COUNT(*) OVER () AS paging_total FROM %s t LEFT JOIN %s a ON a.id = t.actor_id "
+        "SELECT t.*, %s, (SELECT COUNT(*) FROM %s WHERE subscription_id = %%s) AS paging_total "
+        "FROM %s t LEFT JOIN %s a ON a.id = t.actor_id "
         "WHERE t.subscription_id = %%s ORDER BY t.created_at DESC, t.id DESC LIMIT %%s OFFSET %%s"
-        % (sql_columns(User, "a", ACTOR_FIELDS), TimelineEntry._meta.db_table, User._meta.db_table)
+        % (
+            sql_columns(User, "a", ACTOR_FIELDS),
+            TimelineEntry._meta.db_table,
+            TimelineEntry._meta.db_table,
+            User._meta.db_table,
+        )
     )
 
     def fetch(offset, limit):
-        entries = list(TimelineEntry.objects.raw(sql, [subscription.pk, limit, offset]))
+        entries = list(TimelineEntry.objects.raw(sql, [subscription.pk, subscription.pk, limit, offset]))
         for entry in entries:
             attach(entry, "actor", User, "a", ACTOR_FIELDS)
         return entries

@@ -66,7 +66,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     sql = (
         "SELECT p.id, p.reference, p.created_at, p.amount, p.currency, p.status, pm.last4 AS card_last4, "
         "i.id AS invoice_pk, i.number AS invoice_number, ofr.name AS offer_name_en, ofr.name_ru AS offer_name_ru, "
-        "COUNT(*) OVER () AS paging_total "
+        "(SELECT COUNT(*) FROM %(payment)s WHERE organization_id = %%s) AS paging_total "
         "FROM %(payment)s p LEFT JOIN %(method)s pm ON pm.id = p.payment_method_id "
         "LEFT JOIN %(invoice)s i ON i.payment_id = p.id LEFT JOIN %(order)s o ON o.number = p.reference "
         "LEFT JOIN %(offer)s ofr ON ofr.id = o.offer_id "
@@ -74,7 +74,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     )
 
     def fetch(offset, limit):
-        return list(Payment.objects.raw(sql, [organization.pk, limit, offset]))
+        return list(Payment.objects.raw(sql, [organization.pk, organization.pk, limit, offset]))
 
     page = paged(fetch, page_number, per_page)
     # Translated once per page: a lazy label translates again on every str() and every hash.
