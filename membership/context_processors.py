@@ -1,9 +1,5 @@
-from functools import partial
-
 from django.conf import settings
 from django.utils.translation import gettext_noop
-
-from partnerportal.navigation import navigation_for
 
 from .permissions import Capabilities
 
@@ -16,6 +12,4 @@ def portal(request):
         "PORTAL_NAME": settings.PORTAL_NAME,
         "PROGRAM_NAME": settings.PROGRAM_NAME,
         "can": Capabilities(getattr(request, "user", None)),
-        # Called by the template only where the menu is shown (a signed-in partner user's page).
-        "portal_navigation": partial(navigation_for, request),
     }

@@ -13,20 +13,17 @@ from partnerportal.money import money_decimal
 from partnerportal.page_cache import cached_page
 
 from . import selectors
-from .models.catalogue import localized_value
 
 
 @role_required(Action.VIEW_BILLING)
 @cached_page("billing_history")
 def billing_home(request):
     organization = request.user.organization
-    payments = list(selectors.billing_history(organization=organization))
-    for payment in payments:
-        payment.offer_name = localized_value(payment.offer_name_en, payment.offer_name_ru)
+    page = selectors.billing_history_page(organization=organization, page_number=request.GET.get("page"))
     return render(
         request,
         "offers/history/billing_home.html",
-        {"methods": list(billing_selectors.usable_payment_methods(organization=organization)), "payments": payments},
+        {"methods": list(billing_selectors.usable_payment_methods(organization=organization)), "page": page},
     )
 
 

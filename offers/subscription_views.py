@@ -4,19 +4,20 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action, denial_reason, user_can
+from partnerportal.fast_urls import object_url, page_url
 from partnerportal.page_cache import cached_page
 
 from . import lifecycle
 from .models import ReminderKind, Subscription
 from .rules import RenewalVerdict, renewal_decision
-from .selectors import subscription_for_organization, subscription_timeline
+from .selectors import subscription_for_organization, subscription_timeline_page
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
 
@@ -29,11 +30,12 @@ def _subscription_or_404(request, pk) -> Subscription:
 
 
 def _optional_url(name, *args, query=""):
-    """A URL another engineer's app provides, or None while it does not exist yet."""
+    """A URL another engineer's app provides, or None while it does not exist yet (reversed once a process)."""
     try:
-        return reverse(name, args=args) + query
+        url = object_url(name, *args) if args else page_url(name)
     except NoReverseMatch:
         return None
+    return None if url is None else url + query
 
 
 def _renewal_state(subscription, today):
@@ -71,6 +73,8 @@ def subscription_detail(request, pk):
     can_manage = user_can(request.user, Action.MANAGE_AUTO_RENEWAL)
     card = lifecycle.renewal_card(subscription)
     upcoming = lifecycle.next_reminder(subscription, today=today) if subscription.is_live else None
+    # Years of renewals, reminders and requests: the timeline is read a page at a time.
+    timeline = subscription_timeline_page(subscription=subscription, page_number=request.GET.get("page"))
     context = {
         "subscription": subscription,
         "offer_name": subscription.offer.localized("name"),
@@ -82,7 +86,7 @@ def subscription_detail(request, pk):
         "can_manage_auto_renewal": can_manage,
         "auto_renewal_denied_reason": "" if can_manage else denial_reason(Action.MANAGE_AUTO_RENEWAL),
         "next_reminder": upcoming and {"label": ReminderKind(upcoming[0]).label, "date": upcoming[1]},
-        "timeline": subscription_timeline(subscription=subscription),
+        "timeline": timeline,
         "cancel_url": _optional_url("support:new_cancellation", query="?subscription=%d" % subscription.pk),
     }
     return render(request, "offers/subscription_detail.html", context)

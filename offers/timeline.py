@@ -11,11 +11,11 @@ The kinds live here (not in models) so that the model can render itself without 
 import datetime
 
 from django.db import models
-from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from billing.services import decline_message
+from partnerportal.formatting import date_text
 from partnerportal.money import format_money
 
 
@@ -70,7 +70,7 @@ def money(data, key="amount") -> str:
 
 
 def day(value: str) -> str:
-    return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    return date_text(datetime.date.fromisoformat(value), "DATE_FORMAT")  # memoised per day and language
 
 
 def localized_name(data, key="name") -> str:

@@ -7,8 +7,9 @@ breaking every page.
 
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+
+from .fast_urls import page_url
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,8 @@ class Entry:
 
 
 def _url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+    # Reversed once per process: every page draws the menu's fourteen links (partnerportal.fast_urls).
+    return page_url(name)
 
 
 def _entry(link, view_name):
@@ -139,9 +138,3 @@ def navigation(view_name):
         if links and url:
             entries.append(Entry(item.label, url, links=links))
     return entries
-
-
-def navigation_for(request):
-    """navigation() for the page request is showing (no menu for a request Django could not resolve)."""
-    match = getattr(request, "resolver_match", None)
-    return navigation(match.view_name if match else None)

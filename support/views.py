@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,8 +25,9 @@ def request_list(request):
     """Service requests > Partner Center requests: the organisation's requests, filtered by status."""
     filter_form = StatusFilterForm(request.GET or None)
     status = filter_form.cleaned_data["status"] if filter_form.is_valid() else None
-    queryset = selectors.requests_for_organization(organization=request.user.organization, status=status)
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page = selectors.request_list_page(
+        organization=request.user.organization, status=status, page_number=request.GET.get("page")
+    )
     return render(
         request, "support/request_list.html", {"page": page, "filter_form": filter_form, "status": status or ""}
     )

@@ -10,6 +10,7 @@ from .benefits import (  # noqa: F401
 )
 from .catalogue import (  # noqa: F401
     ACTION_PACK_CODE,
+    TIMELINE_PER_PAGE,
     catalogue,
     current_terms,
     lifecycle_email_recipients,
@@ -17,7 +18,14 @@ from .catalogue import (  # noqa: F401
     offers_page,
     subscription_for_organization,
     subscription_timeline,
+    subscription_timeline_page,
 )
 from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401
-from .orders import billing_history, organization_order, organization_payment  # noqa: F401
+from .orders import (  # noqa: F401
+    BILLING_HISTORY_PER_PAGE,
+    billing_history,
+    billing_history_page,
+    organization_order,
+    organization_payment,
+)
 from .tiers import MembershipOverview, MembershipTiers, membership_overview, organization_tiers  # noqa: F401

@@ -108,9 +108,13 @@ def renewal_card(subscription: Subscription):
     card = subscription.payment_method
     if card is not None and card.is_usable:
         return card
-    return PaymentMethod.objects.filter(
-        organization_id=subscription.organization_id, is_default=True, removed_at__isnull=True
-    ).first()
+    # Kept on the instance: subscription details ask twice (the card shown, the next reminder),
+    # and the answer cannot change while one request holds the instance.
+    if "_default_card" not in subscription.__dict__:
+        subscription.__dict__["_default_card"] = PaymentMethod.objects.filter(
+            organization_id=subscription.organization_id, is_default=True, removed_at__isnull=True
+        ).first()
+    return subscription.__dict__["_default_card"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,9 +3,15 @@
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 
-from billing.models import Payment, Refund
+from billing.models import CreditNote, Invoice, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from partnerportal.fast_urls import object_url
+from partnerportal.paging import paged
 
-from ..models import Order
+from ..models import Offer, Order
+from ..models.catalogue import localized_value
+
+# Billing > Billing history shows this many payments (with their refunds) a page.
+BILLING_HISTORY_PER_PAGE = 25
 
 
 def organization_order(*, organization, pk):
@@ -39,6 +45,94 @@ def billing_history(*, organization):
         )
         .order_by("-created_at", "-id")
     )
+
+
+def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_PER_PAGE):
+    """One page of Billing history: payments newest first, each with its refunds; two queries on any page.
+
+    The page is read-only, so rows are plain dicts: one query for the page's payments with their
+    card, invoice, the offer of the order each paid (joined by number, as billing keys them) and the
+    number of payments (partnerportal.paging); one for their refunds with credit notes. Both are SQL
+    over the models' tables: built by the ORM (subqueries, joins) they cost five times the queries
+    themselves. Labels, the offer's name in the reader's language and the links are set once per row.
+    """
+    tables = {
+        "payment": Payment._meta.db_table,
+        "method": PaymentMethod._meta.db_table,
+        "invoice": Invoice._meta.db_table,
+        "order": Order._meta.db_table,
+        "offer": Offer._meta.db_table,
+    }
+    sql = (
+        "SELECT p.id, p.reference, p.created_at, p.amount, p.currency, p.status, pm.last4 AS card_last4, "
+        "i.id AS invoice_pk, i.number AS invoice_number, ofr.name AS offer_name_en, ofr.name_ru AS offer_name_ru, "
+        "(SELECT COUNT(*) FROM %(payment)s WHERE organization_id = %%s) AS paging_total "
+        "FROM %(payment)s p LEFT JOIN %(method)s pm ON pm.id = p.payment_method_id "
+        "LEFT JOIN %(invoice)s i ON i.payment_id = p.id LEFT JOIN %(order)s o ON o.number = p.reference "
+        "LEFT JOIN %(offer)s ofr ON ofr.id = o.offer_id "
+        "WHERE p.organization_id = %%s ORDER BY p.created_at DESC, p.id DESC LIMIT %%s OFFSET %%s" % tables
+    )
+
+    def fetch(offset, limit):
+        return list(Payment.objects.raw(sql, [organization.pk, organization.pk, limit, offset]))
+
+    page = paged(fetch, page_number, per_page)
+    # Translated once per page: a lazy label translates again on every str() and every hash.
+    payment_labels = {value: str(label) for value, label in PaymentStatus.choices}
+    rows = []
+    for payment in page.object_list:
+        rows.append(
+            {
+                "id": payment.pk,
+                "reference": payment.reference,
+                "created_at": payment.created_at,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "status_label": payment_labels.get(payment.status, payment.status),
+                "payment_method__last4": payment.card_last4,
+                "offer_name": localized_value(payment.offer_name_en, payment.offer_name_ru),
+                "receipt_url": (
+                    object_url("history:receipt", payment.pk) if payment.status == PaymentStatus.SUCCEEDED else ""
+                ),
+                "document": _document(
+                    payment.invoice_pk, payment.invoice_number, "billing:invoice", "billing:invoice_pdf"
+                ),
+                "refunds": [],
+            }
+        )
+    if rows:
+        by_payment = {row["id"]: row for row in rows}
+        refund_labels = {value: str(label) for value, label in RefundStatus.choices}
+        for refund in Refund.objects.raw(
+            "SELECT r.id, r.payment_id, r.created_at, r.amount, r.currency, r.status, cn.id AS credit_note_pk, "
+            "cn.number AS credit_note_number FROM %s r LEFT JOIN %s cn ON cn.refund_id = r.id "
+            "WHERE r.payment_id IN (%s) ORDER BY r.created_at, r.id"
+            % (Refund._meta.db_table, CreditNote._meta.db_table, ", ".join(["%s"] * len(rows))),
+            list(by_payment),
+        ):
+            by_payment[refund.payment_id]["refunds"].append(
+                {
+                    "created_at": refund.created_at,
+                    "amount": refund.amount,
+                    "currency": refund.currency,
+                    "status_label": refund_labels.get(refund.status, refund.status),
+                    "document": _document(
+                        refund.credit_note_pk,
+                        refund.credit_note_number,
+                        "billing:credit_note",
+                        "billing:credit_note_pdf",
+                    ),
+                }
+            )
+    page.object_list = rows
+    return page
+
+
+def _document(pk, number, view_name, pdf_view_name):
+    """An invoice or credit note as the page links it, or None when there is none."""
+    if pk is None:
+        return None
+    return {"number": number, "url": object_url(view_name, pk), "pdf_url": object_url(pdf_view_name, pk)}
 
 
 def organization_payment(*, organization, pk):

@@ -152,12 +152,20 @@ class TestBillingHistory:
         _paid_orders(admin.organization, offer, orders)
         client.force_login(admin)
         # Cold: the session with its user, organisation, roles and data versions (one query), payment
-        # methods, payments (+order, offer, card), refunds.
+        # methods, payments (+order, offer, card, their number), refunds.
         with django_assert_num_queries(4):
             response = client.get(reverse("history:home"))
         body = response.content.decode()
-        assert body.count('class="payment"') == orders and body.count('class="refund"') == 1
-        assert "US$475.00" in body and "−US$100.00" in body
+        # The history is paginated: every payment and the refund are on one of its pages.
+        pages = [body]
+        page = response.context["page"]
+        while page.has_next():
+            following = client.get(reverse("history:home"), {"page": page.next_page_number()})
+            pages.append(following.content.decode())
+            page = following.context["page"]
+        everything = "".join(pages)
+        assert everything.count('class="payment"') == orders and everything.count('class="refund"') == 1
+        assert "US$475.00" in everything and "−US$100.00" in everything
         # Warm: the session and user from the database (access is never cached), the page from the cache.
         with django_assert_num_queries(1):
             warm = client.get(reverse("history:home")).content.decode()

@@ -1,0 +1,122 @@
+"""The long tables of offers' pages, row by row in Python: Billing history and a subscription's timeline.
+
+A row through the template engine cost ~10 µs a cell (variable lookup, filter, localisation,
+escaping), so 25 payments with their refunds took more than the rest of the page; here a row is
+one string format. The markup is the one the templates had; every value is escaped, the labels are
+the catalogue's (the same msgids), and dates and amounts come from the shared formatters.
+"""
+
+from html import escape
+
+from django import template
+from django.conf import settings
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from partnerportal.formatting import date_formatter
+from partnerportal.money import format_money
+
+from ..timeline import TimelineKind
+
+register = template.Library()
+
+PAYMENT = (
+    '<tr class="payment"><td>%(date)s</td><td>%(reference)s</td><td>%(offer)s</td><td>%(amount)s</td>'
+    "<td>%(card)s</td><td>%(status)s</td><td>%(document)s</td><td>%(receipt)s</td></tr>\n"
+)
+REFUND = (
+    '<tr class="refund"><td>%(date)s</td><td>%(reference)s</td><td>%(refund)s</td><td>−%(amount)s</td>'
+    "<td></td><td>%(status)s</td><td>%(document)s</td><td></td></tr>\n"
+)
+DOCUMENT = (
+    '<span class="document"><a href="%(url)s">%(number)s</a> · '
+    '<a href="%(pdf_url)s" class="download-pdf" aria-label="%(label)s">%(download)s</a></span>'
+)
+TIMELINE = "<tr><td>%(date)s</td><td>%(who)s</td><td>%(what)s%(detail)s</td></tr>\n"
+
+
+def _text(value):
+    return escape(str(value)) if value is not None else "None"
+
+
+def _document(document, download):
+    if not document:
+        return ""
+    number = _text(document["number"])
+    return DOCUMENT % {
+        "url": _text(document["url"]),
+        "number": number,
+        "pdf_url": _text(document["pdf_url"]),
+        "label": gettext("Download %(number)s (PDF)") % {"number": number},
+        "download": download,
+    }
+
+
+@register.simple_tag
+def payment_rows(payments):
+    """The table rows of Billing history's payments (offers.selectors.billing_history_page) and their refunds."""
+    download, receipt, refund_label = (
+        _text(gettext("Download (PDF)")),
+        _text(gettext("Receipt")),
+        _text(gettext("Refund")),
+    )
+    day, labels = date_formatter("DATE_FORMAT"), {}
+
+    def label(value):  # each status translated once per page, not once per row
+        if value not in labels:
+            labels[value] = _text(value)
+        return labels[value]
+
+    rows = []
+    for payment in payments:
+        reference = _text(payment["reference"])
+        last4 = payment["payment_method__last4"]
+        rows.append(
+            PAYMENT
+            % {
+                "date": _text(day(payment["created_at"])),
+                "reference": reference,
+                "offer": _text(payment["offer_name"]),
+                "amount": _text(format_money(payment["amount"], payment["currency"])),
+                "card": "••" + _text(last4) if last4 else "",
+                "status": label(payment["status_label"]),
+                "document": _document(payment["document"], download),
+                "receipt": '<a href="%s">%s</a>' % (_text(payment["receipt_url"]), receipt)
+                if payment["receipt_url"]
+                else "",
+            }
+        )
+        for refund in payment["refunds"]:
+            rows.append(
+                REFUND
+                % {
+                    "date": _text(day(refund["created_at"])),
+                    "reference": reference,
+                    "refund": refund_label,
+                    "amount": _text(format_money(refund["amount"], refund["currency"])),
+                    "status": label(refund["status_label"]),
+                    "document": _document(refund["document"], download),
+                }
+            )
+    return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def timeline_rows(entries):
+    """The table rows of a subscription's timeline (R13): when, who, what, in the reader's language."""
+    kinds = {value: _text(label) for value, label in TimelineKind.choices}  # translated once per page
+    portal = _text(gettext(settings.PORTAL_NAME))
+    when = date_formatter("DATETIME_FORMAT")
+    rows = []
+    for entry in entries:
+        detail = entry.detail
+        rows.append(
+            TIMELINE
+            % {
+                "date": _text(when(entry.created_at)),
+                "who": _text(entry.actor.display_name) if entry.actor else portal,
+                "what": kinds.get(entry.kind) or _text(entry.kind),
+                "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
+            }
+        )
+    return mark_safe("".join(rows))

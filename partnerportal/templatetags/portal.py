@@ -1,0 +1,71 @@
+"""Template helpers for the hot pages: URLs reversed once and dates formatted once per process.
+
+``{% portal_menu %}`` draws the left menu once per page and language.
+``{% language_options as options %}`` lists the languages by their own names, built once.
+``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
+``{% object_url "name" pk %}`` is ``{% url "name" pk %}`` for a route with one integer argument,
+both from partnerportal.fast_urls (reverse() costs more than a list row). ``{{ value|formatted_date:"DATE_FORMAT" }}``
+is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, language, time zone)
+(partnerportal.formatting).
+"""
+
+from functools import lru_cache
+
+from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.text import capfirst
+
+from partnerportal import fast_urls
+from partnerportal.formatting import date_text
+from partnerportal.navigation import navigation
+
+register = template.Library()
+
+
+@register.simple_tag
+def page_url(name):
+    url = fast_urls.page_url(name)
+    if url is None:
+        raise template.TemplateSyntaxError("no page is named %r" % name)
+    return url
+
+
+@register.simple_tag
+def object_url(name, pk):
+    return fast_urls.object_url(name, pk)
+
+
+@lru_cache(maxsize=1024)
+def _menu(view_name, language, urlconf, script_prefix):
+    return render_to_string("partials/menu.html", {"entries": navigation(view_name)})
+
+
+@register.simple_tag(takes_context=True)
+def portal_menu(context):
+    """The left menu of the page being shown, drawn once per (page, language) in a process.
+
+    It depends on nothing else: the menu is the code's (partnerportal.navigation), the same for
+    every reader, and its URLs depend only on the URLconf and the script prefix (in the key).
+    Drawing it cost more than the rest of the header (fourteen links, their states).
+    """
+    match = getattr(context.get("request"), "resolver_match", None)
+    return _menu(match.view_name if match else None, translation.get_language(), *fast_urls.url_key())
+
+
+@lru_cache(maxsize=8)
+def _language_options(codes):
+    return tuple((code, capfirst(translation.get_language_info(code)["name_local"])) for code in codes)
+
+
+@register.simple_tag
+def language_options():
+    """(code, the language's own name) for the language menu: "English", "Русский", the same on every page."""
+    return _language_options(tuple(code for code, _name in settings.LANGUAGES))
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def formatted_date(value, arg=None):
+    """Django's ``date`` filter, memoised: the same text for the same value, format, language and zone."""
+    return date_text(value, arg, localize=False)  # the template engine converted it (expects_localtime)

@@ -1,0 +1,57 @@
+"""The rows of Service requests > Partner Center requests, in Python (see offers.templatetags.offer_rows).
+
+A row through the template engine cost ~10 µs a cell; 25 requests of seven cells were most of
+the page. The markup is the template's; every value is escaped, the label is the catalogue's.
+"""
+
+from html import escape
+
+from django import template
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from partnerportal.fast_urls import object_url_maker
+from partnerportal.formatting import date_formatter
+
+register = template.Library()
+
+REQUEST = (
+    '<tr data-number="%(number)s"><td>%(number)s</td><td>%(title)s</td><td>%(problem_type)s</td>'
+    '<td>%(severity)s</td><td><span class="badge">%(status)s</span></td><td>%(created)s</td>'
+    '<td><a class="button" href="%(url)s">%(open)s</a></td></tr>\n'
+)
+
+
+def _text(value):
+    return escape(str(value)) if value is not None else "None"
+
+
+@register.simple_tag
+def request_rows(requests):
+    """The table rows of the organisation's requests (support.selectors.request_list_page)."""
+    open_label = _text(gettext("Open"))
+    # Each label translated once per page, not once per row (a lazy label translates on every str()).
+    labels = {}
+
+    def label(value):
+        if value not in labels:
+            labels[value] = _text(value)
+        return labels[value]
+
+    created, url = date_formatter("SHORT_DATETIME_FORMAT"), object_url_maker("support:request_detail")
+    return mark_safe(
+        "".join(
+            REQUEST
+            % {
+                "number": _text(item.number),
+                "title": _text(item.title),
+                "problem_type": label(item.problem_type_label),
+                "severity": label(item.severity_label),
+                "status": label(item.status_label),
+                "created": _text(created(item.created_at)),
+                "url": url(item.pk),
+                "open": open_label,
+            }
+            for item in requests
+        )
+    )

@@ -1,0 +1,96 @@
+"""Billing history and a subscription's timeline are read a page (25 rows) at a time, in the reader's language."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Payment, PaymentStatus
+from membership.models import Role
+from offers.models import TimelineEntry
+from offers.timeline import TimelineKind
+from partnerportal import page_cache
+from tests.factories.billing import PaymentMethodFactory
+from tests.factories.membership import UserFactory
+from tests.factories.offers import SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _payments(org, count):
+    card = PaymentMethodFactory(organization=org, stripe_payment_method_id="pm_pagination_%d" % org.pk)
+    now = timezone.now()
+    Payment.objects.bulk_create(
+        Payment(
+            reference="PG-%05d" % i,
+            organization=org,
+            payment_method=card,
+            amount=47500 + i,
+            currency="USD",
+            status=PaymentStatus.SUCCEEDED,
+            succeeded_at=now,
+            created_at=now - datetime.timedelta(hours=i),
+            idempotency_key="pg-%d-%d" % (org.pk, i),
+        )
+        for i in range(count)
+    )
+    page_cache.organization_changed(org.pk)
+
+
+def _pages(client, url):
+    """Every page of a paginated list, following its Next links."""
+    bodies, number = [], 1
+    while number:
+        response = client.get(url, {"page": number})
+        assert response.status_code == 200
+        body = response.content.decode()
+        bodies.append(body)
+        number = number + 1 if 'rel="next"' in body else None
+    return bodies
+
+
+def test_billing_history_pages_through_every_payment_newest_first(client, org):
+    _payments(org, 60)
+    client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
+    bodies = _pages(client, reverse("history:home"))
+    assert len(bodies) == 3
+    assert [body.count('class="payment"') for body in bodies] == [25, 25, 10]
+    everything = "".join(bodies)
+    assert all("PG-%05d" % i in everything for i in range(60))
+    assert bodies[0].index("PG-00000") < bodies[0].index("PG-00001")  # newest first
+    assert "Page 1 of 3" in bodies[0] and 'rel="prev"' not in bodies[0] and 'rel="prev"' in bodies[2]
+    # An old link past the end shows the last page.
+    assert client.get(reverse("history:home"), {"page": 9}).content.decode().count('class="payment"') == 10
+
+
+def test_billing_history_pager_in_russian(client, org):
+    _payments(org, 30)
+    client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN], language="ru"))
+    body = client.get(reverse("history:home"), {"page": 2}).content.decode()
+    assert "Страница 2 из 2" in body and ">Назад</a>" in body and 'aria-label="Страницы"' in body
+    assert "475,29\xa0$" in body and "475,05\xa0$" not in body  # the oldest five, in the reader's locale
+    assert body.count('class="payment"') == 5
+
+
+def test_the_timeline_pages_through_every_entry(client, org, global_admin):
+    subscription = SubscriptionFactory(organization=org, actor=global_admin)
+    now = timezone.now()
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            subscription=subscription,
+            kind=TimelineKind.NOTE,
+            data={"text": "Note %02d" % i},
+            actor=global_admin,
+            created_at=now - datetime.timedelta(days=i + 1),
+        )
+        for i in range(40)
+    )
+    page_cache.organization_changed(org.pk)
+    client.force_login(global_admin)
+    bodies = _pages(client, subscription.get_absolute_url())
+    assert len(bodies) == 2
+    everything = "".join(bodies)
+    assert all("Note %02d" % i in everything for i in range(40))
+    assert "Note 00" in bodies[0] and "Note 39" in bodies[1]
+    assert global_admin.display_name in bodies[1]
