@@ -13,6 +13,7 @@ Not a test: nothing is asserted.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,7 +93,8 @@ def main(argv=None):
     parser.add_argument("--path", default="/partnership/offers/")
     parser.add_argument("--orders", type=int, default=20)
     args = parser.parse_args(argv)
-    env = sqlite_server.bench_env()
+    # PAGE_CACHE_SECONDS=0 in the caller's environment profiles the render (the page cache off).
+    env = sqlite_server.bench_env("off" if os.environ.get("PAGE_CACHE_SECONDS") == "0" else "on")
     sqlite_server.prepare_database(env, args.orders)
     try:
         command = [sqlite_server.PYTHON, "-c", CHILD, args.path, str(args.requests), sqlite_server.EMAIL]

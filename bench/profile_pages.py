@@ -13,6 +13,7 @@ the whole-page cache measures the cache, not the render. Not a test: nothing is 
 """
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -128,7 +129,8 @@ def main(argv=None):
     parser.add_argument("--big", action="store_true", help="profile bench/big_org.py's organisation")
     parser.add_argument("--tree", action="store_true", help="print pyinstrument's call tree too")
     args = parser.parse_args(argv)
-    env = sqlite_server.bench_env()
+    # PAGE_CACHE_SECONDS=0 in the caller's environment profiles the render (the page cache off).
+    env = sqlite_server.bench_env("off" if os.environ.get("PAGE_CACHE_SECONDS") == "0" else "on")
     sqlite_server.prepare_database(env, args.orders)
     try:
         email = sqlite_server.EMAIL
