@@ -1,5 +1,6 @@
 """Template helpers for the hot pages: URLs reversed once and dates formatted once per process.
 
+``{% portal_header %}`` draws the header once per language and kind of reader, then fills in the reader's values.
 ``{% portal_menu %}`` draws the left menu once per page and language.
 ``{% language_options as options %}`` lists the languages by their own names, built once.
 ``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
@@ -9,12 +10,16 @@ is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, lan
 (partnerportal.formatting).
 """
 
+import re
 from functools import lru_cache
 
 from django import template
 from django.conf import settings
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 from partnerportal import fast_urls
@@ -52,6 +57,49 @@ def portal_menu(context):
     """
     match = getattr(context.get("request"), "resolver_match", None)
     return _menu(match.view_name if match else None, translation.get_language(), *fast_urls.url_key())
+
+
+# The reader's values in the header, as placeholders in the drawing and filled in per request. Plain
+# letters, which the template's escaping leaves as they are.
+HEADER_SLOTS = ("organization", "who", "next", "csrf")
+HEADER_SLOT = "portal-header-slot-%s-5d1c"
+HEADER_SLOT_PATTERN = re.compile("portal-header-slot-(%s)-5d1c" % "|".join(HEADER_SLOTS))
+
+
+@lru_cache(maxsize=64)
+def _header(language, signed_in, with_organization, portal_name, urlconf, script_prefix):
+    context = {
+        "LANGUAGE_CODE": language,
+        "PORTAL_NAME": portal_name,
+        "signed_in": signed_in,
+        "with_organization": with_organization,
+        "slot": {name: HEADER_SLOT % name for name in HEADER_SLOTS},
+    }
+    return render_to_string("partials/header.html", context)
+
+
+@register.simple_tag(takes_context=True)
+def portal_header(context):
+    """The header: brand, organisation, the reader's name, the language menu and Sign out.
+
+    Drawn once per (language, signed in or not, with an organisation or not) in a process, like the
+    menu; the reader's organisation and name, the page to come back to and the CSRF token are put in
+    per request, escaped. Rendering it through the template engine cost more than most pages' content.
+    """
+    request = context["request"]
+    user = context.get("user")
+    signed_in = bool(user is not None and user.is_authenticated)
+    with_organization = bool(signed_in and user.organization_id)
+    drawing = _header(
+        translation.get_language(), signed_in, with_organization, settings.PORTAL_NAME, *fast_urls.url_key()
+    )
+    values = {
+        "organization": user.organization.name if with_organization else "",
+        "who": user.display_name if signed_in else "",
+        "next": request.get_full_path(),
+        "csrf": get_token(request),
+    }
+    return mark_safe(HEADER_SLOT_PATTERN.sub(lambda match: escape(values[match.group(1)]), drawing))
 
 
 @lru_cache(maxsize=8)
