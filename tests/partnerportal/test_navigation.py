@@ -12,7 +12,7 @@ from django.utils import translation
 
 from partnerportal import navigation as navigation_module
 from partnerportal.navigation import Link, navigation
-from tests.factories.membership import UserFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
 
 MENU_EN = [
     "Dashboard",
@@ -167,3 +167,21 @@ def test_a_visitor_gets_the_header_without_menu(client):
 
     assert '<header class="topbar">' in page and 'id="language-select"' in page
     assert 'id="portal-menu"' not in page and "menu-toggle" not in page
+
+
+@pytest.mark.django_db
+def test_the_headers_reader_values_are_escaped(client, org):
+    # The header is drawn once and the reader's values are put in per request: they are escaped there.
+    org.name = '<b>Evil & "Co"</b>'
+    org.save()
+    user = UserFactory(organization=org, first_name="<i>Ann</i>", last_name="O'Neil")
+    client.force_login(user)
+    page = client.get(reverse("dashboard:index") + "?a=1&b='x'").content.decode()
+    header = re.search(r'<header class="topbar">(.*?)</header>', page, re.S).group(1)
+    assert "&lt;b&gt;Evil &amp; &quot;Co&quot;&lt;/b&gt;" in header and "<b>" not in header
+    assert "&lt;i&gt;Ann&lt;/i&gt; O&#x27;Neil" in header and "<i>" not in header
+    assert 'name="next" value="/membership/dashboard/?a=1&amp;b=&#x27;x&#x27;"' in header
+    other = UserFactory(organization=OrganizationFactory(name="Fabrikam"))
+    client.force_login(other)
+    header = client.get(reverse("dashboard:index")).content.decode()
+    assert "Fabrikam" in header and "Evil" not in header
