@@ -2,6 +2,8 @@
 
 from django.shortcuts import get_object_or_404
 
+from partnerportal.sql import dict_rows
+
 from .models import BillingProfile, CreditNote, Invoice, PaymentMethod
 
 
@@ -9,6 +11,20 @@ def usable_payment_methods(*, organization):
     """Cards that can still be charged, default first."""
     return PaymentMethod.objects.filter(organization=organization, removed_at__isnull=True).order_by(
         "-is_default", "-created_at", "-id"
+    )
+
+
+def card_list(*, organization):
+    """The usable cards as Billing shows them (brand, last4, expiry, default), default first: plain rows.
+
+    The same cards as usable_payment_methods, read in SQL: the page lists them on every request, and
+    the ORM's compiler cost several times the query.
+    """
+    return dict_rows(
+        "SELECT id, brand, last4, exp_month, exp_year, is_default FROM %s "
+        "WHERE organization_id = %%s AND removed_at IS NULL ORDER BY is_default DESC, created_at DESC, id DESC"
+        % PaymentMethod._meta.db_table,
+        [organization.pk],
     )
 
 

@@ -23,7 +23,7 @@ def billing_home(request):
     return render(
         request,
         "offers/history/billing_home.html",
-        {"methods": list(billing_selectors.usable_payment_methods(organization=organization)), "page": page},
+        {"methods": billing_selectors.card_list(organization=organization), "page": page},
     )
 
 

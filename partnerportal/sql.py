@@ -19,10 +19,31 @@ def _fields(model, names):
 
 def columns(model, alias, names=None):
     """``alias.col AS alias__attname, …`` for the concrete fields of ``model`` (only ``names`` and the pk if given)."""
+    return _columns(model, alias, names, connection.vendor)
+
+
+@lru_cache(maxsize=64)
+def _columns(model, alias, names, vendor):
+    # Written once a model and alias: the text depends on nothing else (the vendor's quoting aside).
     return ", ".join(
         "%s.%s AS %s__%s" % (alias, connection.ops.quote_name(field.column), alias, field.attname)
         for field in _fields(model, names)
     )
+
+
+def one(model, sql, params):
+    """The single ``model`` row ``sql`` selects (every concrete column, in the model's order), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (_attname, expression, converters) in zip(row, _loaders(model, None, connection.vendor), strict=True):
+        for converter in converters:
+            value = converter(value, expression, connection)
+        values.append(value)
+    return model.from_db(connection.alias, None, values)
 
 
 @lru_cache(maxsize=64)
@@ -52,3 +73,26 @@ def attach(instance, field_name, model, alias, names=None):
     related = model.from_db(connection.alias, attnames, values) if pk is not None else None
     setattr(instance, field_name, related)
     return related
+
+
+def dict_rows(sql, params, converted=()):
+    """The rows of ``sql`` as dicts by column name; the columns named by the model fields in ``converted``
+    pass through the converters the ORM applies (SQLite's datetimes). For read-only pages whose rows
+    are never saved: no model instance is made."""
+    converters = []
+    for field in converted:
+        expression = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            converters.append((field.column, functions, expression))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        for name, functions, expression in converters:
+            value = row[name]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[name] = value
+    return rows

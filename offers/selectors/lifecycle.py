@@ -7,10 +7,12 @@ Pure functions of a subscription and a day, shared by the sweep, the tasks and t
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.models import PaymentMethod
+from partnerportal import sql
 
 from ..models import Reminder, ReminderKind, Subscription, SubscriptionStatus
 
@@ -89,13 +91,19 @@ def reminders_owed(
 
 
 def next_reminder(subscription: Subscription, *, today: datetime.date | None = None):
-    """(kind, day) of the next reminder that will go out for this term, or None."""
+    """(kind, day) of the next reminder that will go out for this term, or None.
+
+    Subscription details ask on every request: the reminders sent are read in SQL (the ORM's
+    compiler cost several times the query).
+    """
     today = as_date(today)
-    sent = set(
-        Reminder.objects.filter(subscription=subscription, term_end=subscription.current_period_end).values_list(
-            "kind", flat=True
+    sent = {
+        row["kind"]
+        for row in sql.dict_rows(
+            "SELECT kind FROM %s WHERE subscription_id = %%s AND term_end = %%s" % Reminder._meta.db_table,
+            [subscription.pk, connection.ops.adapt_datefield_value(subscription.current_period_end)],
         )
-    )
+    }
     for kind, due in reminder_schedule(subscription):
         if kind in sent or due + datetime.timedelta(days=REMINDER_CATCH_UP_DAYS) < today:
             continue
@@ -111,9 +119,12 @@ def renewal_card(subscription: Subscription):
     # Kept on the instance: subscription details ask twice (the card shown, the next reminder),
     # and the answer cannot change while one request holds the instance.
     if "_default_card" not in subscription.__dict__:
-        subscription.__dict__["_default_card"] = PaymentMethod.objects.filter(
-            organization_id=subscription.organization_id, is_default=True, removed_at__isnull=True
-        ).first()
+        subscription.__dict__["_default_card"] = sql.one(
+            PaymentMethod,
+            "SELECT %s FROM %s WHERE organization_id = %%s AND is_default = %%s AND removed_at IS NULL LIMIT 1"
+            % (", ".join(field.column for field in PaymentMethod._meta.concrete_fields), PaymentMethod._meta.db_table),
+            [subscription.organization_id, True],
+        )
     return subscription.__dict__["_default_card"]
 
 

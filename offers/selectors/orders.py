@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from billing.models import CreditNote, Invoice, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from partnerportal.fast_urls import object_url
 from partnerportal.paging import paged
+from partnerportal.sql import dict_rows
 
 from ..models import Offer, Order
 from ..models.catalogue import localized_value
@@ -74,7 +75,9 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     )
 
     def fetch(offset, limit):
-        return list(Payment.objects.raw(sql, [organization.pk, organization.pk, limit, offset]))
+        return dict_rows(
+            sql, [organization.pk, organization.pk, limit, offset], [Payment._meta.get_field("created_at")]
+        )
 
     page = paged(fetch, page_number, per_page)
     # Translated once per page: a lazy label translates again on every str() and every hash.
@@ -83,19 +86,19 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     for payment in page.object_list:
         rows.append(
             {
-                "id": payment.pk,
-                "reference": payment.reference,
-                "created_at": payment.created_at,
-                "amount": payment.amount,
-                "currency": payment.currency,
-                "status_label": payment_labels.get(payment.status, payment.status),
-                "payment_method__last4": payment.card_last4,
-                "offer_name": localized_value(payment.offer_name_en, payment.offer_name_ru),
+                "id": payment["id"],
+                "reference": payment["reference"],
+                "created_at": payment["created_at"],
+                "amount": payment["amount"],
+                "currency": payment["currency"],
+                "status_label": payment_labels.get(payment["status"], payment["status"]),
+                "payment_method__last4": payment["card_last4"],
+                "offer_name": localized_value(payment["offer_name_en"], payment["offer_name_ru"]),
                 "receipt_url": (
-                    object_url("history:receipt", payment.pk) if payment.status == PaymentStatus.SUCCEEDED else ""
+                    object_url("history:receipt", payment["id"]) if payment["status"] == PaymentStatus.SUCCEEDED else ""
                 ),
                 "document": _document(
-                    payment.invoice_pk, payment.invoice_number, "billing:invoice", "billing:invoice_pdf"
+                    payment["invoice_pk"], payment["invoice_number"], "billing:invoice", "billing:invoice_pdf"
                 ),
                 "refunds": [],
             }
@@ -103,22 +106,24 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     if rows:
         by_payment = {row["id"]: row for row in rows}
         refund_labels = {value: str(label) for value, label in RefundStatus.choices}
-        for refund in Refund.objects.raw(
+        refunds = dict_rows(
             "SELECT r.id, r.payment_id, r.created_at, r.amount, r.currency, r.status, cn.id AS credit_note_pk, "
             "cn.number AS credit_note_number FROM %s r LEFT JOIN %s cn ON cn.refund_id = r.id "
             "WHERE r.payment_id IN (%s) ORDER BY r.created_at, r.id"
             % (Refund._meta.db_table, CreditNote._meta.db_table, ", ".join(["%s"] * len(rows))),
             list(by_payment),
-        ):
-            by_payment[refund.payment_id]["refunds"].append(
+            [Refund._meta.get_field("created_at")],
+        )
+        for refund in refunds:
+            by_payment[refund["payment_id"]]["refunds"].append(
                 {
-                    "created_at": refund.created_at,
-                    "amount": refund.amount,
-                    "currency": refund.currency,
-                    "status_label": refund_labels.get(refund.status, refund.status),
+                    "created_at": refund["created_at"],
+                    "amount": refund["amount"],
+                    "currency": refund["currency"],
+                    "status_label": refund_labels.get(refund["status"], refund["status"]),
                     "document": _document(
-                        refund.credit_note_pk,
-                        refund.credit_note_number,
+                        refund["credit_note_pk"],
+                        refund["credit_note_number"],
                         "billing:credit_note",
                         "billing:credit_note_pdf",
                     ),
