@@ -22,6 +22,8 @@ from partnerportal.models import DataVersion
 from .models import Organization, Role, User, UserRole, UserSession
 
 ROLE_FLAG = "holds_%s"
+# Role.values builds its list on every access; the query reads the roles in this order.
+ROLES = tuple(Role.values)
 
 # The user read with this request's session, handed to the authentication backend (which is given
 # only an id). Set by each session load, taken once.
@@ -32,7 +34,7 @@ def signed_in_user_annotations(prefix=""):
     """A flag per role and the data versions, for a query whose rows reach the user through `prefix`."""
     annotations = {
         ROLE_FLAG % role: Exists(UserRole.objects.filter(user_id=OuterRef(prefix + "pk"), role=role))
-        for role in Role.values
+        for role in ROLES
     }
     annotations.update(page_cache.version_annotations(prefix + "organization_id"))
     return annotations
@@ -40,7 +42,7 @@ def signed_in_user_annotations(prefix=""):
 
 def _with_annotations(user, row):
     """The user with its roles and data versions taken from the annotated `row`."""
-    user._role_cache = frozenset(role for role in Role.values if getattr(row, ROLE_FLAG % role))
+    user._role_cache = frozenset(role for role in ROLES if getattr(row, ROLE_FLAG % role))
     user.data_versions = (row.organization_version, row.catalogue_version)
     return user
 
@@ -89,7 +91,7 @@ class SignedInSessionQuery:
         columns += [
             "EXISTS (SELECT 1 FROM %s r WHERE r.%s = u.%s AND r.%s = %%s)"
             % (role_table, quote("user_id"), quote("id"), quote("role"))
-        ] * len(Role.values)
+        ] * len(ROLES)
         columns.append(
             "(SELECT v.%s FROM %s v WHERE v.%s = %%s || CAST(u.%s AS TEXT))"
             % (quote("token"), version_table, quote("scope"), quote("organization_id"))
@@ -111,7 +113,7 @@ class SignedInSessionQuery:
                 quote("expire_date"),
             )
         )
-        self.fixed_params = [*Role.values, page_cache.ORGANIZATION_SCOPE, page_cache.CATALOGUE]
+        self.fixed_params = [*ROLES, page_cache.ORGANIZATION_SCOPE, page_cache.CATALOGUE]
         self.user_converters = self._converters(User, self.user_fields)
         self.organization_converters = self._converters(Organization, self.organization_fields)
 
@@ -142,13 +144,13 @@ class SignedInSessionQuery:
         session_data, rest = row[0], row[1:]
         user_values, rest = rest[: len(self.user_fields)], rest[len(self.user_fields) :]
         organization_values, rest = rest[: len(self.organization_fields)], rest[len(self.organization_fields) :]
-        roles, (organization_version, catalogue_version) = rest[: len(Role.values)], rest[len(Role.values) :]
+        roles, (organization_version, catalogue_version) = rest[: len(ROLES)], rest[len(ROLES) :]
         if user_values[0] is None:  # a session without a user (signed out, or never signed in)
             return session_data, None
         user = self._model(User, self.user_converters, user_values)
         if organization_values[0] is not None:
             user.organization = self._model(Organization, self.organization_converters, organization_values)
-        user._role_cache = frozenset(role for role, held in zip(Role.values, roles, strict=True) if held)
+        user._role_cache = frozenset(role for role, held in zip(ROLES, roles, strict=True) if held)
         user.data_versions = (organization_version, catalogue_version)
         return session_data, user
 
