@@ -15,8 +15,8 @@
    session engine is; nobody signs in over HTTP), and writes every (session cookie, page) pair
    (Offers, subscription details where the organisation has a subscription, billing history,
    requests list, dashboard, membership overview), shuffled, into var/bench/mixed-<pid>.tsv.
-2. For the page cache ON, then OFF (PAGE_CACHE_SECONDS=0 at server start, a cache directory of
-   its own), starts gunicorn (2 sync workers) on bench.bare:application over that database and
+2. For the page cache ON, then OFF (PAGE_CACHE_SECONDS=0 at server start: nothing is read from or
+   kept in the cache), starts gunicorn (2 sync workers) on bench.bare:application over that database and
    runs, in --rounds alternating rounds: wrk on the plain WSGI function, the bare Django view and
    the bare view through all middleware (as bench/pages_wrk.py), and wrk with bench/mixed.lua,
    whose request() rotates over the file's lines, each thread from its own place in it.

@@ -3,7 +3,7 @@
 
     PAGE_CACHE_SECONDS=0 .venv/bin/python bench/profile_pages.py [--big] [--requests 200] [--tree]
 
-Builds bench/sqlite_server.py's SQLite database (with --big also bench/big_org.py's organisation,
+Builds bench/sqlite_server.py's SQLite database (with --big also bench/big_org_data.py's organisation,
 whose Billing admin is then the reader), then in a child process with the same settings signs the
 reader in and, per page: 20 warm-up requests, --requests timed ones through bench.bare:application
 (what gunicorn serves; one process, no network), then the same number under cProfile, printing the
@@ -24,10 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import sqlite_server  # noqa: E402
 
 BUILD_BIG = """
-import sys
-sys.path.insert(0, "bench")
-from big_org import build_big_organization
-build_big_organization()
+from bench import big_org_data
+big_org_data.build()
 """
 
 CHILD = r"""
@@ -126,7 +124,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--orders", type=int, default=20)
-    parser.add_argument("--big", action="store_true", help="profile bench/big_org.py's organisation")
+    parser.add_argument("--big", action="store_true", help="profile bench/big_org_data.py's organisation")
     parser.add_argument("--tree", action="store_true", help="print pyinstrument's call tree too")
     args = parser.parse_args(argv)
     # PAGE_CACHE_SECONDS=0 in the caller's environment profiles the render (the page cache off).
