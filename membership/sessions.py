@@ -33,8 +33,7 @@ _user_loaded_with_session = contextvars.ContextVar("user_loaded_with_session", d
 def signed_in_user_annotations(prefix=""):
     """A flag per role and the data versions, for a query whose rows reach the user through `prefix`."""
     annotations = {
-        ROLE_FLAG % role: Exists(UserRole.objects.filter(user_id=OuterRef(prefix + "pk"), role=role))
-        for role in ROLES
+        ROLE_FLAG % role: Exists(UserRole.objects.filter(user_id=OuterRef(prefix + "pk"), role=role)) for role in ROLES
     }
     annotations.update(page_cache.version_annotations(prefix + "organization_id"))
     return annotations
