@@ -85,6 +85,11 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+def person_name(first_name, last_name, email):
+    """How the portal names a person: their full name, else their e-mail address (User.display_name)."""
+    return ("%s %s" % (first_name, last_name)).strip() or email
+
+
 class User(AbstractUser):
     """A person who signs in with an e-mail address; partners belong to one organisation."""
 
@@ -122,7 +127,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self):
-        return self.get_full_name() or self.email
+        return person_name(self.first_name, self.last_name, self.email)
 
     def role_set(self):
         """The user's roles as a set; cached for the request, since templates ask often."""

@@ -1,10 +1,14 @@
 """Reads for service requests; partner reads are always scoped to the user's organisation (R12)."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from offers.models import LIVE_STATUSES, Order, OrderStatus, Subscription
 from partnerportal.paging import paged
+from partnerportal.sql import dict_rows
 
 from .models import Attachment, ProblemType, RequestMessage, RequestStatus, ServiceRequest, Severity
 
@@ -15,6 +19,19 @@ REQUESTS_PER_PAGE = 25
 # The list's columns (the model's); its query is SQL because, built by the ORM, it cost five times
 # the query itself (the compiler runs on every request).
 _REQUEST_COLUMNS = ("id", "number", "title", "problem_type", "severity", "status", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    """A request as the list shows it: read-only, with its labels in the reader's language."""
+
+    pk: int
+    number: str
+    title: str
+    created_at: datetime.datetime
+    problem_type_label: str
+    severity_label: str
+    status_label: str
 
 
 def request_list_page(*, organization, status: str | None, page_number):
@@ -35,17 +52,25 @@ def request_list_page(*, organization, status: str | None, page_number):
     )
 
     def fetch(offset, limit):
-        return list(ServiceRequest.objects.raw(sql, params + params + [limit, offset]))
+        return dict_rows(sql, params + params + [limit, offset], [meta.get_field("created_at")])
 
     page = paged(fetch, page_number, REQUESTS_PER_PAGE)
     # Translated once per page: a lazy label translates again on every str() and every hash.
     problem_types, severities, statuses = (
         {value: str(label) for value, label in choices.choices} for choices in (ProblemType, Severity, RequestStatus)
     )
-    for item in page.object_list:
-        item.problem_type_label = problem_types.get(item.problem_type, item.problem_type)
-        item.severity_label = severities.get(item.severity, item.severity)
-        item.status_label = statuses.get(item.status, item.status)
+    page.object_list = [
+        RequestRow(
+            pk=row["id"],
+            number=row["number"],
+            title=row["title"],
+            created_at=row["created_at"],
+            problem_type_label=problem_types.get(row["problem_type"], row["problem_type"]),
+            severity_label=severities.get(row["severity"], row["severity"]),
+            status_label=statuses.get(row["status"], row["status"]),
+        )
+        for row in page.object_list
+    ]
     return page
 
 

@@ -1,5 +1,6 @@
 """Reads for offers and subscriptions."""
 
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 
@@ -7,15 +8,16 @@ from django.db import connection
 from django.utils.translation import get_language
 
 from billing.models import PaymentMethod
-from membership.models import Organization, Role, User
+from membership.models import Organization, Role, User, person_name
 from membership.selectors import organization_users_with_roles
 from partnerportal.paging import paged
-from partnerportal.sql import attach
+from partnerportal.sql import attach, dict_rows
 from partnerportal.sql import columns as sql_columns
 
 from ..benefit_text import benefit_phrase
 from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription, TimelineEntry
 from ..rules import renewal_decision
+from ..timeline import timeline_text
 
 ACTION_PACK_CODE = "action-pack"
 
@@ -70,31 +72,51 @@ def subscription_timeline(*, subscription):
     return subscription.timeline.select_related("actor").order_by("-created_at", "-id")
 
 
-# What the timeline shows of who did something: their name (User.display_name).
-ACTOR_FIELDS = ("first_name", "last_name", "email")
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """A timeline entry as subscription details show it: read-only, with who did it by name."""
+
+    created_at: datetime.datetime
+    kind: str
+    data: dict
+    actor_name: str | None
+
+    @property
+    def detail(self) -> str:
+        """The entry's facts as a phrase in the active language (TimelineEntry.detail)."""
+        return timeline_text(self.kind, self.data)
 
 
 def subscription_timeline_page(*, subscription, page_number, per_page=TIMELINE_PER_PAGE):
-    """One page of the timeline, newest first, with who did each thing: one SQL query (see above)."""
+    """One page of the timeline, newest first, with who did each thing: one SQL query, plain rows.
+
+    Read-only rows rather than models with their actors: building 25 entries and 25 users cost a
+    quarter of the page.
+    """
+    entries, users = TimelineEntry._meta.db_table, User._meta.db_table
     sql = (
-        "SELECT t.*, %s, (SELECT COUNT(*) FROM %s WHERE subscription_id = %%s) AS paging_total "
+        "SELECT t.created_at, t.kind, t.data, a.first_name, a.last_name, a.email, "
+        "(SELECT COUNT(*) FROM %s WHERE subscription_id = %%s) AS paging_total "
         "FROM %s t LEFT JOIN %s a ON a.id = t.actor_id "
         "WHERE t.subscription_id = %%s ORDER BY t.created_at DESC, t.id DESC LIMIT %%s OFFSET %%s"
-        % (
-            sql_columns(User, "a", ACTOR_FIELDS),
-            TimelineEntry._meta.db_table,
-            TimelineEntry._meta.db_table,
-            User._meta.db_table,
-        )
+        % (entries, entries, users)
     )
+    converted = [TimelineEntry._meta.get_field("created_at"), TimelineEntry._meta.get_field("data")]
 
     def fetch(offset, limit):
-        entries = list(TimelineEntry.objects.raw(sql, [subscription.pk, subscription.pk, limit, offset]))
-        for entry in entries:
-            attach(entry, "actor", User, "a", ACTOR_FIELDS)
-        return entries
+        return dict_rows(sql, [subscription.pk, subscription.pk, limit, offset], converted)
 
-    return paged(fetch, page_number, per_page)
+    page = paged(fetch, page_number, per_page)
+    page.object_list = [
+        TimelineRow(
+            created_at=row["created_at"],
+            kind=row["kind"],
+            data=row["data"],
+            actor_name=None if row["email"] is None else person_name(row["first_name"], row["last_name"], row["email"]),
+        )
+        for row in page.object_list
+    ]
+    return page
 
 
 def lifecycle_email_recipients(*, organization):

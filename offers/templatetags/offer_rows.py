@@ -114,7 +114,7 @@ def timeline_rows(entries):
             TIMELINE
             % {
                 "date": _text(when(entry.created_at)),
-                "who": _text(entry.actor.display_name) if entry.actor else portal,
+                "who": _text(entry.actor_name) if entry.actor_name else portal,
                 "what": kinds.get(entry.kind) or _text(entry.kind),
                 "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
             }
