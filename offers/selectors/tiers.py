@@ -20,15 +20,21 @@ class MembershipTiers:
 
 def organization_tiers(*, organization: Organization) -> MembershipTiers:
     """The three tiers of the dashboard: three small queries in SQL (see _first and _accepted_by)."""
-    today = timezone.localdate()
-    competency_table = Competency._meta.db_table
-    competencies = [
-        c
-        for c in Competency.objects.raw(
-            "SELECT * FROM %s WHERE organization_id = %%s ORDER BY solution_area" % competency_table, [organization.pk]
+    return _tiers(organization, _competencies(organization))
+
+
+def _competencies(organization):
+    """Every competency of the organisation, current or not, by solution area."""
+    return list(
+        Competency.objects.raw(
+            "SELECT * FROM %s WHERE organization_id = %%s ORDER BY solution_area" % Competency._meta.db_table,
+            [organization.pk],
         )
-        if c.is_current(today)
-    ]
+    )
+
+
+def _tiers(organization, all_competencies):
+    today = timezone.localdate()
     _accepted_by(organization)
     return MembershipTiers(
         organization=organization,
@@ -43,7 +49,7 @@ def organization_tiers(*, organization: Organization) -> MembershipTiers:
                 [organization.pk, ACTION_PACK_CODE, *LIVE_STATUSES],
             )
         ),
-        competencies=competencies,
+        competencies=[competency for competency in all_competencies if competency.is_current(today)],
     )
 
 
@@ -76,20 +82,10 @@ class MembershipOverview:
 
 
 def membership_overview(*, organization: Organization) -> MembershipOverview:
-    tiers = organization_tiers(organization=organization)
-    organization = Organization.objects.select_related("network_agreement_accepted_by").get(pk=organization.pk)
-    tiers = MembershipTiers(
-        organization=organization,
-        is_network_member=tiers.is_network_member,
-        action_pack=tiers.action_pack,
-        competencies=tiers.competencies,
-    )
-    latest = (
-        Subscription.objects.filter(organization=organization, offer__code=ACTION_PACK_CODE)
-        .select_related("offer")
-        .order_by("-created_at")
-        .first()
-    )
+    """The overview's tiers, every competency and the Action Pack to show: the dashboard's queries, the
+    competencies read once, and the latest Action Pack of any state only when none is live."""
+    all_competencies = _competencies(organization)
+    tiers = _tiers(organization, all_competencies)
     if not tiers.is_network_member:
         next_tier = "network"
     elif tiers.action_pack is None:
@@ -100,9 +96,14 @@ def membership_overview(*, organization: Organization) -> MembershipOverview:
         next_tier = "gold"
     else:
         next_tier = ""
+    latest = tiers.action_pack or (
+        Subscription.objects.filter(organization=organization, offer__code=ACTION_PACK_CODE)
+        .order_by("-created_at")
+        .first()
+    )
     return MembershipOverview(
         tiers=tiers,
-        all_competencies=list(Competency.objects.filter(organization=organization).order_by("solution_area")),
-        latest_action_pack=tiers.action_pack or latest,
+        all_competencies=all_competencies,
+        latest_action_pack=latest,
         next_tier=next_tier,
     )
