@@ -36,7 +36,6 @@ nothing is asserted.
 """
 
 import argparse
-import json
 import os
 import random
 import re
@@ -248,23 +247,7 @@ def prepare(organizations, sessions, entries_path, seed=2026):
 
 def run_prepare(env, organizations, sessions):
     script = "import json\nfrom bench import mixed_wrk\nprint('PREPARED ' + json.dumps(mixed_wrk.prepare(%d, %d, %r)))"
-    answer = subprocess.run(
-        [
-            sqlite_server.PYTHON,
-            str(ROOT / "manage.py"),
-            "shell",
-            "-c",
-            script % (organizations, sessions, str(ENTRIES)),
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    line = [line for line in answer.stdout.splitlines() if line.startswith("PREPARED ")][-1]
-    return json.loads(line[len("PREPARED ") :])
+    return sqlite_server.shell_for_json(env, script % (organizations, sessions, str(ENTRIES)), "PREPARED", 600)
 
 
 def wrk_mixed(base, duration, connections):

@@ -150,25 +150,9 @@ def _percentile(output, which):
 
 def count_queries(env, host, email, cookie):
     paths = [path for _name, path in TARGETS]
-    answer = subprocess.run(
-        [
-            sqlite_server.PYTHON,
-            "-c",
-            "import django; django.setup()\n" + COUNT,
-            email,
-            cookie,
-            host,
-            json.dumps(paths),
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+    return sqlite_server.run_for_json(
+        env, ["-c", "import django; django.setup()\n" + COUNT, email, cookie, host, json.dumps(paths)], "COUNT", 120
     )
-    line = [line for line in answer.stdout.splitlines() if line.startswith("COUNT ")][-1]
-    return json.loads(line[len("COUNT ") :])
 
 
 def page_targets(cookie, counted, prefix=""):
@@ -411,17 +395,7 @@ def stack_env_for_counting(env, env_file_values):
 def build_big_org(env, email_domain=BIG_DOMAIN):
     """bench/big_org_data.py's organisation in the bench database; its build()'s answer."""
     script = "import json\nfrom bench import big_org_data\nprint('BIG ' + json.dumps(big_org_data.build(%r)))"
-    answer = subprocess.run(
-        [sqlite_server.PYTHON, str(ROOT / "manage.py"), "shell", "-c", script % email_domain],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    line = [line for line in answer.stdout.splitlines() if line.startswith("BIG ")][-1]
-    return json.loads(line[len("BIG ") :])
+    return sqlite_server.shell_for_json(env, script % email_domain, "BIG", 300)
 
 
 def cookie_header(cookies):

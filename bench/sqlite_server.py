@@ -17,6 +17,7 @@ The Python and gunicorn are the checkout's .venv's when it has one, else the run
 (a git worktree without its own .venv, run with another checkout's .venv/bin/python).
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -91,6 +92,20 @@ def bench_env(cache="on"):
         # A page "kept" for 0 seconds is expired when stored: every request renders afresh.
         env["PAGE_CACHE_SECONDS"] = "0"
     return env
+
+
+def run_for_json(env, arguments, tag, timeout):
+    """Run ``PYTHON arguments`` in the server's environment and return the JSON its last ``<tag> …`` line prints."""
+    answer = subprocess.run(
+        [PYTHON, *arguments], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True
+    )
+    line = [line for line in answer.stdout.splitlines() if line.startswith(tag + " ")][-1]
+    return json.loads(line[len(tag) + 1 :])
+
+
+def shell_for_json(env, script, tag, timeout):
+    """``run_for_json`` for a script run by ``manage.py shell -c`` (Django set up with the server's settings)."""
+    return run_for_json(env, [str(ROOT / "manage.py"), "shell", "-c", script], tag, timeout)
 
 
 def prepare_database(env, orders):

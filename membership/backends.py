@@ -2,7 +2,7 @@
 
 The user read with the request's session (membership.sessions: one query for the session, the user,
 the organisation, the roles and the page cache's data versions) is taken as it is; without one (a
-user id from elsewhere) the same columns are read in one query. Nothing is kept between requests:
+user id from elsewhere) it is read now, its roles when first asked. Nothing is kept between requests:
 a role taken away or a deactivation is seen at the very next request, whatever a cache does (R18).
 """
 

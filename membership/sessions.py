@@ -12,16 +12,14 @@ import contextvars
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import connections
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.utils import timezone
 
-from partnerportal import page_cache
+from partnerportal import page_cache, sql
 from partnerportal.models import DataVersion
 
 from .models import Organization, Role, User, UserRole, UserSession
 
-ROLE_FLAG = "holds_%s"
 # Role.values builds its list on every access; the query reads the roles in this order.
 ROLES = tuple(Role.values)
 
@@ -30,29 +28,10 @@ ROLES = tuple(Role.values)
 _user_loaded_with_session = contextvars.ContextVar("user_loaded_with_session", default=None)
 
 
-def signed_in_user_annotations(prefix=""):
-    """A flag per role and the data versions, for a query whose rows reach the user through `prefix`."""
-    annotations = {
-        ROLE_FLAG % role: Exists(UserRole.objects.filter(user_id=OuterRef(prefix + "pk"), role=role)) for role in ROLES
-    }
-    annotations.update(page_cache.version_annotations(prefix + "organization_id"))
-    return annotations
-
-
-def _with_annotations(user, row):
-    """The user with its roles and data versions taken from the annotated `row`."""
-    user._role_cache = frozenset(role for role in ROLES if getattr(row, ROLE_FLAG % role))
-    user.data_versions = (row.organization_version, row.catalogue_version)
-    return user
-
-
 def signed_in_user(user_id):
-    """The user with organisation, roles and data versions, in one query; None if there is none."""
-    page_cache.write_pending_versions()
-    row = (
-        User.objects.select_related("organization").annotate(**signed_in_user_annotations()).filter(pk=user_id).first()
-    )
-    return None if row is None else _with_annotations(row, row)
+    """The user with organisation, read now; None if there is none. Without a session load to take the
+    user from (a user id from elsewhere): the roles and data versions are then read when first asked."""
+    return User.objects.select_related("organization").filter(pk=user_id).first()
 
 
 def take_user_loaded_with_session(user_id):
@@ -74,8 +53,8 @@ class SignedInSessionQuery:
 
     Written out once per database connection rather than built by the ORM on every request: the
     queryset with its joins and seven subqueries cost about 2 ms of Python to compile, ten times
-    what the database takes to run it. Values pass through the same converters the ORM applies
-    (SQLite's datetimes and booleans), and the user and organisation are made with ``from_db``.
+    what the database takes to run it. The user and organisation are made as the ORM makes them
+    (partnerportal.sql.from_row: its converters, then ``from_db``).
     """
 
     def __init__(self, connection):
@@ -113,24 +92,6 @@ class SignedInSessionQuery:
             )
         )
         self.fixed_params = [*ROLES, page_cache.ORGANIZATION_SCOPE, page_cache.CATALOGUE]
-        self.user_converters = self._converters(User, self.user_fields)
-        self.organization_converters = self._converters(Organization, self.organization_fields)
-
-    def _converters(self, model, fields):
-        converters = []
-        for field in fields:
-            column = field.get_col(model._meta.db_table)
-            functions = self.connection.ops.get_db_converters(column) + field.get_db_converters(self.connection)
-            converters.append((functions, column))
-        return converters
-
-    def _model(self, model, converters, values):
-        converted = []
-        for value, (functions, column) in zip(values, converters, strict=True):
-            for function in functions:
-                value = function(value, column, self.connection)
-            converted.append(value)
-        return model.from_db(self.connection.alias, None, converted)
 
     def run(self, session_key):
         """(session data, user with roles and data versions or None), or None when there is no such session."""
@@ -146,15 +107,15 @@ class SignedInSessionQuery:
         roles, (organization_version, catalogue_version) = rest[: len(ROLES)], rest[len(ROLES) :]
         if user_values[0] is None:  # a session without a user (signed out, or never signed in)
             return session_data, None
-        user = self._model(User, self.user_converters, user_values)
+        user = sql.from_row(User, user_values)
         if organization_values[0] is not None:
-            user.organization = self._model(Organization, self.organization_converters, organization_values)
+            user.organization = sql.from_row(Organization, organization_values)
         user._role_cache = frozenset(role for role, held in zip(ROLES, roles, strict=True) if held)
         user.data_versions = (organization_version, catalogue_version)
         return session_data, user
 
 
-def _signed_in_session_query(connection):
+def _signed_in_session_query():
     query = getattr(connection, "signed_in_session_query", None)
     if query is None:
         query = connection.signed_in_session_query = SignedInSessionQuery(connection)
@@ -178,7 +139,7 @@ class SessionStore(DatabaseSessionStore):
         _user_loaded_with_session.set(None)
         found = None
         if self.session_key is not None:
-            found = _signed_in_session_query(connections[UserSession.objects.db]).run(self.session_key)
+            found = _signed_in_session_query().run(self.session_key)
         if found is None:
             self._session_key = None
             return {}

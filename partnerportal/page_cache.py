@@ -32,8 +32,6 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
 from django.db.models.signals import post_delete, post_init, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -141,19 +139,6 @@ def connect_version_signals():
 
 
 # --- Reading the versions ----------------------------------------------------------------------------
-
-
-def version_annotations(organization_id_path):
-    """Annotations that read the organisation's and the catalogue's versions in the caller's own query.
-
-    `organization_id_path` names the organisation id on the caller's rows (``"user__organization_id"``).
-    A scope never changed has no row yet: its version reads as None.
-    """
-    scope = Concat(Value(ORGANIZATION_SCOPE), Cast(OuterRef(organization_id_path), output_field=CharField()))
-    return {
-        "organization_version": Subquery(DataVersion.objects.filter(scope=scope).values("token")[:1]),
-        "catalogue_version": Subquery(DataVersion.objects.filter(scope=CATALOGUE).values("token")[:1]),
-    }
 
 
 def data_versions(organization_id):

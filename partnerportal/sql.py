@@ -36,25 +36,34 @@ def one(model, sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    values = []
-    for value, (_attname, expression, converters) in zip(row, _loaders(model, None, connection.vendor), strict=True):
-        for converter in converters:
-            value = converter(value, expression, connection)
-        values.append(value)
-    return model.from_db(connection.alias, None, values)
+    return None if row is None else from_row(model, row)
+
+
+def from_row(model, values):
+    """A ``model`` instance from the values of its concrete columns, in the model's order, as the ORM
+    makes one: each value through the converters Django applies, then ``Model.from_db``."""
+    converted = []
+    for value, (_attname, expression, converters) in zip(values, _loaders(model, None, connection.vendor), strict=True):
+        converted.append(_convert(value, expression, converters))
+    return model.from_db(connection.alias, None, converted)
+
+
+def _converters(field):
+    # The converters Django's compiler applies to a column (backend's, then the field's).
+    expression = field.get_col(field.model._meta.db_table)
+    return expression, connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+
+
+def _convert(value, expression, converters):
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
 
 
 @lru_cache(maxsize=64)
 def _loaders(model, names, vendor):
-    # The converters Django's compiler applies to each column (backend's, then the field's), once a model.
-    loaders = []
-    for field in _fields(model, names):
-        expression = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-        loaders.append((field.attname, expression, converters))
-    return loaders
+    # Each column's converters, once a model.
+    return [(field.attname, *_converters(field)) for field in _fields(model, names)]
 
 
 def attach(instance, field_name, model, alias, names=None):
@@ -64,11 +73,8 @@ def attach(instance, field_name, model, alias, names=None):
     """
     attnames, values = [], []
     for attname, expression, converters in _loaders(model, names, connection.vendor):
-        value = instance.__dict__.pop("%s__%s" % (alias, attname))
-        for converter in converters:
-            value = converter(value, expression, connection)
         attnames.append(attname)
-        values.append(value)
+        values.append(_convert(instance.__dict__.pop("%s__%s" % (alias, attname)), expression, converters))
     pk = values[attnames.index(model._meta.pk.attname)]
     related = model.from_db(connection.alias, attnames, values) if pk is not None else None
     setattr(instance, field_name, related)
@@ -79,20 +85,12 @@ def dict_rows(sql, params, converted=()):
     """The rows of ``sql`` as dicts by column name; the columns named by the model fields in ``converted``
     pass through the converters the ORM applies (SQLite's datetimes). For read-only pages whose rows
     are never saved: no model instance is made."""
-    converters = []
-    for field in converted:
-        expression = field.get_col(field.model._meta.db_table)
-        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-        if functions:
-            converters.append((field.column, functions, expression))
+    converters = [(field.column, *_converters(field)) for field in converted]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:
-        for name, functions, expression in converters:
-            value = row[name]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[name] = value
+        for name, expression, functions in converters:
+            row[name] = _convert(row[name], expression, functions)
     return rows

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.gateways import get_gateway
-from billing.models import Payment, PaymentMethod, PaymentStatus
+from billing.models import PaymentMethod
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
-from offers.models import Order, OrderStatus
 from tests.factories.billing import PaymentMethodFactory, RefundFactory, stripe_card
 from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import paid_orders
 from tests.helpers.checkout import buy, messages_of, to_review
 from tests.helpers.pages import without_csrf_tokens
 
@@ -102,40 +102,7 @@ class TestPaymentMethods:
 
 
 def _paid_orders(org, offer, count):
-    method = PaymentMethodFactory(organization=org, stripe_payment_method_id="pm_hist_%d" % org.pk)
-    now = timezone.now()
-    orders = Order.objects.bulk_create(
-        [
-            Order(
-                number="H%d-%05d" % (org.pk, i),
-                organization=org,
-                offer=offer,
-                amount=47500,
-                currency="USD",
-                status=OrderStatus.PAID,
-                paid_at=now,
-                payment_method=method,
-            )
-            for i in range(count)
-        ]
-    )
-    payments = Payment.objects.bulk_create(
-        [
-            Payment(
-                reference=o.number,
-                organization=org,
-                attempt=1,
-                payment_method=method,
-                amount=47500,
-                currency="USD",
-                status=PaymentStatus.SUCCEEDED,
-                succeeded_at=now,
-                idempotency_key="k-%s" % o.number,
-                stripe_payment_intent_id="pi_%s" % o.number,
-            )
-            for o in orders
-        ]
-    )
+    payments = paid_orders(org, count, offer=offer)
     RefundFactory(
         payment=payments[0],
         amount=10000,
@@ -181,6 +148,15 @@ class TestBillingHistory:
         assert "window.print()" in body
         assert client.get(theirs.get_absolute_url()).status_code == 404
         assert theirs.reference not in client.get(reverse("history:home")).content.decode()
+
+    def test_only_the_organisations_own_usable_cards_are_listed(self, client, admin, offer):
+        PaymentMethodFactory(organization=admin.organization, last4="1881", is_default=False)
+        PaymentMethodFactory(organization=admin.organization, last4="3003", removed_at=timezone.now())
+        PaymentMethodFactory(organization=OrganizationFactory(name="Fabrikam"), last4="9999")
+        client.force_login(admin)
+        cards = client.get(reverse("history:home")).content.decode()
+        section = cards[cards.index('id="payment-methods"') : cards.index('id="billing-history"')]
+        assert "••1881" in section and "••3003" not in section and "••9999" not in section
 
     def test_reconciliation_csv(self, client, admin, offer):
         payments = _paid_orders(admin.organization, offer, 2)

@@ -181,3 +181,50 @@ def paid_subscription(organization, *, user=None, days_ago=0, link_order=True):
         order.subscription = subscription
         order.save(update_fields=["subscription"])
     return subscription, payment
+
+
+def paid_orders(organization, count, *, offer=None, prefix=None, amount=47500, amount_step=0):
+    """``count`` paid purchase orders with their succeeded payments, in bulk (list pages at size).
+
+    Order numbers are ``<prefix><i:05>`` (default ``H<organisation id>-``); payment i costs
+    ``amount + i * amount_step`` and was made i hours ago, so the first is the newest. Returns the
+    payments, oldest order first; the page cache is told, as bulk_create sends no signal.
+    """
+    from billing.models import Payment, PaymentStatus
+    from partnerportal import page_cache
+    from tests.factories.billing import PaymentMethodFactory
+
+    offer = offer or action_pack()
+    prefix = "H%d-" % organization.pk if prefix is None else prefix
+    card = PaymentMethodFactory(organization=organization)
+    now = timezone.now()
+    orders = Order.objects.bulk_create(
+        Order(
+            number="%s%05d" % (prefix, i),
+            organization=organization,
+            offer=offer,
+            amount=amount + i * amount_step,
+            currency="USD",
+            status=OrderStatus.PAID,
+            paid_at=now,
+            payment_method=card,
+        )
+        for i in range(count)
+    )
+    payments = Payment.objects.bulk_create(
+        Payment(
+            reference=order.number,
+            organization=organization,
+            payment_method=card,
+            amount=order.amount,
+            currency="USD",
+            status=PaymentStatus.SUCCEEDED,
+            succeeded_at=now,
+            created_at=now - datetime.timedelta(hours=i),
+            idempotency_key="k-%s" % order.number,
+            stripe_payment_intent_id="pi_%s" % order.number,
+        )
+        for i, order in enumerate(orders)
+    )
+    page_cache.organization_changed(organization.pk)
+    return payments

@@ -12,14 +12,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Payment, PaymentStatus
 from membership.models import Role
-from offers.models import Order, OrderStatus, TimelineEntry
+from offers.models import TimelineEntry
 from offers.timeline import TimelineKind
 from partnerportal import page_cache
-from tests.factories.billing import InvoiceFactory, PaymentMethodFactory, RefundFactory
+from tests.factories.billing import InvoiceFactory, RefundFactory
 from tests.factories.membership import UserFactory
-from tests.factories.offers import SubscriptionFactory, action_pack
+from tests.factories.offers import SubscriptionFactory, paid_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -48,44 +47,14 @@ def _count(client, url, django_assert_num_queries, expected):
     return response.content.decode()
 
 
-def _payments(org, count, *, start=0):
+def _payments(org, count):
     """``count`` paid orders with their payments and invoices; every fifth payment refunded."""
-    offer = action_pack()
-    card = PaymentMethodFactory(organization=org, stripe_payment_method_id="pm_pages_%d_%d" % (org.pk, start))
-    now = timezone.now()
-    orders = Order.objects.bulk_create(
-        Order(
-            number="PQ%d-%05d" % (org.pk, start + i),
-            organization=org,
-            offer=offer,
-            amount=47500,
-            currency="USD",
-            status=OrderStatus.PAID,
-            paid_at=now,
-            payment_method=card,
-        )
-        for i in range(count)
-    )
-    payments = Payment.objects.bulk_create(
-        Payment(
-            reference=order.number,
-            organization=org,
-            payment_method=card,
-            amount=47500,
-            currency="USD",
-            status=PaymentStatus.SUCCEEDED,
-            succeeded_at=now,
-            created_at=now - datetime.timedelta(hours=start + i),
-            idempotency_key="pq-%s" % order.number,
-            stripe_payment_intent_id="pi_%s" % order.number,
-        )
-        for i, order in enumerate(orders)
-    )
+    payments = paid_orders(org, count)
     for i, payment in enumerate(payments):
         InvoiceFactory(payment=payment)
         if i % 5 == 0:
             RefundFactory(payment=payment, amount=10000)
-    page_cache.organization_changed(org.pk)
+    page_cache.organization_changed(org.pk)  # the invoices and refunds above
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE])

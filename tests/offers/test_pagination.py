@@ -6,36 +6,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Payment, PaymentStatus
 from membership.models import Role
 from offers.models import TimelineEntry
 from offers.timeline import TimelineKind
 from partnerportal import page_cache
-from tests.factories.billing import PaymentMethodFactory
 from tests.factories.membership import UserFactory
-from tests.factories.offers import SubscriptionFactory
+from tests.factories.offers import SubscriptionFactory, paid_orders
 
 pytestmark = pytest.mark.django_db
 
 
 def _payments(org, count):
-    card = PaymentMethodFactory(organization=org, stripe_payment_method_id="pm_pagination_%d" % org.pk)
-    now = timezone.now()
-    Payment.objects.bulk_create(
-        Payment(
-            reference="PG-%05d" % i,
-            organization=org,
-            payment_method=card,
-            amount=47500 + i,
-            currency="USD",
-            status=PaymentStatus.SUCCEEDED,
-            succeeded_at=now,
-            created_at=now - datetime.timedelta(hours=i),
-            idempotency_key="pg-%d-%d" % (org.pk, i),
-        )
-        for i in range(count)
-    )
-    page_cache.organization_changed(org.pk)
+    paid_orders(org, count, prefix="PG-", amount_step=1)
 
 
 def _pages(client, url):
