@@ -5,8 +5,8 @@ offers, terms, prices). They are rows of ``DataVersion``, replaced in the same t
 they describe: a change only notes the scope it makes old, and the database wrapper writes the noted
 versions as the transaction's last statement, in sorted order (partnerportal/db/backends/
 versions_at_commit.py). A request reads both versions in the same query as its session and user
-(membership.sessions), before anything else, and what is cached for it (a whole page: ``cached_page``;
-the header and menu: ``{% cached_part %}``) is stored under a key made of those versions, the reader,
+(membership.sessions), before anything else, and what is cached for it (a whole page: ``cached_page``)
+is stored under a key made of those versions, the reader,
 the path, the language, the day and the release. A change makes the next request's key new, so it
 misses and renders afresh; nothing is ever deleted to invalidate, and a cache that loses or refuses a
 write costs a miss, never a stale page. Who may see or do what never comes from here: the user, their

@@ -2,9 +2,9 @@
 
 On the bench machine Django's SQL compiler took 0.3-0.7 ms a query, several times the query itself,
 on every request. Hot read-only selectors write their SQL over the models' own tables and columns
-(``columns``) and rebuild the related objects from the extra columns (``attach``) with
-``Model.from_db``, the way Django builds them from a select_related row: converters applied,
-instances marked as loaded from the database.
+(``columns``, ``select_list``) and build the rows and their related rows (``read``, ``from_row``)
+with ``Model.from_db``, the way Django builds them from a select_related row: converters applied,
+instances marked as loaded from the database. ``raw()`` cost several times a cursor here.
 """
 
 from functools import lru_cache
@@ -12,23 +12,46 @@ from functools import lru_cache
 from django.db import connection
 
 
-def _fields(model, names):
-    fields = model._meta.concrete_fields
-    return fields if names is None else tuple(field for field in fields if field.name in names or field.primary_key)
+def _fields(model):
+    return model._meta.concrete_fields
 
 
-def columns(model, alias, names=None):
-    """``alias.col AS alias__attname, …`` for the concrete fields of ``model`` (only ``names`` and the pk if given)."""
-    return _columns(model, alias, names, connection.vendor)
+def columns(model, alias):
+    """``alias.col, …``: the concrete columns of ``model`` in the order ``from_row`` and ``read`` expect."""
+    return _columns(model, alias, connection.vendor)
 
 
 @lru_cache(maxsize=64)
-def _columns(model, alias, names, vendor):
+def _columns(model, alias, vendor):
     # Written once a model and alias: the text depends on nothing else (the vendor's quoting aside).
-    return ", ".join(
-        "%s.%s AS %s__%s" % (alias, connection.ops.quote_name(field.column), alias, field.attname)
-        for field in _fields(model, names)
-    )
+    return ", ".join("%s.%s" % (alias, connection.ops.quote_name(field.column)) for field in _fields(model))
+
+
+def select_list(model, alias, related=()):
+    """The SELECT list ``read`` expects: ``model``'s columns, then those of each ``(field_name, model, alias)``."""
+    return ", ".join([columns(model, alias)] + [columns(other, other_alias) for _name, other, other_alias in related])
+
+
+def read(sql, params, model, related=()):
+    """The ``model`` rows that ``sql`` selects with ``select_list(model, alias, related)``, each with its
+    related rows set as ``select_related`` sets them (None for a LEFT JOIN that found nothing)."""
+    width = len(_fields(model))
+    parts = []
+    for field_name, other, _alias in related:
+        stop = width + len(_fields(other))
+        parts.append((model._meta.get_field(field_name), other, width, stop, _fields(other).index(other._meta.pk)))
+        width = stop
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    instances = []
+    for row in rows:
+        instance = from_row(model, row[: len(_fields(model))])
+        for field, other, start, stop, pk_index in parts:
+            values = row[start:stop]
+            field.set_cached_value(instance, None if values[pk_index] is None else from_row(other, values))
+        instances.append(instance)
+    return instances
 
 
 def one(model, sql, params):
@@ -43,7 +66,7 @@ def from_row(model, values):
     """A ``model`` instance from the values of its concrete columns, in the model's order, as the ORM
     makes one: each value through the converters Django applies, then ``Model.from_db``."""
     converted = []
-    for value, (_attname, expression, converters) in zip(values, _loaders(model, None, connection.vendor), strict=True):
+    for value, (_attname, expression, converters) in zip(values, _loaders(model, connection.vendor), strict=True):
         converted.append(_convert(value, expression, converters))
     return model.from_db(connection.alias, None, converted)
 
@@ -61,24 +84,9 @@ def _convert(value, expression, converters):
 
 
 @lru_cache(maxsize=64)
-def _loaders(model, names, vendor):
+def _loaders(model, vendor):
     # Each column's converters, once a model.
-    return [(field.attname, *_converters(field)) for field in _fields(model, names)]
-
-
-def attach(instance, field_name, model, alias, names=None):
-    """Set ``instance.<field_name>`` to the ``model`` row read with ``columns(model, alias, names)`` (None when absent).
-
-    With ``names``, the other fields are deferred, as with ``only()``.
-    """
-    attnames, values = [], []
-    for attname, expression, converters in _loaders(model, names, connection.vendor):
-        attnames.append(attname)
-        values.append(_convert(instance.__dict__.pop("%s__%s" % (alias, attname)), expression, converters))
-    pk = values[attnames.index(model._meta.pk.attname)]
-    related = model.from_db(connection.alias, attnames, values) if pk is not None else None
-    setattr(instance, field_name, related)
-    return related
+    return [(field.attname, *_converters(field)) for field in _fields(model)]
 
 
 def dict_rows(sql, params, converted=()):

@@ -11,8 +11,7 @@ from billing.models import PaymentMethod
 from membership.models import Organization, Role, User, person_name
 from membership.selectors import organization_users_with_roles
 from partnerportal.paging import paged
-from partnerportal.sql import attach, dict_rows
-from partnerportal.sql import columns as sql_columns
+from partnerportal.sql import dict_rows, read, select_list
 
 from ..benefit_text import benefit_phrase
 from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription, TimelineEntry
@@ -40,26 +39,22 @@ def subscription_for_organization(*, organization, pk):
     With its offer, organisation and card, as select_related would give them, read in SQL
     (partnerportal.sql: the ORM's compiler cost several times the query); DoesNotExist when absent.
     """
+    related = [("offer", Offer, "o"), ("organization", Organization, "g"), ("payment_method", PaymentMethod, "c")]
     sql = (
-        "SELECT s.*, %s, %s, %s FROM %s s INNER JOIN %s o ON o.id = s.offer_id "
+        "SELECT %s FROM %s s INNER JOIN %s o ON o.id = s.offer_id "
         "INNER JOIN %s g ON g.id = s.organization_id LEFT JOIN %s c ON c.id = s.payment_method_id "
         "WHERE s.organization_id = %%s AND s.id = %%s"
         % (
-            sql_columns(Offer, "o"),
-            sql_columns(Organization, "g"),
-            sql_columns(PaymentMethod, "c"),
+            select_list(Subscription, "s", related),
             Subscription._meta.db_table,
             Offer._meta.db_table,
             Organization._meta.db_table,
             PaymentMethod._meta.db_table,
         )
     )
-    subscription = next(iter(Subscription.objects.raw(sql, [organization.pk, pk])), None)
+    subscription = next(iter(read(sql, [organization.pk, pk], Subscription, related)), None)
     if subscription is None:
         raise Subscription.DoesNotExist("No subscription %s in organisation %s." % (pk, organization.pk))
-    attach(subscription, "offer", Offer, "o")
-    attach(subscription, "organization", Organization, "g")
-    attach(subscription, "payment_method", PaymentMethod, "c")
     return subscription
 
 
@@ -234,14 +229,13 @@ def offers_page(*, organization, today):
     """
     offers = catalogue()
     names = {offer.pk: offer.localized_name for offer in offers}
-    # The organisation's subscriptions, newest first, without a join; raw() skips the SQL compiler,
-    # which cost more than the query itself on this page (measured on bench/sqlite_server.py).
-    subscriptions = list(
-        Subscription.objects.raw(
-            "SELECT * FROM %s WHERE organization_id = %%s ORDER BY created_at DESC, id DESC"
-            % Subscription._meta.db_table,
-            [organization.pk],
-        )
+    # The organisation's subscriptions, newest first, without a join, in SQL: the ORM's compiler cost
+    # more than the query itself on this page (measured on bench/sqlite_server.py).
+    subscriptions = read(
+        "SELECT %s FROM %s s WHERE s.organization_id = %%s ORDER BY s.created_at DESC, s.id DESC"
+        % (select_list(Subscription, "s"), Subscription._meta.db_table),
+        [organization.pk],
+        Subscription,
     )
     missing = {s.offer_id for s in subscriptions} - names.keys()
     if missing:  # subscriptions to offers no longer sold: one more query, whatever their number

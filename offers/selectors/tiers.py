@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from membership.models import Competency, CompetencyLevel, Organization, User
+from partnerportal.sql import read, select_list
 
 from ..models import LIVE_STATUSES, Offer, Subscription
 from .catalogue import ACTION_PACK_CODE
@@ -25,11 +26,11 @@ def organization_tiers(*, organization: Organization) -> MembershipTiers:
 
 def _competencies(organization):
     """Every competency of the organisation, current or not, by solution area."""
-    return list(
-        Competency.objects.raw(
-            "SELECT * FROM %s WHERE organization_id = %%s ORDER BY solution_area" % Competency._meta.db_table,
-            [organization.pk],
-        )
+    return read(
+        "SELECT %s FROM %s c WHERE c.organization_id = %%s ORDER BY c.solution_area"
+        % (select_list(Competency, "c"), Competency._meta.db_table),
+        [organization.pk],
+        Competency,
     )
 
 
@@ -40,13 +41,19 @@ def _tiers(organization, all_competencies):
         organization=organization,
         is_network_member=organization.is_network_member,
         action_pack=_first(
-            Subscription.objects.raw(
+            read(
                 # live_action_pack_subscription's query (the same constants), without the offer,
                 # which the tiers do not show. Built by the ORM it cost four times the query itself.
-                "SELECT s.* FROM %s s INNER JOIN %s o ON o.id = s.offer_id "
+                "SELECT %s FROM %s s INNER JOIN %s o ON o.id = s.offer_id "
                 "WHERE s.organization_id = %%s AND o.code = %%s AND s.status IN (%s) ORDER BY s.id LIMIT 1"
-                % (Subscription._meta.db_table, Offer._meta.db_table, ", ".join(["%s"] * len(LIVE_STATUSES))),
+                % (
+                    select_list(Subscription, "s"),
+                    Subscription._meta.db_table,
+                    Offer._meta.db_table,
+                    ", ".join(["%s"] * len(LIVE_STATUSES)),
+                ),
                 [organization.pk, ACTION_PACK_CODE, *LIVE_STATUSES],
+                Subscription,
             )
         ),
         competencies=[competency for competency in all_competencies if competency.is_current(today)],
@@ -60,15 +67,13 @@ def _first(rows):
 def _accepted_by(organization):
     """Load who accepted the network agreement onto the organisation (the dashboard names them).
 
-    Only the columns their name needs; without this the template reads the whole user lazily.
+    Read here with the organisation's other rows; without this the template reads the user lazily.
     """
     user_id = organization.network_agreement_accepted_by_id
     if user_id is None or Organization.network_agreement_accepted_by.is_cached(organization):
         return
     organization.network_agreement_accepted_by = _first(
-        User.objects.raw(
-            "SELECT id, first_name, last_name, email FROM %s WHERE id = %%s" % User._meta.db_table, [user_id]
-        )
+        read("SELECT %s FROM %s u WHERE u.id = %%s" % (select_list(User, "u"), User._meta.db_table), [user_id], User)
     )
 
 

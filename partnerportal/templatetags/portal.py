@@ -5,7 +5,8 @@
 ``{% language_options as options %}`` lists the languages by their own names, built once.
 ``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
 ``{% object_url "name" pk %}`` is ``{% url "name" pk %}`` for a route with one integer argument,
-both from partnerportal.fast_urls (reverse() costs more than a list row). ``{{ value|formatted_date:"DATE_FORMAT" }}``
+both from partnerportal.fast_urls (reverse() costs more than a list row). ``{% asset_url "css/portal.css" %}``
+is ``{% static %}`` looked up once per process. ``{{ value|formatted_date:"DATE_FORMAT" }}``
 is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, language, time zone)
 (partnerportal.formatting).
 """
@@ -15,8 +16,8 @@ from functools import lru_cache
 
 from django import template
 from django.conf import settings
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -40,6 +41,17 @@ def page_url(name):
 @register.simple_tag
 def object_url(name, pk):
     return fast_urls.object_url(name, pk)
+
+
+@lru_cache(maxsize=64)
+def _asset_url(path, script_prefix):
+    return static(path)
+
+
+@register.simple_tag
+def asset_url(path):
+    """A static file's URL: the manifest's hashed name, which is fixed for the life of the process."""
+    return _asset_url(path, fast_urls.url_key()[1])
 
 
 @lru_cache(maxsize=1024)
@@ -97,7 +109,9 @@ def portal_header(context):
         "organization": user.organization.name if with_organization else "",
         "who": user.display_name if signed_in else "",
         "next": request.get_full_path(),
-        "csrf": get_token(request),
+        # The context's token (django.template.context_processors.csrf), which the page's forms
+        # use too: one masked token a page, not one per form.
+        "csrf": str(context["csrf_token"]),
     }
     return mark_safe(HEADER_SLOT_PATTERN.sub(lambda match: escape(values[match.group(1)]), drawing))
 
