@@ -12,10 +12,10 @@ import datetime
 
 from django.db import models
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
-from django.utils.translation import gettext as _
 
 from billing.services import decline_message
 from partnerportal.formatting import date_text
+from partnerportal.i18n import gettext as _
 from partnerportal.money import format_money
 
 

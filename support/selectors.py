@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from offers.models import LIVE_STATUSES, Order, OrderStatus, Subscription
+from partnerportal.i18n import choice_labels
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows
 
@@ -38,8 +39,8 @@ def request_list_page(*, organization, status: str | None, page_number):
     """One page of the organisation's requests, newest first: one query whatever their number.
 
     The list shows a few columns, so only those are read, with no join, and the number of requests
-    comes beside them (partnerportal.paging). Each row gets its labels here, translated once per
-    page (get_FOO_display builds a dict of the choices on every call, three times a row).
+    comes beside them (partnerportal.paging). Each row gets its labels here (partnerportal.i18n:
+    get_FOO_display builds a dict of the choices on every call, three times a row).
     """
     meta = ServiceRequest._meta
     columns = ", ".join(meta.get_field(name).column for name in _REQUEST_COLUMNS)
@@ -55,10 +56,8 @@ def request_list_page(*, organization, status: str | None, page_number):
         return dict_rows(sql, params + params + [limit, offset], [meta.get_field("created_at")])
 
     page = paged(fetch, page_number, REQUESTS_PER_PAGE)
-    # Translated once per page: a lazy label translates again on every str() and every hash.
-    problem_types, severities, statuses = (
-        {value: str(label) for value, label in choices.choices} for choices in (ProblemType, Severity, RequestStatus)
-    )
+    # Translated once per language in a process: a lazy label translates again on every str().
+    problem_types, severities, statuses = (choice_labels(choices) for choices in (ProblemType, Severity, RequestStatus))
     page.object_list = [
         RequestRow(
             pk=row["id"],

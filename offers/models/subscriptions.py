@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from membership.models import Organization
+from partnerportal.i18n import choice_labels
 
 from ..timeline import ReminderKind, TimelineKind, timeline_text
 from .catalogue import Offer
@@ -86,6 +87,11 @@ class Subscription(models.Model):
         from django.urls import reverse
 
         return reverse("subscriptions:detail", args=[self.pk])
+
+    @property
+    def status_label(self) -> str:
+        """The status in the reader's language: ``get_status_display``, without rebuilding the choices each call."""
+        return choice_labels(SubscriptionStatus).get(self.status, self.status)
 
     @property
     def is_live(self):

@@ -4,7 +4,8 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 
 from billing.models import CreditNote, Invoice, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
-from partnerportal.fast_urls import object_url
+from partnerportal.fast_urls import object_url_maker
+from partnerportal.i18n import choice_labels
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows
 
@@ -80,8 +81,11 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
         )
 
     page = paged(fetch, page_number, per_page)
-    # Translated once per page: a lazy label translates again on every str() and every hash.
-    payment_labels = {value: str(label) for value, label in PaymentStatus.choices}
+    # Translated once per language in a process: a lazy label translates again on every str().
+    payment_labels = choice_labels(PaymentStatus)
+    # Each link's route reversed once per page (fast_urls): a page has three links a payment.
+    receipt_url = object_url_maker("history:receipt")
+    invoice_links = _document_links("billing:invoice", "billing:invoice_pdf")
     rows = []
     for payment in page.object_list:
         rows.append(
@@ -94,18 +98,15 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
                 "status_label": payment_labels.get(payment["status"], payment["status"]),
                 "payment_method__last4": payment["card_last4"],
                 "offer_name": localized_value(payment["offer_name_en"], payment["offer_name_ru"]),
-                "receipt_url": (
-                    object_url("history:receipt", payment["id"]) if payment["status"] == PaymentStatus.SUCCEEDED else ""
-                ),
-                "document": _document(
-                    payment["invoice_pk"], payment["invoice_number"], "billing:invoice", "billing:invoice_pdf"
-                ),
+                "receipt_url": receipt_url(payment["id"]) if payment["status"] == PaymentStatus.SUCCEEDED else "",
+                "document": invoice_links(payment["invoice_pk"], payment["invoice_number"]),
                 "refunds": [],
             }
         )
     if rows:
         by_payment = {row["id"]: row for row in rows}
-        refund_labels = {value: str(label) for value, label in RefundStatus.choices}
+        refund_labels = choice_labels(RefundStatus)
+        credit_note_links = _document_links("billing:credit_note", "billing:credit_note_pdf")
         refunds = dict_rows(
             "SELECT r.id, r.payment_id, r.created_at, r.amount, r.currency, r.status, cn.id AS credit_note_pk, "
             "cn.number AS credit_note_number FROM %s r LEFT JOIN %s cn ON cn.refund_id = r.id "
@@ -121,23 +122,21 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
                     "amount": refund["amount"],
                     "currency": refund["currency"],
                     "status_label": refund_labels.get(refund["status"], refund["status"]),
-                    "document": _document(
-                        refund["credit_note_pk"],
-                        refund["credit_note_number"],
-                        "billing:credit_note",
-                        "billing:credit_note_pdf",
-                    ),
+                    "document": credit_note_links(refund["credit_note_pk"], refund["credit_note_number"]),
                 }
             )
     page.object_list = rows
     return page
 
 
-def _document(pk, number, view_name, pdf_view_name):
-    """An invoice or credit note as the page links it, or None when there is none."""
-    if pk is None:
-        return None
-    return {"number": number, "url": object_url(view_name, pk), "pdf_url": object_url(pdf_view_name, pk)}
+def _document_links(view_name, pdf_view_name):
+    """A function of (pk, number): an invoice or credit note as the page links it, or None when there is none."""
+    page_url, pdf_url = object_url_maker(view_name), object_url_maker(pdf_view_name)
+
+    def document(pk, number):
+        return None if pk is None else {"number": number, "url": page_url(pk), "pdf_url": pdf_url(pk)}
+
+    return document
 
 
 def organization_payment(*, organization, pk):

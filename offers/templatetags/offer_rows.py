@@ -11,9 +11,9 @@ from html import escape
 from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 
 from partnerportal.formatting import date_formatter
+from partnerportal.i18n import choice_labels, gettext
 from partnerportal.money import format_money
 
 from ..timeline import TimelineKind
@@ -39,7 +39,7 @@ def _text(value):
     return escape(str(value)) if value is not None else "None"
 
 
-def _document(document, download):
+def _document(document, download, label):
     if not document:
         return ""
     number = _text(document["number"])
@@ -47,7 +47,7 @@ def _document(document, download):
         "url": _text(document["url"]),
         "number": number,
         "pdf_url": _text(document["pdf_url"]),
-        "label": gettext("Download %(number)s (PDF)") % {"number": number},
+        "label": label % {"number": number},
         "download": download,
     }
 
@@ -60,6 +60,8 @@ def payment_rows(payments):
         _text(gettext("Receipt")),
         _text(gettext("Refund")),
     )
+    # The label's number is put in escaped; the translated text is escaped once, here.
+    download_label = _text(gettext("Download %(number)s (PDF)"))
     day, labels = date_formatter("DATE_FORMAT"), {}
 
     def label(value):  # each status translated once per page, not once per row
@@ -80,7 +82,7 @@ def payment_rows(payments):
                 "amount": _text(format_money(payment["amount"], payment["currency"])),
                 "card": "••" + _text(last4) if last4 else "",
                 "status": label(payment["status_label"]),
-                "document": _document(payment["document"], download),
+                "document": _document(payment["document"], download, download_label),
                 "receipt": '<a href="%s">%s</a>' % (_text(payment["receipt_url"]), receipt)
                 if payment["receipt_url"]
                 else "",
@@ -95,7 +97,7 @@ def payment_rows(payments):
                     "refund": refund_label,
                     "amount": _text(format_money(refund["amount"], refund["currency"])),
                     "status": label(refund["status_label"]),
-                    "document": _document(refund["document"], download),
+                    "document": _document(refund["document"], download, download_label),
                 }
             )
     return mark_safe("".join(rows))
@@ -104,7 +106,7 @@ def payment_rows(payments):
 @register.simple_tag
 def timeline_rows(entries):
     """The table rows of a subscription's timeline (R13): when, who, what, in the reader's language."""
-    kinds = {value: _text(label) for value, label in TimelineKind.choices}  # translated once per page
+    kinds = choice_labels(TimelineKind)
     portal = _text(gettext(settings.PORTAL_NAME))
     when = date_formatter("DATETIME_FORMAT")
     rows = []
@@ -115,7 +117,7 @@ def timeline_rows(entries):
             % {
                 "date": _text(when(entry.created_at)),
                 "who": _text(entry.actor_name) if entry.actor_name else portal,
-                "what": kinds.get(entry.kind) or _text(entry.kind),
+                "what": _text(kinds.get(entry.kind) or entry.kind),
                 "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
             }
         )

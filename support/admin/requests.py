@@ -151,7 +151,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             '<a href="{}">{}</a> — <strong id="subscription-status">{}</strong>',
             url,
             str(subscription),
-            subscription.get_status_display(),
+            subscription.status_label,
         )
 
     def get_queryset(self, request):

@@ -8,10 +8,10 @@ from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 
 from partnerportal.fast_urls import object_url_maker
 from partnerportal.formatting import date_formatter
+from partnerportal.i18n import gettext
 
 register = template.Library()
 
