@@ -53,17 +53,28 @@ def _settled_result(event_type: str, intent: dict) -> AttemptResult | None:
     return None
 
 
-def webhook_event_process(*, event: WebhookEvent) -> None:
-    """Apply a stored event: a settled PaymentIntent is announced to the payment's owner."""
-    intent = (event.payload.get("data") or {}).get("object") or {}
-    error = ""
-    result = _settled_result(event.type, intent)
-    if result is not None:
-        payment = _payment_for_intent(intent)
-        if payment is None:
-            error = "no payment for this PaymentIntent"
-        else:
-            announce(Settlement(payment_id=payment.pk, reference=payment.reference, result=result))
-    event.processed_at = timezone.now()
-    event.error = error
-    event.save(update_fields=["processed_at", "error"])
+def webhook_event_process(*, event: WebhookEvent) -> bool:
+    """Apply a stored event once: True when this call applied it, False when it had been already.
+
+    The event's row is locked and read again for the whole application: a second delivery of the same
+    event that arrives while the first is being applied (Stripe retries a slow answer) waits for it,
+    then finds the event processed instead of applying it again. A failure rolls the whole application
+    back, so the next delivery applies it from the start.
+    """
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event.pk)
+        if event.processed_at is not None:
+            return False
+        intent = (event.payload.get("data") or {}).get("object") or {}
+        error = ""
+        result = _settled_result(event.type, intent)
+        if result is not None:
+            payment = _payment_for_intent(intent)
+            if payment is None:
+                error = "no payment for this PaymentIntent"
+            else:
+                announce(Settlement(payment_id=payment.pk, reference=payment.reference, result=result))
+        event.processed_at = timezone.now()
+        event.error = error
+        event.save(update_fields=["processed_at", "error"])
+    return True

@@ -28,3 +28,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"partnerportal-test-{os.getpid()}.sqlite3")
     }
+
+# Tests never reach a developer's services: `make run` keeps its localstripe on 127.0.0.1:8420 (the
+# base default, and what a shell or .env may say), and a test that charged there would buy on the
+# developer's data. The payment service is the suite's own localstripe, which the stripe_settings
+# fixture points at per test; anything else finds a port where nothing listens (the discard port)
+# and sees the service as unreachable.
+STRIPE_API_BASE = "http://127.0.0.1:9"
+STRIPE_JS_URL = STRIPE_API_BASE + "/js.stripe.com/v3/"

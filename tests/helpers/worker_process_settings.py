@@ -10,3 +10,5 @@ from partnerportal.settings.test import env
 CELERY_TASK_ALWAYS_EAGER = False
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
+# The test starting the worker names its localstripe; no default, so none is reached by accident.
+STRIPE_API_BASE = env("STRIPE_API_BASE")

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from membership.models import Organization, Role, User
+from offers.models import Order, Subscription
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -88,15 +89,39 @@ def test_migrations_are_complete():
 
 
 @pytest.mark.django_db
-def test_demo_data_is_idempotent():
+def test_demo_data_is_idempotent(stripe_settings):
+    # The suite's own localstripe (stripe_settings): the demo subscriptions are bought there, once.
     call_command("load_demo_data", stdout=StringIO())
     counts = (User.objects.count(), Organization.objects.count())
+    assert Subscription.objects.count() == 3
     out = StringIO()
     call_command("load_demo_data", stdout=out)
     assert (User.objects.count(), Organization.objects.count()) == counts
+    assert Subscription.objects.count() == 3 and Order.objects.count() == 3
     assert "global@contoso.example" in out.getvalue()
     contoso = Organization.objects.get(name="Contoso Partners")
     assert contoso.is_network_member
     roles = {u.email: u.role_set() for u in contoso.users.all()}
     assert roles["billing@contoso.example"] == {Role.BILLING_ADMIN}
     assert User.objects.get(email="staff@partner.example").is_superuser
+
+
+@pytest.mark.django_db
+def test_the_test_settings_reach_no_developer_payment_service(settings):
+    """Without the suite's localstripe (stripe_settings), the payment service is a port where nothing
+    listens, never `make run`'s localstripe on 127.0.0.1:8420 or whatever a shell or .env names."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from billing.gateways import GatewayError, get_gateway
+
+    address = urlsplit(settings.STRIPE_API_BASE)
+    assert address.hostname == "127.0.0.1" and address.port != 8420
+    assert urlsplit(settings.STRIPE_JS_URL).netloc == address.netloc
+    with socket.socket() as sock:
+        assert sock.connect_ex((address.hostname, address.port)) != 0  # refused: nothing listens
+    with pytest.raises(GatewayError):
+        get_gateway().ping()
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    assert "demo subscriptions skipped" in out.getvalue() and not Subscription.objects.exists()

@@ -29,6 +29,15 @@ def test_every_service_runs_and_healthz_answers(prod_stack):
     assert json.loads(body)["checks"] == {"database": "ok", "broker": "ok"}
 
 
+def test_the_demo_logins_have_their_subscriptions(prod_stack):
+    """localstripe starts before the demo data is loaded, so the demo subscriptions are bought through it."""
+    setup = prod_stack.log("setup")
+    assert "subscriptions skipped" not in setup and "skipped: the payment service failed" not in setup, setup[-3000:]
+    for email in ("global@fabrikam.example", "global@northwind.example", "global@adventure-works.example"):
+        line = next((line for line in setup.splitlines() if email in line and "Action Pack until" in line), None)
+        assert line is not None, "%s has no demo subscription:\n%s" % (email, setup[-3000:])
+
+
 def test_production_settings_static_files_and_a_signed_in_page(prod_stack):
     env = prod_stack.stack_env()
     assert env["DJANGO_SETTINGS_MODULE"] == "partnerportal.settings.production"

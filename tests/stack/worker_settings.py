@@ -5,6 +5,11 @@ before acknowledging it (acks_late) comes back after seconds instead of the prod
 """
 
 from partnerportal.settings.test import *  # noqa: F401,F403
+from partnerportal.settings.test import env
+
+# The test starting the worker names its payment service (a proxy in front of localstripe); no
+# default, so none is reached by accident.
+STRIPE_API_BASE = env("STRIPE_API_BASE")
 
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {
