@@ -28,9 +28,7 @@ def request_list(request):
     page = selectors.request_list_page(
         organization=request.user.organization, status=status, page_number=request.GET.get("page")
     )
-    return render(
-        request, "support/request_list.html", {"page": page, "filter_form": filter_form, "status": status or ""}
-    )
+    return render(request, "support/request_list.html", {"page": page, "status": status or ""})
 
 
 @partner_required

@@ -240,6 +240,20 @@ class TestRolesAndIsolation:
         assert [r.pk for r in opened.context["page"].object_list] == [first.pk]
         assert f'href="{first.get_absolute_url()}"' in opened.content.decode()
 
+    def test_the_status_filter_shows_the_chosen_status_in_the_readers_language(self, client_for, global_admin):
+        client = client_for(global_admin)
+        url = reverse("support:request_list")
+        everything = client.get(url).content.decode()
+        assert '<option value="" selected>All</option>' in everything
+        assert f'<option value="{S.RESOLVED}">Resolved</option>' in everything
+        resolved = client.get(url, {"status": S.RESOLVED}).content.decode()
+        assert f'<option value="{S.RESOLVED}" selected>Resolved</option>' in resolved
+        assert '<option value="">All</option>' in resolved
+        global_admin.language = "ru"
+        global_admin.save()
+        in_russian = client.get(url, {"status": S.RESOLVED}).content.decode()
+        assert f'<option value="{S.RESOLVED}" selected>Решен</option>' in in_russian
+
 
 # --- Conversation ------------------------------------------------------------------------------
 
