@@ -106,9 +106,9 @@ def _buy(admin, offer):
     )
     order = services.order_set_payment_method(order=order, payment_method=card, user=admin)
     outcome = services.order_charge(order_id=order.pk, actor=admin)
-    if outcome.status == "unavailable":
+    if outcome.status == services.OutcomeStatus.UNAVAILABLE:
         raise GatewayError(str(outcome.message))
-    if outcome.status != "paid":
+    if outcome.status != services.OutcomeStatus.PAID:
         raise RuntimeError(f"Demo purchase for {organization} ended {outcome.status}: {outcome.message}")
     return _live_subscription(organization, offer)
 
