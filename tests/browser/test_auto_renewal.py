@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from membership.models import Role
 from offers.models import Subscription, TimelineKind
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

@@ -14,7 +14,7 @@ from offers.demo_catalogue import load_demo_catalogue
 from offers.models import LIVE_STATUSES, Offer, Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from offers.selectors import ACTION_PACK_CODE
 from offers.services import subscription_create_for_order
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.billing import CardFactory, PaymentFactory
 from tests.factories.membership import OrganizationFactory
 

@@ -24,7 +24,7 @@ from offers.models import (
 from offers.selectors import credit_balance, subscription_benefits_activated
 from offers.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
 from offers.tasks import grant_monthly_credits
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory
 

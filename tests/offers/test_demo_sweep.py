@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from offers.models import Order, OrderKind, OrderStatus, Reminder, ReminderKind, Subscription, SubscriptionStatus
-from offers.terms import add_months
+from membership.dates import add_months
 
 
 def _subscription(org_name):

@@ -24,7 +24,7 @@ from offers.models import Order, OrderKind, OrderStatus, Subscription, Subscript
 from offers.selectors import current_terms
 from offers.services import order_charge
 from offers.tasks import sweep_subscriptions
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from billing.models import Payment, PaymentStatus
 from offers.models import Order, OrderKind, OrderStatus, SubscriptionStatus
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory
 from tests.factories.offers import SubscriptionFactory

@@ -21,7 +21,7 @@ from offers.models import (
     TimelineEntry,
     TimelineKind,
 )
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.billing import DECLINED_CARD, OK_CARD, THREE_DS_CARD
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

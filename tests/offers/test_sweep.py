@@ -16,7 +16,7 @@ from membership.models import Organization, Role
 from offers import lifecycle
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.factories.billing import DECLINED_CARD, CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
