@@ -1,4 +1,4 @@
-"""The payment gateway's public methods against a real localstripe (issue 10, item 6)."""
+"""The payment gateway's public methods against a real localstripe: the interface every caller relies on."""
 
 import dataclasses
 import hashlib
@@ -123,7 +123,7 @@ class TestFindIntent:
 
 
 class TestChargeOnWhatStripeDoesNotKnow:
-    """Stripe 404 resource_missing on a charge: the card must be replaced, the service is not down (issue 11)."""
+    """Stripe 404 resource_missing on a charge: the card must be replaced, the service is not down."""
 
     def _request(self, customer_id, payment_method_id):
         return ChargeRequest(

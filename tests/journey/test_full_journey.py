@@ -1,4 +1,4 @@
-"""Issue 7, item 2: the whole partner journey in a real browser, in English and in Russian.
+"""The whole partner journey in a real browser, in English and in Russian.
 
 enrol through /signup/ → the Global admin invites a Billing admin → the invitee opens the e-mailed link,
 sets a password, signs in → buys the Action Pack with localstripe's card element → turns off automatic

@@ -1,4 +1,4 @@
-"""Issue 6: competencies granted, renewed and expired by staff; the daily task and the 30-day e-mail."""
+"""Competencies granted, renewed and expired by staff; the daily task and the 30-day e-mail."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Issue 4: subscription details, Turn off automatic renewal (R7), Renew subscriptions (R8), roles (R2), R12, R13."""
+"""Subscription details, Turn off automatic renewal (R7), Renew subscriptions (R8), roles (R2), R12, R13."""
 
 import datetime
 import re

@@ -1,4 +1,4 @@
-"""R17, the examples of issue 11 that answered 500, one plain test each (test_hostile_input.py generates the rest).
+"""R17, the hostile inputs that once answered 500, one plain test each (test_hostile_input.py generates the rest).
 
 Each class is fixed once, at its root: redirect targets (partnerportal.redirects), bounded dates
 (partnerportal.forms.BoundedDateField, partnerportal.admin_dates), form limits equal to the model's

@@ -1,4 +1,4 @@
-"""Issue 5, cancellation with refunds (R11): the refund service and staff's "Process cancellation"."""
+"""Cancellation with refunds (R11): the refund service and staff's "Process cancellation"."""
 
 import datetime
 import socket
