@@ -1,4 +1,4 @@
-"""Views for users and invitations and the activity log (issue 6)."""
+"""The partner's Settings pages: users and invitations, and the activity log."""
 
 import csv
 import datetime

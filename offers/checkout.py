@@ -25,6 +25,7 @@ from . import services
 from .models import OrderKind, OrderStatus
 from .rules import purchase_term, renewal_term
 from .selectors import current_terms, organization_order
+from .services import OutcomeStatus
 
 
 class FailedPrecondition(Exception):
@@ -69,17 +70,17 @@ def steps_for(order):
 
 def outcome_response(request, order, outcome):
     """Where a charge leads: confirmation, authentication, or back to a step with the reason."""
-    if outcome.status in ("paid", "already_paid"):
+    if outcome.status in (OutcomeStatus.PAID, OutcomeStatus.ALREADY_PAID):
         return redirect(step_url("done", order))
-    if outcome.status == "requires_action":
+    if outcome.status == OutcomeStatus.REQUIRES_ACTION:
         view = ReviewStep()
         view.setup(request, order_id=order.pk)
         view.order = outcome.order or order
         return view.render_review(client_secret=outcome.client_secret, status=200)
-    if outcome.status == "declined":
+    if outcome.status == OutcomeStatus.DECLINED:
         messages.error(request, outcome.message)
         return redirect(step_url("payment", order))
-    if outcome.status == "unavailable":
+    if outcome.status == OutcomeStatus.UNAVAILABLE:
         messages.error(request, outcome.message)
         return redirect(step_url("review", order))
     messages.info(request, outcome.message)

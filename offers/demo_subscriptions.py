@@ -16,6 +16,7 @@ from django.db import transaction
 
 from billing import services as billing_services
 from billing.gateways import GatewayError, get_gateway
+from billing.gateways.testmode import server_side_card
 from billing.models import PaymentMethod
 from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
@@ -89,16 +90,11 @@ def _live_subscription(organization, offer):
     return Subscription.objects.filter(organization=organization, offer=offer, status__in=LIVE_STATUSES).first()
 
 
-def _server_side_card(gateway, number):
-    """A card PaymentMethod made by the server, as only a test-mode Stripe allows (the browser does it elsewhere)."""
-    return gateway.create_test_card(number=number, exp_month=12, exp_year=2035, cvc="123")
-
-
 def _buy(admin, offer):
     """The purchase flow's own services, step by step: order, terms, card, Buy."""
     organization = admin.organization
     card = billing_services.payment_method_add(
-        organization=organization, stripe_payment_method_id=_server_side_card(get_gateway(), OK_CARD), actor=admin
+        organization=organization, stripe_payment_method_id=server_side_card(number=OK_CARD), actor=admin
     )
     order = services.order_start_purchase(organization=organization, offer=offer, user=admin)
     order = services.order_accept_terms(
@@ -106,9 +102,9 @@ def _buy(admin, offer):
     )
     order = services.order_set_payment_method(order=order, payment_method=card, user=admin)
     outcome = services.order_charge(order_id=order.pk, actor=admin)
-    if outcome.status == "unavailable":
+    if outcome.status == services.OutcomeStatus.UNAVAILABLE:
         raise GatewayError(str(outcome.message))
-    if outcome.status != "paid":
+    if outcome.status != services.OutcomeStatus.PAID:
         raise RuntimeError(f"Demo purchase for {organization} ended {outcome.status}: {outcome.message}")
     return _live_subscription(organization, offer)
 
@@ -117,7 +113,7 @@ def _replace_renewal_card(admin, number):
     """The partner swapped the card on file for one that will decline at renewal time."""
     organization = admin.organization
     new_card = billing_services.payment_method_add(
-        organization=organization, stripe_payment_method_id=_server_side_card(get_gateway(), number), actor=admin
+        organization=organization, stripe_payment_method_id=server_side_card(number=number), actor=admin
     )
     for old in PaymentMethod.objects.filter(organization=organization, removed_at__isnull=True).exclude(pk=new_card.pk):
         billing_services.payment_method_remove(organization=organization, payment_method_id=old.pk, actor=admin)
@@ -137,7 +133,7 @@ def _refresh_stale_stripe_objects(gateway, organization):
         organization.stripe_customer_id = locked.stripe_customer_id
         for card in PaymentMethod.objects.select_for_update().filter(organization=locked, removed_at__isnull=True):
             number = next(n for n in (OK_CARD, DECLINING_CARD) if n.endswith(card.last4))
-            pm_id = _server_side_card(gateway, number)
+            pm_id = server_side_card(number=number)
             gateway.attach_card(customer_id=locked.stripe_customer_id, payment_method_id=pm_id)
             card.stripe_payment_method_id = pm_id
             card.save(update_fields=["stripe_payment_method_id"])

@@ -4,7 +4,7 @@ Every screen, service, task and admin action asks these functions; none repeats 
 
 * R1 and R3, who may buy an offer: ``purchase_refusal``;
 * R6, R8 and R10, the term an order buys: ``purchase_term``, ``renewal_term`` and ``auto_renewal_term``
-  (date arithmetic in ``terms``);
+  (date arithmetic in ``terms`` and ``membership.dates``);
 * R8, whether a subscription may be renewed by hand today: ``renewal_decision``;
 * what an order costs: ``order_price``.
 
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from membership.dates import add_months
+
 from .models import LIVE_STATUSES, Offer, Subscription, SubscriptionStatus
-from .terms import add_months, auto_renewal_term, renewal_term, renewal_window
+from .terms import auto_renewal_term, renewal_term, renewal_window
 
 __all__ = [
     "RenewalDecision",

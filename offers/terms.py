@@ -1,16 +1,13 @@
-"""Date arithmetic for subscription terms (R6, R8); pure functions, no database."""
+"""Date arithmetic for subscription terms (R6, R8); pure functions, no database.
 
-import calendar
+A term's length in months is ``membership.dates.add_months``, the one rule competencies use too.
+"""
+
 import datetime
 
 from django.conf import settings
 
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """Same day of the month, months later; clamped to the month's last day (29 Feb → 28 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from membership.dates import add_months
 
 
 def renewal_window(period_end: datetime.date) -> tuple[datetime.date, datetime.date]:

@@ -16,7 +16,7 @@ from partnerportal.page_cache import cached_page
 
 from . import selectors, services
 from .forms import ReplyForm, ServiceRequestForm, StatusFilterForm
-from .models import Attachment, ProblemType
+from .models import Attachment, ProblemType, RequestStatus
 
 
 @partner_required
@@ -113,7 +113,8 @@ def _render_detail(request, service_request, reply_form, status=200):
         "subscription_name": service_request.subscription.offer.localized("name")
         if service_request.subscription_id
         else "",
-        "can_reply": user_can(request.user, Action.FILE_SERVICE_REQUEST) and service_request.status != "closed",
+        "can_reply": user_can(request.user, Action.FILE_SERVICE_REQUEST)
+        and service_request.status != RequestStatus.CLOSED,
     }
     return render(request, "support/request_detail.html", context, status=status)
 

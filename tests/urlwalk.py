@@ -33,11 +33,17 @@ def _walk(patterns, namespace, converters, prefix):
             )
 
 
-def portal_urls():
-    """(url name, path with sample arguments, has object id) for every named portal URL."""
+def portal_urls(arguments=None):
+    """(url name, path with sample arguments, has object id, route) for every named portal URL.
+
+    ``arguments`` maps an argument name to the value to use instead of its converter's sample.
+    """
+    arguments = arguments or {}
     result = []
     for name, converters, route in _walk(get_resolver().url_patterns, None, {}, ""):
-        kwargs = {arg: SAMPLE_BY_CONVERTER.get(type(conv), "sample") for arg, conv in converters.items()}
+        kwargs = {
+            arg: arguments.get(arg, SAMPLE_BY_CONVERTER.get(type(conv), "sample")) for arg, conv in converters.items()
+        }
         result.append(
             (
                 name,

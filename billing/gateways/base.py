@@ -174,8 +174,9 @@ class PaymentGateway(Protocol):
     - ``ping``: raises ``GatewayError`` unless the service answers (the demo data checks first).
     - ``customer_exists``: whether the service still knows a customer (a restarted test service
       forgets everything).
-    - ``create_test_card``: a card PaymentMethod made on the server from a test card number; only
-      a test-mode service allows it (demo data and tests), the browser makes real ones.
+
+    Cards are made by the browser; making one on the server from a test number is a test-mode
+    helper outside this interface (``billing.gateways.testmode``).
     """
 
     def create_customer(self, *, name: str, email: str, organization_id: int) -> str: ...
@@ -205,5 +206,3 @@ class PaymentGateway(Protocol):
     def ping(self) -> None: ...
 
     def customer_exists(self, *, customer_id: str) -> bool: ...
-
-    def create_test_card(self, *, number: str, exp_month: int = 12, exp_year: int = 2035, cvc: str = "123") -> str: ...

@@ -197,10 +197,6 @@ class StripeGateway:
         customer = self._call(retrieve)
         return customer is not None and not getattr(customer, "deleted", False)
 
-    def create_test_card(self, *, number, exp_month=12, exp_year=2035, cvc="123"):
-        card = {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}
-        return self._call(self.client.v1.payment_methods.create, params={"type": "card", "card": card}).id
-
     def _list_all(self, list_method, *, page_size, params=None):
         """Every object of a list endpoint, all pages read inside ``_call`` (the SDK follows starting_after)."""
 

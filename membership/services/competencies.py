@@ -7,19 +7,12 @@ from django.utils import timezone
 
 from partnerportal.notifications import notify
 
+from ..dates import add_months
 from ..models import Competency, CompetencyReminder, Role
 from ..selectors import organization_users_with_roles
 from .activity import activity_record
 
 COMPETENCY_REMINDER_DAYS = 30
-
-
-def _add_year(day: datetime.date) -> datetime.date:
-    """The same day a year later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
 
 
 @transaction.atomic
@@ -45,7 +38,7 @@ def competency_renew(*, actor, competency: Competency, today: datetime.date | No
     today = today or timezone.localdate()
     competency = Competency.objects.select_for_update().get(pk=competency.pk)
     base = competency.expires_on if competency.is_current(today) else today
-    competency.expires_on = _add_year(base)
+    competency.expires_on = add_months(base, 12)  # 29 February → 28 February, as a subscription
     competency.expired_at = None
     competency.full_clean()
     competency.save(update_fields=["expires_on", "expired_at"])

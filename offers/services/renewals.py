@@ -23,7 +23,7 @@ from billing.gateways import CARD_MISSING
 
 from ..models import Subscription, SubscriptionStatus
 from ..selectors.lifecycle import as_date, renewal_card
-from .charging import order_charge, order_close_unauthenticated
+from .charging import OutcomeStatus, order_charge, order_close_unauthenticated
 from .notices import email_on_commit
 from .orders import order_for_auto_renewal
 from .reminders import expire_subscription, send_expired_notice
@@ -153,14 +153,14 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
         logger.warning("Renewal of subscription %s not charged: %s", subscription_id, message)
         return RenewalResult("skipped", message)
     status = outcome.status
-    if status in ("paid", "already_paid"):
+    if status in (OutcomeStatus.PAID, OutcomeStatus.ALREADY_PAID):
         order.refresh_from_db()
         # order_charge has renewed the term; calling again is a no-op and covers a crash in between.
         subscription_renew_for_order(order=order)
-        if status == "paid":
+        if status == OutcomeStatus.PAID:
             email_on_commit("renewal_succeeded", subscription_id, {"order_id": order.pk})
         return RenewalResult("renewed", str(outcome.message or ""))
-    if status == "requires_action":
+    if status == OutcomeStatus.REQUIRES_ACTION:
         # Off-session nobody can authenticate: close the attempt so that a renewal by hand (which
         # the e-mail offers) is not blocked by an order waiting for authentication.
         order_close_unauthenticated(order_id=order.pk, reason=_AUTHENTICATION_REQUIRED)
@@ -172,7 +172,7 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
             order=order,
             reason="authentication_required",
         )
-    if status == "declined":
+    if status == OutcomeStatus.DECLINED:
         return _record_failure(
             subscription_id=subscription_id,
             attempts_before=attempts_before,
@@ -186,7 +186,9 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
     # "unavailable" (payment service unreachable) or "in_progress" (another run is charging right
     # now): change nothing; the next sweep tries again.
     logger.warning("Renewal of subscription %s not charged today: %s %s", subscription_id, status, outcome.message)
-    return RenewalResult("unavailable" if status == "unavailable" else "in_progress", str(outcome.message or ""))
+    return RenewalResult(
+        "unavailable" if status == OutcomeStatus.UNAVAILABLE else "in_progress", str(outcome.message or "")
+    )
 
 
 _AUTHENTICATION_REQUIRED = "The card requires authentication, which an automatic renewal cannot provide"

@@ -263,23 +263,20 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                 messages.error(request, gettext("Choose a refund option."))
                 return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
             amount = quote.amount_for(kind)
-            if "confirm" not in request.POST:
-                context.update(
-                    {
-                        "confirming": True,
-                        "chosen_kind": kind,
-                        "chosen_label": RefundKind(kind).label,
-                        "chosen_amount": amount,
-                    }
-                )
-                return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
+            if not request.POST.get("post"):
+                # Django admin's own pattern (delete_selected): an intermediate page that posts the
+                # choice again with post=yes, so nothing moves money before staff confirm it.
+                return self._cancellation_confirmation(request, obj, context, kind=kind, amount=amount)
             expected = parse_id(request.POST.get("expected_amount"))
+            if expected is None:
+                # The reviewed amount did not come back: the choice must be reviewed again.
+                messages.error(
+                    request, gettext("The amount has changed since you reviewed it. Review the decision again.")
+                )
+                return HttpResponseRedirect(request.path)
             try:
                 services.cancellation_process(
-                    service_request=obj,
-                    refund_kind=kind,
-                    actor=request.user,
-                    expected_amount=-1 if expected is None else expected,
+                    service_request=obj, refund_kind=kind, actor=request.user, expected_amount=expected
                 )
             except services.CancellationError as exc:
                 messages.error(request, gettext("The cancellation was not completed: %(error)s") % {"error": exc})
@@ -289,6 +286,21 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(change_url)
         return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
+
+    def _cancellation_confirmation(self, request, obj, context, *, kind, amount):
+        """The intermediate page: what will happen, and the choice posted again with post=yes."""
+        return TemplateResponse(
+            request,
+            "admin/support/servicerequest/process_cancellation_confirmation.html",
+            {
+                **context,
+                "title": gettext("Confirm the cancellation of %(number)s") % {"number": obj.number},
+                "process_url": request.path,
+                "chosen_kind": kind,
+                "chosen_label": RefundKind(kind).label,
+                "chosen_amount": amount,
+            },
+        )
 
 
 @admin.register(CancellationDecision)

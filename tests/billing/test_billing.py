@@ -1,4 +1,4 @@
-"""Issue 3: Billing > Payment methods, Billing history, receipts and the reconciliation file."""
+"""Billing > Payment methods, Billing history, receipts and the reconciliation file."""
 
 import csv
 import io

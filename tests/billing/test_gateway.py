@@ -1,4 +1,4 @@
-"""The payment gateway's public methods against a real localstripe (issue 10, item 6)."""
+"""The payment gateway's public methods against a real localstripe: the interface every caller relies on."""
 
 import dataclasses
 import hashlib
@@ -28,6 +28,7 @@ from billing.gateways import (
     get_gateway,
 )
 from billing.gateways.stripe_gateway import StripeGateway
+from billing.gateways.testmode import server_side_card
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ _keys = iter(range(1, 10_000))
 
 
 def _charge(gateway, customer_id, *, number=OK_CARD, amount=47500, metadata=None):
-    card = gateway.attach_card(customer_id=customer_id, payment_method_id=gateway.create_test_card(number=number))
+    card = gateway.attach_card(customer_id=customer_id, payment_method_id=server_side_card(number=number))
     return gateway.charge(
         ChargeRequest(
             customer_id=customer_id,
@@ -69,8 +70,15 @@ def test_the_stripe_gateway_has_every_method_of_the_protocol():
     assert not [name for name in wanted if not callable(getattr(StripeGateway, name, None))]
 
 
+def test_the_protocol_asks_nothing_only_a_test_mode_service_can_do():
+    """Making a card from its number is for demo data and tests: a helper, not part of the interface."""
+    wanted = {name for name in vars(PaymentGateway) if not name.startswith("_")}
+    assert not [name for name in wanted if "test" in name], wanted
+    assert not hasattr(StripeGateway, "create_test_card")
+
+
 def test_a_saved_test_card_is_attached_and_described(gateway, customer_id):
-    card = gateway.attach_card(customer_id=customer_id, payment_method_id=gateway.create_test_card(number=OK_CARD))
+    card = gateway.attach_card(customer_id=customer_id, payment_method_id=server_side_card(number=OK_CARD))
     assert (card.last4, card.exp_month, card.exp_year, card.customer_id) == ("4242", 12, 2035, customer_id)
 
 
@@ -115,7 +123,7 @@ class TestFindIntent:
 
 
 class TestChargeOnWhatStripeDoesNotKnow:
-    """Stripe 404 resource_missing on a charge: the card must be replaced, the service is not down (issue 11)."""
+    """Stripe 404 resource_missing on a charge: the card must be replaced, the service is not down."""
 
     def _request(self, customer_id, payment_method_id):
         return ChargeRequest(
@@ -139,7 +147,7 @@ class TestChargeOnWhatStripeDoesNotKnow:
         assert declined.value.code == CARD_MISSING
 
     def test_a_card_forgotten_by_the_service_is_a_decline(self, gateway, customer_id, localstripe_process):
-        card = gateway.attach_card(customer_id=customer_id, payment_method_id=gateway.create_test_card(number=OK_CARD))
+        card = gateway.attach_card(customer_id=customer_id, payment_method_id=server_side_card(number=OK_CARD))
         localstripe_process.reset()  # what a localstripe restarted without its state knows
         with pytest.raises(PaymentDeclined) as declined:
             gateway.charge(self._request(customer_id, card.payment_method_id))
@@ -159,7 +167,7 @@ class TestChargeOnWhatStripeDoesNotKnow:
         assert declined.value.code == CARD_MISSING
 
     def test_other_invalid_requests_stay_gateway_errors(self, gateway, customer_id):
-        card = gateway.attach_card(customer_id=customer_id, payment_method_id=gateway.create_test_card(number=OK_CARD))
+        card = gateway.attach_card(customer_id=customer_id, payment_method_id=server_side_card(number=OK_CARD))
         request = dataclasses.replace(self._request(customer_id, card.payment_method_id), amount=-1)
         with pytest.raises(GatewayError):
             gateway.charge(request)

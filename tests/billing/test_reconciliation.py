@@ -1,4 +1,4 @@
-"""Issue 7.6: the nightly reconciliation compares local payments and refunds with Stripe (localstripe)."""
+"""The nightly reconciliation compares local payments and refunds with Stripe (localstripe)."""
 
 import logging
 from datetime import timedelta

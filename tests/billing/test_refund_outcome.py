@@ -1,4 +1,4 @@
-"""refund_create reads the gateway's RefundOutcome enum (issue 10, item 6), not Stripe's status strings."""
+"""refund_create reads the gateway's RefundOutcome enum, not Stripe's status strings, so a new Stripe status cannot slip through as a success."""
 
 import dataclasses
 

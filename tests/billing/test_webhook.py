@@ -1,4 +1,4 @@
-"""Issue 3: the Stripe webhook (signature, one row per event, completing an order the browser left)."""
+"""The Stripe webhook (signature, one row per event, completing an order the browser left)."""
 
 import hashlib
 import hmac

@@ -1,4 +1,4 @@
-"""Issue 4 in a real browser: turn off auto-renewal, find no way back, renew, auto-renewal is on again."""
+"""R7 in a real browser: turn off auto-renewal, find no way back, renew, auto-renewal is on again."""
 
 import datetime
 import re
@@ -7,9 +7,9 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from membership.dates import add_months
 from membership.models import Role
 from offers.models import Subscription, TimelineKind
-from offers.terms import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

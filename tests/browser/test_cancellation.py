@@ -1,4 +1,4 @@
-"""Issue 5 done-when: a partner files a cancellation request, staff process it in admin with a full
+"""The cancellation path end to end: a partner files a cancellation request, staff process it in admin with a full
 refund, and the partner sees the request resolved and the subscription cancelled (real browser)."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 6 journey: a Global admin invites a Billing admin, who sets a password, signs in and reaches Billing."""
+"""The invitation journey: a Global admin invites a Billing admin, who sets a password, signs in and reaches Billing."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Every portal page in a real browser, in English and in Russian, at 1280 px and at 390 px (issue 13).
+"""Every portal page in a real browser, in English and in Russian, at 1280 px and at 390 px.
 
 For each page: no horizontal scrolling at 390 px, no serious or critical axe-core violation (the
 axe.min.js bundled with axe-playwright-python, so nothing is fetched), and a screenshot under

@@ -195,7 +195,7 @@ def test_renewal_through_the_same_wizard_in_the_browser(live_server, stripe_sett
 
     from django.utils import timezone
 
-    from offers.terms import add_months
+    from membership.dates import add_months
 
     page = browser_page
     offer = load_demo_catalogue()

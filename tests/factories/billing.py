@@ -10,6 +10,7 @@ import factory
 from django.utils import timezone
 
 from billing.gateways import get_gateway
+from billing.gateways.testmode import server_side_card
 from billing.models import CreditNote, Invoice, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from billing.services import customer_ensure, payment_method_add
 
@@ -21,13 +22,10 @@ THREE_DS_CARD = AUTH_CARD
 
 def stripe_card(number=OK_CARD, *, exp_month=12, exp_year=2030, customer_id=None):
     """A PaymentMethod id at localstripe, as stripe.js creates it in the browser; attached to ``customer_id`` if given."""
-    client = get_gateway().client
-    pm = client.v1.payment_methods.create(
-        params={"type": "card", "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": "123"}}
-    )
+    pm_id = server_side_card(number=number, exp_month=exp_month, exp_year=exp_year)
     if customer_id:
-        client.v1.payment_methods.attach(pm.id, params={"customer": customer_id})
-    return pm.id
+        get_gateway().client.v1.payment_methods.attach(pm_id, params={"customer": customer_id})
+    return pm_id
 
 
 class CardFactory(factory.Factory):

@@ -10,11 +10,11 @@ import factory
 from django.utils import timezone
 
 from billing.gateways import ChargeRequest, ChargeStatus, get_gateway
+from membership.dates import add_months
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import LIVE_STATUSES, Offer, Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from offers.selectors import ACTION_PACK_CODE
 from offers.services import subscription_create_for_order
-from offers.terms import add_months
 from tests.factories.billing import CardFactory, PaymentFactory
 from tests.factories.membership import OrganizationFactory
 

@@ -301,7 +301,7 @@ def harvest_forms(client, paths) -> Harvest:
 
 
 # Plausible values of fields that belong to no form class (read straight from request.POST).
-BASELINES = {"refund_kind": "none", "confirm": "1", "expected_amount": "0", "next": "/", "back": "/"}
+BASELINES = {"refund_kind": "none", "confirm": "1", "post": "yes", "expected_amount": "0", "next": "/", "back": "/"}
 
 
 def baseline_value(name, field, pool):

@@ -1,4 +1,4 @@
-"""Issue 7, item 2: the whole partner journey in a real browser, in English and in Russian.
+"""The whole partner journey in a real browser, in English and in Russian.
 
 enrol through /signup/ → the Global admin invites a Billing admin → the invitee opens the e-mailed link,
 sets a password, signs in → buys the Action Pack with localstripe's card element → turns off automatic
@@ -18,7 +18,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from offers.terms import add_months
+from membership.dates import add_months
 from tests.journey.helpers import (
     NAVIGATION_TIMEOUT_MS,
     Shots,
@@ -49,7 +49,7 @@ MOVE_TERM_END = """
 import datetime, json
 from django.utils import timezone
 from offers.models import Subscription
-from offers.terms import add_months
+from membership.dates import add_months
 end = timezone.localdate() + datetime.timedelta(days=%(days)d)
 start = add_months(end, -12)
 subscription = Subscription.objects.filter(pk=%(pk)d).first()

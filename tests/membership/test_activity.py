@@ -1,4 +1,4 @@
-"""Issue 6: the activity log: recorded by services, read by staff in admin and by a Global admin, exported as CSV."""
+"""The activity log: recorded by services, read by staff in admin and by a Global admin, exported as CSV."""
 
 import csv
 import datetime

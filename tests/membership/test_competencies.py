@@ -1,4 +1,4 @@
-"""Issue 6: competencies granted, renewed and expired by staff; the daily task and the 30-day e-mail."""
+"""Competencies granted, renewed and expired by staff; the daily task and the 30-day e-mail."""
 
 import datetime
 
@@ -79,6 +79,30 @@ class TestAdmin:
             2,
             29,
         )
+
+    @pytest.mark.parametrize(
+        "ends_on, renewed_to",
+        [
+            (datetime.date(2028, 2, 29), datetime.date(2029, 2, 28)),  # as a subscription bought on 29 February
+            (datetime.date(2027, 2, 28), datetime.date(2028, 2, 28)),
+            (datetime.date(2028, 3, 31), datetime.date(2029, 3, 31)),
+        ],
+    )
+    def test_renewal_follows_the_subscription_term_rule(self, org, staff, ends_on, renewed_to):
+        from membership.services import competency_renew
+        from offers.terms import auto_renewal_term
+
+        competency = Competency.objects.create(
+            organization=org,
+            solution_area="cloud_platform",
+            level="silver",
+            granted_on=ends_on - datetime.timedelta(days=300),
+            expires_on=ends_on,
+        )
+        competency_renew(actor=staff, competency=competency, today=ends_on - datetime.timedelta(days=10))
+        competency.refresh_from_db()
+        assert competency.expires_on == renewed_to
+        assert auto_renewal_term(period_end=ends_on, months=12) == (ends_on, renewed_to)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Issue 2: sign-up, login, isolation, roles, language (health, deploy check, migrations: tests/partnerportal/test_health_deploy.py)."""
+"""The foundation: sign-up, login, isolation, roles, language (health, deploy check, migrations: tests/partnerportal/test_health_deploy.py)."""
 
 import pytest
 from django.core import mail

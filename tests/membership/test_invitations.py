@@ -1,4 +1,4 @@
-"""Issue 6: invitations by signed, expiring, single-use links into one organisation."""
+"""Invitations by signed, expiring, single-use links into one organisation."""
 
 import datetime
 import re

@@ -1,4 +1,4 @@
-"""R2, issue 6: one table of every portal action against every role, asserted on the server.
+"""R2: one table of every portal action against every role, asserted on the server.
 
 Each row names a URL, how to call it, and who may do it. A user outside the allowed set must get
 403 from the server; an allowed user must get through the role check (any answer but 403 or a 5xx).

@@ -1,4 +1,4 @@
-"""Issue 6: roles, deactivation, the last Global admin, and the disabled actions with their reasons."""
+"""Organisation users: roles, deactivation, the last Global admin, and the disabled actions with their reasons."""
 
 import datetime
 

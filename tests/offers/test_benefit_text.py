@@ -1,4 +1,4 @@
-"""Benefits read as the seed says them (issue 13), in both languages, on every page that lists them."""
+"""Benefits read as the seed says them, in both languages, on every page that lists them."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Issue 6: Action Pack benefits: license keys, seats, monthly credit, timeline and refund eligibility."""
+"""Action Pack benefits: license keys, seats, monthly credit, timeline and refund eligibility."""
 
 import datetime
 import threading
@@ -10,6 +10,7 @@ from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from membership.dates import add_months
 from membership.models import Role
 from offers.models import (
     BenefitActivation,
@@ -24,7 +25,6 @@ from offers.models import (
 from offers.selectors import credit_balance, subscription_benefits_activated
 from offers.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
 from offers.tasks import grant_monthly_credits
-from offers.terms import add_months
 from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory
 

@@ -1,4 +1,4 @@
-"""Issue 4's demonstration: the demo data swept a year ahead renews, reminds and expires as the rules say."""
+"""The lifecycle shown on the demo data: the demo data swept a year ahead renews, reminds and expires as the rules say."""
 
 from io import StringIO
 
@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from membership.dates import add_months
 from offers.models import Order, OrderKind, OrderStatus, Reminder, ReminderKind, Subscription, SubscriptionStatus
-from offers.terms import add_months
 
 
 def _subscription(org_name):

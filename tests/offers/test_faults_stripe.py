@@ -1,4 +1,4 @@
-"""Issue 7.4 (a): Stripe (localstripe) unreachable during a purchase and during the renewal sweep.
+"""Faults, the payment service: Stripe (localstripe) unreachable during a purchase and during the renewal sweep.
 
 Expected: nothing is charged, the partner reads "the payment service is unavailable; you were not
 charged", nothing changes state for good, and once Stripe answers again the same order (or the
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from billing import services as billing_services
 from billing.models import Payment, PaymentStatus
+from membership.dates import add_months
 from membership.models import Role
 from offers import services as offers_services
 from offers.demo_catalogue import load_demo_catalogue
@@ -24,7 +25,6 @@ from offers.models import Order, OrderKind, OrderStatus, Subscription, Subscript
 from offers.selectors import current_terms
 from offers.services import order_charge
 from offers.tasks import sweep_subscriptions
-from offers.terms import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

@@ -1,4 +1,4 @@
-"""Issue 7.4 (b): the Celery worker is killed (SIGKILL) in the middle of an automatic renewal.
+"""Faults, the worker: the Celery worker is killed (SIGKILL) in the middle of an automatic renewal.
 
 A real worker subprocess on Redis runs ``offers.tasks.renew_subscription`` against this test's
 PostgreSQL database. Stripe is slowed down by a proxy, so the worker is killed while its
@@ -19,8 +19,8 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Payment, PaymentStatus
+from membership.dates import add_months
 from offers.models import Order, OrderKind, OrderStatus, SubscriptionStatus
-from offers.terms import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory
 from tests.factories.offers import SubscriptionFactory

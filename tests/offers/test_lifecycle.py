@@ -1,4 +1,4 @@
-"""Issue 4: automatic renewal (R6), retries and past due (R10), expiry, reminders (R9), e-mails, R5.
+"""Automatic renewal (R6), retries and past due (R10), expiry, reminders (R9), e-mails, R5.
 
 Every charge goes to localstripe; time moves with time_machine.
 """

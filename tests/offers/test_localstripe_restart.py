@@ -1,4 +1,4 @@
-"""Issue 11: a restart of the embedded default (localstripe beside the SQLite database) keeps renewals working.
+"""A restart of the embedded default (localstripe beside the SQLite database) keeps renewals working.
 
 `make run` keeps localstripe's state in var/localstripe.pickle; here each test has its own
 localstripe with a state file in a temporary folder (localstripe_with_state). Start, buy, stop,

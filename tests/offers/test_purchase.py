@@ -1,4 +1,4 @@
-"""Issue 3: Partnership > Offers and the Action Pack purchase wizard against localstripe (R1–R5, R12)."""
+"""Partnership > Offers and the Action Pack purchase wizard against localstripe (R1–R5, R12)."""
 
 import datetime
 
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing.gateways import get_gateway
 from billing.models import Payment, PaymentMethod, PaymentStatus
+from membership.dates import add_months
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import (
@@ -21,7 +22,6 @@ from offers.models import (
     TimelineEntry,
     TimelineKind,
 )
-from offers.terms import add_months
 from tests.factories.billing import DECLINED_CARD, OK_CARD, THREE_DS_CARD
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

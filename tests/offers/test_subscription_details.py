@@ -1,4 +1,4 @@
-"""Issue 4: subscription details, Turn off automatic renewal (R7), Renew subscriptions (R8), roles (R2), R12, R13."""
+"""Subscription details, Turn off automatic renewal (R7), Renew subscriptions (R8), roles (R2), R12, R13."""
 
 import datetime
 import re
@@ -7,11 +7,21 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from membership.models import Role
-from offers.models import Subscription, TimelineKind
+from offers.models import Order, OrderKind, Subscription, SubscriptionStatus, TimelineKind
+from offers.selectors import current_terms
+from offers.services import (
+    OutcomeStatus,
+    order_accept_terms,
+    order_charge,
+    order_set_payment_method,
+    order_start_renewal,
+    subscription_turn_off_auto_renewal,
+)
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
-from tests.helpers.lifecycle import at
+from tests.helpers.checkout import accept_terms, add_card, buy, choose_card, step
+from tests.helpers.lifecycle import at, sweep
 
 pytestmark = pytest.mark.django_db
 ONE_WAY = "you won’t be able to turn it back on until you renew the subscription again"
@@ -151,6 +161,53 @@ class TestTurnOffAutomaticRenewal:
         names = [p.name for p in subscription_urls.urlpatterns + urls.urlpatterns]
         assert not [n for n in names if n and "on" in n.split("_") and "auto" in n]
         assert not hasattr(__import__("offers.services", fromlist=["x"]), "subscription_turn_on_auto_renewal")
+
+
+class TestARenewalTurnsItBackOn:
+    """R7: turned off, it stays off until the next renewal, which turns it back on, in the data and on the page."""
+
+    def _turn_off(self, client, admin, sub):
+        client.force_login(admin)
+        client.post(reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk]), {"confirm": "1"})
+        assert not Subscription.objects.get(pk=sub.pk).auto_renew
+        assert 'data-testid="auto-renewal">Off<' in _text(_page(client, admin, sub))
+
+    def _assert_on(self, client, admin, sub):
+        sub.refresh_from_db()
+        assert sub.auto_renew and sub.status == SubscriptionStatus.ACTIVE
+        html = _text(_page(client, admin, sub))
+        assert 'data-testid="auto-renewal">On<' in html
+        assert 'data-testid="turn-off">Turn off automatic renewal' in html
+
+    def test_through_the_renewal_wizard(self, client, org, sub):
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
+        with at("2027-11-01"):  # inside the window, before the end date
+            self._turn_off(client, admin, sub)
+            response = client.post(reverse("offers:renew_start", args=[sub.pk]))
+            order = Order.objects.get(kind=OrderKind.RENEWAL, subscription=sub)
+            assert response["Location"] == step("verify", order)
+            accept_terms(client, order)
+            choose_card(client, order, add_card(client, order))
+            assert buy(client, order)["Location"] == step("done", order)
+            self._assert_on(client, admin, sub)
+        assert sub.current_period_end == datetime.date(2028, 11, 25)
+
+    @pytest.mark.parametrize("renewed_on, expired_first", [("2027-11-01", False), ("2027-12-01", True)])
+    def test_through_the_services(self, client, org, sub, renewed_on, expired_first):
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN])
+        subscription_turn_off_auto_renewal(subscription=sub, actor=admin)
+        if expired_first:
+            with at("2027-11-25"):
+                sweep()  # with automatic renewal off, the end date expires it
+            sub.refresh_from_db()
+            assert (sub.status, sub.auto_renew) == (SubscriptionStatus.EXPIRED, False)
+        with at(renewed_on):
+            order = order_start_renewal(organization=org, subscription=sub, user=admin)
+            order_accept_terms(order=order, terms=current_terms(offer=sub.offer), user=admin, ip_address="127.0.0.1")
+            order_set_payment_method(order=order, payment_method=sub.payment_method, user=admin)
+            outcome = order_charge(order_id=order.pk, actor=admin)
+            assert outcome.status == OutcomeStatus.PAID, outcome.message
+            self._assert_on(client, admin, sub)
 
 
 @pytest.mark.parametrize("role", [Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN])

@@ -1,4 +1,4 @@
-"""Issue 4: the daily sweep — what it selects, its cost, concurrency, a real Celery worker, the command."""
+"""The daily sweep — what it selects, its cost, concurrency, a real Celery worker, the command."""
 
 import datetime
 import threading
@@ -12,11 +12,11 @@ from django.core.management import call_command
 from django.db import connections
 
 from billing.models import PaymentStatus
+from membership.dates import add_months
 from membership.models import Organization, Role
 from offers import lifecycle
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
-from offers.terms import add_months
 from tests.factories.billing import DECLINED_CARD, CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory

@@ -1,4 +1,4 @@
-"""R16 (issue 13): timeline and activity entries keep facts; the page says them in the reader's language.
+"""R16: timeline and activity entries keep facts; the page says them in the reader's language.
 
 Every timeline kind and every activity verb the apps write is rendered in English and in Russian:
 the Russian page shows no English sentence, no amount in minor units, money as "475,00 $" and no

@@ -16,9 +16,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from billing.models import PaymentStatus
+from membership.dates import add_months
 from membership.models import Role
 from offers.models import Order, OrderStatus, Reminder, ReminderKind, Subscription
-from offers.terms import add_months
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory, paid_subscription

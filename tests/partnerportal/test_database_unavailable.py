@@ -1,4 +1,4 @@
-"""Issue 11 (R17): a database that is busy or does not answer is a 503 page with Retry-After in the
+"""R17: a database that is busy or does not answer is a 503 page with Retry-After in the
 reader's language, never a 500 with a traceback; the settings reconnect after a restart."""
 
 import json

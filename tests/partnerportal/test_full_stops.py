@@ -1,4 +1,4 @@
-"""No doubled full stop after a date or a time, in English or Russian (issue 11).
+"""No doubled full stop after a date or a time, in English or Russian.
 
 Sentences end with a formatted date or time ("Your term ends on {{ date }}."); Django's Russian
 date ends in "г." and its English time in "p.m.", which read "31 октября 2027 г.." and

@@ -1,4 +1,4 @@
-"""Issue 2: health, deploy check, migrations, demo data (split from tests/membership/test_foundation.py)."""
+"""Health, deploy check, migrations, demo data (split from tests/membership/test_foundation.py)."""
 
 import os
 import subprocess

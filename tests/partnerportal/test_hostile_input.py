@@ -60,7 +60,7 @@ FIELDS_NOT_ON_A_STATIC_PAGE = {
     ("membership:invitation_accept", "post"): {"first_name", "last_name", "password1", "password2"},  # a valid token
     ("password_reset_confirm", "post"): {"new_password1", "new_password2"},  # a valid token
     ("membership:activity_export", "get"): {"start", "end"},  # the activity filter, passed on
-    ("admin:support_servicerequest_process_cancellation", "post"): {"refund_kind", "confirm", "expected_amount"},
+    ("admin:support_servicerequest_process_cancellation", "post"): {"refund_kind", "post", "expected_amount"},
 }
 
 

@@ -1,4 +1,4 @@
-"""R17, the examples of issue 11 that answered 500, one plain test each (test_hostile_input.py generates the rest).
+"""R17, the hostile inputs that once answered 500, one plain test each (test_hostile_input.py generates the rest).
 
 Each class is fixed once, at its root: redirect targets (partnerportal.redirects), bounded dates
 (partnerportal.forms.BoundedDateField, partnerportal.admin_dates), form limits equal to the model's
@@ -250,7 +250,7 @@ def test_process_cancellation_with_a_unicode_expected_amount_is_a_message(staff_
     subscription = SubscriptionFactory(organization=global_admin.organization)
     service_request = ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True)
     url = reverse("admin:support_servicerequest_process_cancellation", args=[service_request.pk])
-    response = staff_client.post(url, {"refund_kind": "none", "confirm": "1", "expected_amount": "²"})
+    response = staff_client.post(url, {"refund_kind": "none", "post": "yes", "expected_amount": "²"})
     assert response.status_code == 302
     service_request.refresh_from_db()
     assert service_request.status != "resolved"

@@ -1,4 +1,4 @@
-"""Money through babel (issue 13): integer minor units, exact, in the reader's locale."""
+"""Money through babel: integer minor units, exact, in the reader's locale."""
 
 from decimal import Decimal
 

@@ -203,7 +203,7 @@ def test_staff_processing_a_cancellation_in_admin_shows_cancelled_resolved_and_r
     staff = signed_in(StaffFactory())
     process = reverse("admin:support_servicerequest_process_cancellation", args=[service_request.pk])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        done = staff.post(process, {"refund_kind": RefundKind.FULL, "expected_amount": "47500", "confirm": "1"})
+        done = staff.post(process, {"refund_kind": RefundKind.FULL, "expected_amount": "47500", "post": "yes"})
     assert done.status_code == 302
 
     assert text(get(partner, details_url(subscription)), data_testid="status") == "Cancelled"

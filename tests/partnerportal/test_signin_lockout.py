@@ -1,4 +1,4 @@
-"""Issue 11: both sign-in pages under django-axes: locked per account and per address, in the reader's
+"""Both sign-in pages under django-axes: locked per account and per address, in the reader's
 language, and staff can unlock in the admin."""
 
 import datetime

@@ -5,19 +5,12 @@ Another organisation's world is built with the same primary key (900001) in ever
 can point at, so whichever model a URL reads, the id exists and belongs to someone else.
 """
 
-import datetime
-
 import pytest
 from django.apps import apps
-from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from membership.models import Organization, Role
-from offers.demo_catalogue import load_demo_catalogue
-from offers.models import OrderKind, OrderStatus, Subscription, SubscriptionStatus
-from tests.factories.billing import CreditNoteFactory, InvoiceFactory, PaymentMethodFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
-from tests.factories.offers import OrderFactory, OrderPaymentFactory
+from tests.helpers.world import build_world_at
 from tests.urlwalk import SAMPLE_BY_CONVERTER, portal_urls
 
 FOREIGN_PK = SAMPLE_BY_CONVERTER[next(c for c in SAMPLE_BY_CONVERTER if c.__name__ == "IntConverter")]
@@ -47,82 +40,9 @@ ORG_MODELS = [
 ]
 
 
-def _build_foreign_world():
-    """Another enrolled organisation with one of everything, each at primary key FOREIGN_PK."""
-    offer = load_demo_catalogue()
-    org = OrganizationFactory(name="Foreign Org")
-    today = timezone.localdate()
-    user = UserFactory(pk=FOREIGN_PK, email="owner@foreign.example", password="x", organization=org, roles=[])
-    card = PaymentMethodFactory(pk=FOREIGN_PK, organization=org, stripe_payment_method_id="pm_foreign")
-    # A row at a fixed primary key: the service cannot choose one, so this one is written here.
-    subscription = Subscription.objects.create(
-        pk=FOREIGN_PK,
-        organization=org,
-        offer=offer,
-        status=SubscriptionStatus.ACTIVE,
-        started_on=today,
-        current_period_start=today,
-        current_period_end=today + datetime.timedelta(days=365),
-        price_amount=offer.price_amount,
-        currency=offer.currency,
-        payment_method=card,
-    )
-    order = OrderFactory(
-        pk=FOREIGN_PK,
-        number="ORD-FOREIGN",
-        organization=org,
-        offer=offer,
-        kind=OrderKind.RENEWAL,
-        status=OrderStatus.DRAFT,
-        subscription=subscription,
-        created_by=user,
-        payment_method=card,
-    )
-    payment = OrderPaymentFactory(
-        pk=FOREIGN_PK, order=order, stripe_payment_intent_id="pi_foreign", idempotency_key="foreign-1"
-    )
-    invoice = InvoiceFactory(pk=FOREIGN_PK, payment=payment)
-    CreditNoteFactory(pk=FOREIGN_PK, invoice=invoice, refund=RefundFactory(payment=payment, amount=100))
-    seat_benefit = offer.benefits.get(kind="seat", code="office-365-e3")
-    apps.get_model("membership", "Invitation").objects.create(
-        pk=FOREIGN_PK, organization=org, email="invitee@foreign.example", roles=[Role.BILLING_ADMIN], invited_by=user
-    )
-    apps.get_model("offers", "SeatAssignment").objects.create(
-        pk=FOREIGN_PK, subscription=subscription, benefit=seat_benefit, user=user, seat=1
-    )
-    apps.get_model("offers", "BenefitActivation").objects.create(
-        pk=FOREIGN_PK, subscription=subscription, benefit=seat_benefit, activated_by=user
-    )
-    request = apps.get_model("support", "ServiceRequest").objects.create(
-        pk=FOREIGN_PK,
-        number="SR-FOREIGN",
-        organization=org,
-        requester=user,
-        problem_type="invoice_payment",
-        title="Foreign",
-        description="Foreign",
-        subscription=subscription,
-    )
-    message = apps.get_model("support", "RequestMessage").objects.create(
-        pk=FOREIGN_PK, request=request, author=user, body="Foreign"
-    )
-    attachment = apps.get_model("support", "Attachment")(
-        pk=FOREIGN_PK,
-        request=request,
-        message=message,
-        original_name="a.txt",
-        size=1,
-        content_type="text/plain",
-        uploaded_by=user,
-    )
-    attachment.file.save("foreign.txt", ContentFile(b"x"), save=False)
-    attachment.save()
-    return org
-
-
 @pytest.fixture
 def me_and_foreign_world(db, client):
-    foreign = _build_foreign_world()
+    foreign = build_world_at(FOREIGN_PK, name="Foreign Org")
     mine = OrganizationFactory(name="My Org")
     me = UserFactory(organization=mine, roles=list(Role.values))
     client.force_login(me)

@@ -1,4 +1,4 @@
-"""Issue 7.1: the production-like stack that scripts/prod-stack.sh starts answers as production does."""
+"""The production-like stack that scripts/prod-stack.sh starts answers as production does."""
 
 import json
 import sys

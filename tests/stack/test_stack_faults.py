@@ -1,4 +1,4 @@
-"""Issue 7.4 (c) and (d): PostgreSQL restarted under load, Redis down, on the production-like stack.
+"""Faults on the stack: PostgreSQL restarted under load, Redis down, on the production-like stack.
 
 Both cut a server every engineer on the machine shares, so each runs once, briefly, and only
 here (marked slow, needs PostgreSQL and Redis).

@@ -1,4 +1,4 @@
-"""Issue 5, cancellation with refunds (R11): the refund service and staff's "Process cancellation"."""
+"""Cancellation with refunds (R11): the refund service and staff's "Process cancellation"."""
 
 import datetime
 import socket
@@ -183,7 +183,7 @@ class TestProcessCancellation:
         assert not Refund.objects.exists()  # reviewing changes nothing
         with django_capture_on_commit_callbacks(execute=True):
             done = client.post(
-                _process_url(cancellation), {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
+                _process_url(cancellation), {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
             )
         assert done.status_code == 302
         refund = Refund.objects.get()
@@ -206,6 +206,46 @@ class TestProcessCancellation:
         page = client.get(cancellation.get_absolute_url()).content.decode()
         assert '<span class="badge" id="request-status">Resolved</span>' in page
         assert '<span id="subscription-status">Cancelled</span>' in page
+
+    def test_review_is_an_intermediate_page_that_posts_the_choice_again(self, client, cancellation, bought):
+        """Django admin's own confirmation pattern (delete_selected): a separate page, post=yes to go ahead."""
+        client.force_login(StaffFactory())
+        review = client.post(_process_url(cancellation), {"refund_kind": RefundKind.PRORATED})
+        assert review.status_code == 200
+        assert [t.name for t in review.templates][0] == (
+            "admin/support/servicerequest/process_cancellation_confirmation.html"
+        )
+        html = review.content.decode()
+        assert "Confirm: Prorated refund of US$475.00" in html and "Are you sure?" in html
+        assert '<input type="hidden" name="refund_kind" value="prorated">' in html
+        assert '<input type="hidden" name="expected_amount" value="%d">' % PRICE in html
+        assert '<input type="hidden" name="post" value="yes">' in html
+        assert 'href="%s"' % _process_url(cancellation) in html and "No, take me back" in html
+        assert not CancellationDecision.objects.exists() and not Refund.objects.exists()
+
+    def test_the_confirmation_page_in_russian(self, client, cancellation, bought):
+        staff = StaffFactory()
+        staff.language = "ru"
+        staff.save(update_fields=["language"])
+        client.force_login(staff)
+        html = client.post(
+            _process_url(cancellation), {"refund_kind": RefundKind.FULL}, HTTP_ACCEPT_LANGUAGE="ru"
+        ).content.decode()
+        assert "Вы уверены?" in html
+        assert "Подтвердить и выполнить" in html
+        assert "Нет, отменить и вернуться к выбору" in html  # Django admin's own words
+        assert "Подтверждение отмены по запросу %s" % cancellation.number in html
+
+    def test_going_ahead_without_the_reviewed_amount_asks_for_a_new_review(
+        self, client, cancellation, bought, localstripe_process
+    ):
+        subscription, _ = bought
+        client.force_login(StaffFactory())
+        response = client.post(_process_url(cancellation), {"refund_kind": RefundKind.FULL, "post": "yes"}, follow=True)
+        assert "The amount has changed since you reviewed it." in response.content.decode()
+        assert not CancellationDecision.objects.exists() and not Refund.objects.exists()
+        subscription.refresh_from_db()
+        assert subscription.status == SubscriptionStatus.ACTIVE
 
     def test_the_partner_is_told_in_their_language(self, stripe_settings, org, django_capture_on_commit_callbacks):
         russian = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], language="ru")
@@ -237,7 +277,7 @@ class TestProcessCancellation:
     def test_double_submit_makes_one_refund(self, client, cancellation, bought, localstripe_process):
         _, payment = bought
         client.force_login(StaffFactory())
-        data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
+        data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
         first = client.post(_process_url(cancellation), data)
         second = client.post(_process_url(cancellation), data)
         assert first.status_code == 302 and second.status_code == 200  # the second shows the processed decision
@@ -256,7 +296,7 @@ class TestProcessCancellation:
     ):
         subscription, payment = bought
         client.force_login(StaffFactory())
-        data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
+        data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
         reachable = settings.STRIPE_API_BASE
         settings.STRIPE_API_BASE = f"http://127.0.0.1:{_closed_port()}"
         response = client.post(_process_url(cancellation), data, follow=True)
@@ -287,7 +327,7 @@ class TestProcessCancellation:
         client.force_login(StaffFactory())
         response = client.post(
             _process_url(cancellation),
-            {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"},
+            {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"},
             follow=True,
         )
         assert "more than what can still be refunded" in response.content.decode()
@@ -305,7 +345,7 @@ class TestProcessCancellation:
         page = client.get(_process_url(cancellation)).content.decode()
         assert "Only staff with the billing permission" in page
         response = client.post(
-            _process_url(cancellation), {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
+            _process_url(cancellation), {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
         )
         assert response.status_code == 403
         with pytest.raises(PermissionDenied):
@@ -321,7 +361,7 @@ class TestProcessCancellation:
 
     def test_a_partner_cannot_reach_the_admin_view(self, client, cancellation, global_admin):
         client.force_login(global_admin)
-        response = client.post(_process_url(cancellation), {"refund_kind": RefundKind.FULL, "confirm": "1"})
+        response = client.post(_process_url(cancellation), {"refund_kind": RefundKind.FULL, "post": "yes"})
         assert response.status_code == 302 and "/admin/login/" in response.url
         assert not Refund.objects.exists()
 
@@ -395,7 +435,7 @@ def test_five_staff_confirming_at_once_make_one_refund_and_no_server_error(strip
         staff_client = Client()
         staff_client.force_login(StaffFactory())
         clients.append(staff_client)
-    data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "confirm": "1"}
+    data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
     barrier = threading.Barrier(len(clients))
     statuses, errors = [], []
 

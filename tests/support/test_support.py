@@ -1,4 +1,4 @@
-"""Issue 5, partner and staff sides of service requests (filing, list, isolation, roles, transitions,
+"""Partner and staff sides of service requests (filing, list, isolation, roles, transitions,
 attachments, e-mails, the admin queue)."""
 
 import datetime
