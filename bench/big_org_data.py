@@ -48,11 +48,11 @@ def build(email_domain="big.example"):
 
     from billing.models import BillingProfile, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
     from billing.services import InvoiceLine, credit_note_issue, invoice_issue
+    from membership.dates import add_months
     from membership.models import ActivityEntry, Organization, Role, User, UserRole
     from membership.services import organization_enrol
     from offers.models import Offer, Order, OrderKind, OrderStatus, Subscription, TimelineEntry
     from offers.selectors import ACTION_PACK_CODE
-    from offers.terms import add_months
     from partnerportal import page_cache
     from support.models import ProblemType, RequestStatus, ServiceRequest, Severity, StatusChange
 

@@ -72,11 +72,11 @@ def prepare(organizations, sessions, entries_path, seed=2026):
     from django.utils import timezone
 
     from billing.models import Payment, PaymentMethod, PaymentStatus
+    from membership.dates import add_months
     from membership.models import Organization, Role, User, UserRole
     from membership.services import NETWORK_AGREEMENT_VERSION
     from offers.models import Offer, Order, OrderStatus, Subscription, TimelineEntry, TimelineKind
     from offers.selectors import ACTION_PACK_CODE
-    from offers.terms import add_months
     from partnerportal import page_cache
     from support.models import ProblemType, RequestStatus, ServiceRequest, StatusChange
 

@@ -332,9 +332,9 @@ def give_subscription(email, orders):
     from django.utils import timezone
 
     from billing.models import Payment, PaymentMethod, PaymentStatus
+    from membership.dates import add_months
     from membership.models import User
     from offers.models import Order, OrderStatus, Subscription
-    from offers.terms import add_months
 
     org = User.objects.get(email=email).organization
     offer = load.action_pack()

@@ -43,7 +43,7 @@ from django.utils import timezone
 from billing.models import PaymentMethod, Payment, PaymentStatus
 from membership.models import Organization
 from offers.models import Offer, Order, OrderStatus, Subscription
-from offers.terms import add_months
+from membership.dates import add_months
 org = Organization.objects.get(name="Contoso Partners")
 offer = Offer.objects.get(code="action-pack")
 today = timezone.localdate()

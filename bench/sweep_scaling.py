@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Does the daily sweep's cost follow the due subscriptions rather than the table? (issue 4)
+"""Does the daily sweep's cost follow the due subscriptions rather than the table?
 
 Creates 10 due subscriptions among 10,000 and then among 100,000 (bulk_create), times the
 due-selection plus the enqueue (a stub that only collects the actions; the two sizes measured in
@@ -114,10 +114,10 @@ def _fill(total):
     """total subscriptions of which DUE are due on TODAY; the rest end later, or are expired/cancelled."""
     from django.db import connection
 
+    from membership.dates import add_months
     from membership.models import Organization
     from offers.demo_catalogue import load_demo_catalogue
     from offers.models import Reminder, Subscription, SubscriptionStatus, TimelineEntry
-    from offers.terms import add_months
 
     TimelineEntry.objects.all().delete()
     Reminder.objects.all().delete()

@@ -30,7 +30,7 @@ def live_action_pack_subscription(*, organization):
     )
 
 
-# --- Subscription lifecycle (issue 4): details page and e-mail recipients -------------------
+# --- Subscription lifecycle: details page and e-mail recipients ------------------------------
 
 
 def subscription_for_organization(*, organization, pk):

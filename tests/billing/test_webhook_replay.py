@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 
 from billing import services as billing_services
 from billing.models import Invoice, Payment, PaymentStatus, WebhookEvent
+from membership.dates import add_months
 from offers.models import Order, OrderKind, OrderStatus, Subscription, TimelineEntry
-from offers.terms import add_months
 from tests.factories.billing import PaymentMethodFactory
 from tests.factories.membership import OrganizationFactory
 from tests.factories.offers import OrderFactory, OrderPaymentFactory, SubscriptionFactory, action_pack
