@@ -1,6 +1,5 @@
 """Billing > Payment methods and Billing > Billing profile; thin views."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -12,29 +11,19 @@ from membership.permissions import Action, denial_reason, user_can
 from membership.selectors import users_who_can
 
 from . import selectors, services
-from .forms import BillingProfileForm, NewCardForm
+from .card_entry import card_entry_context, card_save
+from .forms import BillingProfileForm
 
 
 @role_required(Action.VIEW_BILLING)
 def payment_methods(request):
     organization = request.user.organization
-    setup = None
-    if request.GET.get("add"):
-        try:
-            setup = services.payment_method_setup_start(organization=organization, user=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except PermissionDenied as exc:  # may view billing, may not add cards: say why
-            messages.error(request, str(exc))
     return render(
         request,
         "billing/payment_methods.html",
         {
             "methods": list(selectors.usable_payment_methods(organization=organization)),
-            "setup": setup,
-            "card_form": NewCardForm(),
-            "STRIPE_JS_URL": settings.STRIPE_JS_URL,
-            "STRIPE_PUBLISHABLE_KEY": settings.STRIPE_PUBLISHABLE_KEY,
+            **card_entry_context(request, organization=organization),
         },
     )
 
@@ -42,23 +31,7 @@ def payment_methods(request):
 @role_required(Action.MANAGE_PAYMENT_METHODS)
 @require_POST
 def payment_method_add(request):
-    form = NewCardForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The card could not be saved. Please enter it again."))
-        return redirect("billing:payment_methods")
-    try:
-        method = services.payment_method_add(
-            organization=request.user.organization,
-            stripe_payment_method_id=form.cleaned_data["payment_method_id"],
-            actor=request.user,
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("billing:payment_methods")
-    if method.already_saved:
-        messages.info(request, _("This card is already saved."))
-    else:
-        messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
+    card_save(request)
     return redirect("billing:payment_methods")
 
 

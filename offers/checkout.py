@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from billing import selectors as billing_selectors
-from billing import services as billing_services
-from billing.forms import BillingProfileForm, ChoosePaymentMethodForm, NewCardForm
+from billing.card_entry import card_entry_context, card_save
+from billing.forms import BillingProfileForm, ChoosePaymentMethodForm
 from membership.decorators import partner_required
 from membership.permissions import Action, denial_reason, user_can
 
@@ -245,24 +245,10 @@ class PaymentStep(CheckoutStep):
         methods = list(billing_selectors.usable_payment_methods(organization=organization))
         initial = self.order.payment_method_id or next((m.pk for m in methods if m.is_default), None)
         form = ChoosePaymentMethodForm(payment_methods=methods, initial={"payment_method": initial})
-        setup = None
-        if request.GET.get("add"):
-            # Get started! Add a way to pay: a SetupIntent on the organisation's customer for stripe.js.
-            try:
-                setup = billing_services.payment_method_setup_start(organization=organization, user=request.user)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
         return render(
             request,
             self.template_name,
-            self.context(
-                form=form,
-                methods=methods,
-                setup=setup,
-                card_form=NewCardForm(),
-                STRIPE_JS_URL=settings.STRIPE_JS_URL,
-                STRIPE_PUBLISHABLE_KEY=settings.STRIPE_PUBLISHABLE_KEY,
-            ),
+            self.context(form=form, methods=methods, **card_entry_context(request, organization=organization)),
         )
 
     def post(self, request, order_id):
@@ -289,24 +275,11 @@ class AddCardStep(CheckoutStep):
     http_method_names = ["post"]
 
     def post(self, request, order_id):
-        form = NewCardForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("The card could not be saved. Please enter it again."))
-            return redirect(step_url("payment", self.order) + "?add=1")
-        try:
-            method = billing_services.payment_method_add(
-                organization=request.user.organization,
-                stripe_payment_method_id=form.cleaned_data["payment_method_id"],
-                actor=request.user,
-            )
+        def choose_for_order(method):
             services.order_set_payment_method(order=self.order, payment_method=method, user=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+
+        if card_save(request, then=choose_for_order) is None:
             return redirect(step_url("payment", self.order) + "?add=1")
-        if method.already_saved:
-            messages.info(request, _("This card is already saved."))
-        else:
-            messages.success(request, _("Your card ••%(last4)s is saved.") % {"last4": method.last4})
         return redirect(step_url("payment", self.order))
 
 

@@ -1,7 +1,8 @@
 """Template helpers for the hot pages: URLs reversed once and dates formatted once per process.
 
 ``{% portal_header %}`` draws the header once per language and kind of reader, then fills in the reader's values.
-``{% portal_menu %}`` draws the left menu once per page and language.
+``{% portal_menu %}`` draws the left menu once per page and language, ``{% text_part "partial.html" k=v %}``
+a partial that depends on nothing but the code and the language.
 ``{% language_options as options %}`` lists the languages by their own names, built once.
 ``{% page_url "name" %}`` is ``{% url "name" %}`` for a page without arguments, and
 ``{% object_url "name" pk %}`` is ``{% url "name" pk %}`` for a route with one integer argument,
@@ -69,6 +70,21 @@ def portal_menu(context):
     """
     match = getattr(context.get("request"), "resolver_match", None)
     return _menu(match.view_name if match else None, translation.get_language(), *fast_urls.url_key())
+
+
+@lru_cache(maxsize=256)
+def _text_part(template_name, values, language, urlconf, script_prefix):
+    return render_to_string(template_name, dict(values))
+
+
+@register.simple_tag
+def text_part(template_name, **values):
+    """A partial that says the same to every reader (a tier's description): drawn once per process.
+
+    Its text depends only on the template, the constants given and the language (the key), like the
+    menu; it must not read the reader, the request or any data.
+    """
+    return _text_part(template_name, tuple(sorted(values.items())), translation.get_language(), *fast_urls.url_key())
 
 
 # The reader's values in the header, as placeholders in the drawing and filled in per request. Plain
