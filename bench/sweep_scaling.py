@@ -170,11 +170,11 @@ def _measure():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from offers import lifecycle
+    from offers.services import subscriptions_sweep
 
     def run():
         enqueued = []
-        lifecycle.sweep(today=TODAY, enqueue=lambda *args: enqueued.append(args))
+        subscriptions_sweep(today=TODAY, enqueue=lambda *args: enqueued.append(args))
         return enqueued
 
     timings = {size: [] for size in SIZES}
@@ -202,7 +202,7 @@ def main():
 
     shown, per_size = _configure_database()
     _setup_django(per_size)
-    logging.getLogger("offers.lifecycle").setLevel(logging.WARNING)
+    logging.getLogger("offers.services.sweep").setLevel(logging.WARNING)
     from django.db import connection
 
     for size in SIZES:
@@ -237,7 +237,7 @@ def main():
         % (counts[small], counts[large], "OK" if counts[small] == counts[large] else "MISSED")
     )
     if connection.vendor == "postgresql":
-        from offers.lifecycle import due_querysets
+        from offers.selectors.lifecycle import due_querysets
 
         _use(large)
         for name, queryset in due_querysets(TODAY).items():

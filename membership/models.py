@@ -1,6 +1,7 @@
 """Organisations, their users and roles, network enrolment and competencies."""
 
 import uuid
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -360,6 +361,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from .sessions import SessionStore
-
-        return SessionStore
+        # The store of settings.SESSION_ENGINE (membership.sessions, which reads this model), found
+        # the way Django's SessionMiddleware finds it.
+        return import_module(settings.SESSION_ENGINE).SessionStore

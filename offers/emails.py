@@ -3,6 +3,7 @@
 import datetime
 import logging
 
+from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -123,7 +124,11 @@ def _order_recipients(order: Order):
     return list(organization_users_with_roles(organization_id=order.organization_id, roles=BILLING_ROLES))
 
 
-def order_confirmation_send(*, order_id: int) -> int:
+# A Celery task here rather than in offers.tasks: the charging service enqueues it, and the tasks
+# module imports the services. Its registered name is the one messages already queued carry, and
+# they carry the order id as a positional argument.
+@shared_task(name="offers.tasks.send_order_confirmation", soft_time_limit=30, time_limit=60)
+def order_confirmation_send(order_id: int) -> int:
     """Send "Your order is confirmed." for a paid order; returns the number of e-mails sent."""
     order = (
         Order.objects.select_related("offer", "organization", "payment_method", "subscription", "created_by")

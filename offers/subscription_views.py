@@ -14,10 +14,9 @@ from membership.permissions import Action, denial_reason, user_can
 from partnerportal.fast_urls import object_url, page_url
 from partnerportal.page_cache import cached_page
 
-from . import lifecycle
 from .models import ReminderKind, Subscription
 from .rules import RenewalVerdict, renewal_decision
-from .selectors import subscription_for_organization, subscription_timeline_page
+from .selectors import next_reminder, renewal_card, subscription_for_organization, subscription_timeline_page
 from .services import subscription_turn_off_auto_renewal
 from .subscription_forms import TurnOffAutoRenewalForm
 
@@ -71,8 +70,8 @@ def subscription_detail(request, pk):
     renewal = _renewal_state(subscription, today)
     can_renew = user_can(request.user, Action.RENEW)
     can_manage = user_can(request.user, Action.MANAGE_AUTO_RENEWAL)
-    card = lifecycle.renewal_card(subscription)
-    upcoming = lifecycle.next_reminder(subscription, today=today) if subscription.is_live else None
+    card = renewal_card(subscription)
+    upcoming = next_reminder(subscription, today=today) if subscription.is_live else None
     # Years of renewals, reminders and requests: the timeline is read a page at a time.
     timeline = subscription_timeline_page(subscription=subscription, page_number=request.GET.get("page"))
     context = {

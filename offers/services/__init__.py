@@ -2,8 +2,9 @@
 
 ``subscriptions``: the one place a subscription changes state; ``orders``: Subscribe now, Renew
 and the wizard's steps; ``charging``: charging an order once; ``renewals``: automatic renewal;
-``reminders``: expiry and reminders; ``notices``: lifecycle e-mails on commit; ``benefits``: the
-Action Pack benefits (keys, seats, monthly credits).
+``reminders``: expiry and reminders; ``sweep``: the daily sweep and the service of each of its
+actions; ``notices``: lifecycle e-mails on commit; ``benefits``: the Action Pack benefits (keys,
+seats, monthly credits).
 """
 
 from .benefits import (
@@ -36,22 +37,24 @@ from .orders import (
     order_start_purchase,
     order_start_renewal,
 )
-from .reminders import expire_subscription, remind_subscription
-from .renewals import RenewalResult, renew_subscription
+from .reminders import subscription_expire, subscription_remind
+from .renewals import RenewalResult, subscription_renew
 from .subscriptions import (
     subscription_cancel,
     subscription_create_for_order,
-    subscription_expire,
+    subscription_mark_expired,
     subscription_mark_past_due,
     subscription_renew_for_order,
     subscription_turn_off_auto_renewal,
     timeline_add,
 )
+from .sweep import SWEEP_ACTIONS, subscriptions_sweep
 
 __all__ = [
     "CHARGEABLE_STATUSES",
     "OPEN_STATUSES",
     "STALE_ATTEMPT_AFTER",
+    "SWEEP_ACTIONS",
     "ChargeOutcome",
     "OutcomeStatus",
     "RenewalResult",
@@ -61,7 +64,6 @@ __all__ = [
     "check_chargeable",
     "credit_grant_month",
     "credits_grant_monthly",
-    "expire_subscription",
     "license_key_issue",
     "month_start",
     "order_accept_terms",
@@ -73,15 +75,17 @@ __all__ = [
     "order_set_payment_method",
     "order_start_purchase",
     "order_start_renewal",
-    "remind_subscription",
-    "renew_subscription",
     "seat_assign",
     "seat_release",
     "subscription_cancel",
     "subscription_create_for_order",
     "subscription_expire",
+    "subscription_mark_expired",
     "subscription_mark_past_due",
+    "subscription_remind",
+    "subscription_renew",
     "subscription_renew_for_order",
     "subscription_turn_off_auto_renewal",
+    "subscriptions_sweep",
     "timeline_add",
 ]

@@ -25,6 +25,7 @@ from billing.services import AttemptResult, AttemptStatus, InvoiceLine, Settleme
 from membership.models import Organization
 from membership.permissions import Action, denial_reason, user_can
 
+from ..emails import order_confirmation_send
 from ..models import Order, OrderKind, OrderStatus, TimelineKind
 from .orders import check_chargeable
 from .subscriptions import subscription_create_for_order, subscription_renew_for_order, timeline_add
@@ -243,10 +244,8 @@ def _invoice_line(order: Order) -> InvoiceLine:
 
 
 def _enqueue_confirmation(order_id):
-    from ..tasks import send_order_confirmation  # tasks import the services: resolved at call time
-
     try:
-        send_order_confirmation.delay(order_id)
+        order_confirmation_send.delay(order_id)
     except Exception:  # a broker outage must not turn a paid order into an error page
         logger.exception("Could not enqueue the confirmation e-mail of order %s", order_id)
 

@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 from ..models import Reminder, ReminderKind, Subscription, SubscriptionStatus, TimelineKind
 from ..selectors.lifecycle import as_date, reminders_owed
 from .notices import email_on_commit
-from .subscriptions import subscription_expire, timeline_add
+from .subscriptions import subscription_mark_expired, timeline_add
 
 
 @transaction.atomic
-def expire_subscription(*, subscription_id: int, today=None, reason: str = "auto_renew_off") -> bool:
+def subscription_expire(*, subscription_id: int, today=None, reason: str = "auto_renew_off") -> bool:
     """Expire a live subscription whose term has ended without renewal; True when this call did it."""
     today = as_date(today)
     subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
@@ -21,12 +21,12 @@ def expire_subscription(*, subscription_id: int, today=None, reason: str = "auto
         return False
     if subscription.status == SubscriptionStatus.ACTIVE and subscription.auto_renew:
         return False  # the renewal action owns this one
-    subscription_expire(subscription=subscription, reason=reason)
-    send_expired_notice(subscription)
+    subscription_mark_expired(subscription=subscription, reason=reason)
+    expired_notice_send(subscription)
     return True
 
 
-def send_expired_notice(subscription: Subscription) -> None:
+def expired_notice_send(subscription: Subscription) -> None:
     """The after-expiry reminder (R9): once per term thanks to the Reminder constraint."""
     if _claim_reminder(subscription, ReminderKind.EXPIRED):
         email_on_commit("expired", subscription.pk, {})
@@ -55,7 +55,7 @@ REMINDER_EMAILS = {
 
 
 @transaction.atomic
-def remind_subscription(*, subscription_id: int, today=None) -> list[str]:
+def subscription_remind(*, subscription_id: int, today=None) -> list[str]:
     """Send the reminders owed today; returns the kinds this call sent (none on a second run)."""
     today = as_date(today)
     subscription = (

@@ -26,8 +26,8 @@ from ..selectors.lifecycle import as_date, renewal_card
 from .charging import OutcomeStatus, order_charge, order_close_unauthenticated
 from .notices import email_on_commit
 from .orders import order_for_auto_renewal
-from .reminders import expire_subscription, send_expired_notice
-from .subscriptions import subscription_expire, subscription_mark_past_due, subscription_renew_for_order
+from .reminders import expired_notice_send, subscription_expire
+from .subscriptions import subscription_mark_expired, subscription_mark_past_due, subscription_renew_for_order
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def _sqlite_renewal_claim(subscription_id: int):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def renew_subscription(*, subscription_id: int, today=None) -> RenewalResult:
+def subscription_renew(*, subscription_id: int, today=None) -> RenewalResult:
     """Charge the automatic renewal that is due (first attempt or a retry) and apply the outcome."""
     with _renewal_claim(subscription_id) as claimed:
         if not claimed:
@@ -126,7 +126,7 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
         return RenewalResult("not_due")
     if not subscription.auto_renew:
         # Past due, then the partner turned auto-renewal off: stop retrying, the term has ended.
-        expire_subscription(subscription_id=subscription_id, today=today, reason="turned_off_while_past_due")
+        subscription_expire(subscription_id=subscription_id, today=today, reason="turned_off_while_past_due")
         return RenewalResult("expired")
 
     attempts_before = subscription.renewal_attempts
@@ -216,8 +216,8 @@ def _record_failure(
         email_on_commit("renewal_failed", subscription_id, context)
         return RenewalResult("failed", message)
     subscription_mark_past_due(subscription=subscription, next_attempt_on=None, facts=facts)
-    subscription_expire(subscription=subscription, reason="retries_exhausted")
+    subscription_mark_expired(subscription=subscription, reason="retries_exhausted")
     context["final"] = True
     email_on_commit("renewal_failed", subscription_id, context)
-    send_expired_notice(subscription)
+    expired_notice_send(subscription)
     return RenewalResult("expired", message)

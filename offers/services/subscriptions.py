@@ -153,8 +153,8 @@ def subscription_mark_past_due(
 
 
 @transaction.atomic
-def subscription_expire(*, subscription: Subscription, reason: str) -> Subscription:
-    """``reason`` is a code of offers.timeline.EXPIRY_REASONS."""
+def subscription_mark_expired(*, subscription: Subscription, reason: str) -> Subscription:
+    """A live subscription ends (R9, R10); ``reason`` is a code of offers.timeline.EXPIRY_REASONS."""
     subscription = _locked(subscription)
     if subscription.status not in LIVE_STATUSES:
         return subscription

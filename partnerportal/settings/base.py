@@ -228,7 +228,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Modules with tasks outside an app's tasks.py (autodiscovery only imports tasks.py).
-CELERY_IMPORTS = ["billing.reconciliation"]
+CELERY_IMPORTS = ["billing.reconciliation", "offers.emails"]
 # Only one beat runs. Every task below is safe to run twice: the services' guards and
 # unique constraints make a repeated run a no-op.
 CELERY_BEAT_SCHEDULE = {

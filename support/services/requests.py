@@ -25,6 +25,7 @@ from ..models import (
     ServiceRequest,
     StatusChange,
 )
+from ..tasks import send_request_email
 from ..validators import validate_attachment
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ def check_transition(from_status: str, to_status: str) -> None:
 
 
 def request_email_on_commit(service_request_id: int, event: str, **extra) -> None:
-    from ..tasks import send_request_email  # tasks call these services: resolved at call time
-
     transaction.on_commit(lambda: send_request_email.delay(service_request_id, event, **extra))
 
 

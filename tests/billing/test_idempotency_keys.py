@@ -139,36 +139,36 @@ class TestRenewal:
         return subscription
 
     def test_the_task_run_twice_sends_the_terms_key_once(self, org, wire):
-        from offers.tasks import renew_subscription
+        from offers import tasks
 
         subscription = self._subscription(org)
         with at(self.DUE):
-            assert renew_subscription.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "renewed"
-            assert renew_subscription.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "not_due"
+            assert tasks.subscription_renew.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "renewed"
+            assert tasks.subscription_renew.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "not_due"
         assert wire == [("charge", renewal_key(subscription, self.DUE, 1))]
         order = Order.objects.get(subscription=subscription, kind=OrderKind.AUTO_RENEWAL)
         assert order.payments.get().idempotency_key == renewal_key(subscription, self.DUE, 1)
 
     def test_a_lost_answer_is_found_by_the_next_run_and_never_sent_again(self, org, wire):
-        from offers.tasks import renew_subscription
+        from offers import tasks
 
         subscription = self._subscription(org)
         WireSpy.faults[:] = ["lost"]
         with at(self.DUE):
-            assert renew_subscription.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "unavailable"
-            assert renew_subscription.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "renewed"
+            assert tasks.subscription_renew.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "unavailable"
+            assert tasks.subscription_renew.apply(args=[subscription.pk, self.DUE.isoformat()]).get() == "renewed"
         assert wire == [("charge", renewal_key(subscription, self.DUE, 1))]
         assert payment_intent_count() == 1
 
     def test_a_declined_renewal_is_retried_under_the_same_terms_next_attempt_key(self, org, wire):
-        from offers.lifecycle import renew_subscription
+        from offers.services import subscription_renew
 
         subscription = self._subscription(org, number=DECLINED_CARD)
         retry_day = self.DUE + datetime.timedelta(days=1)
         with at(self.DUE):
-            assert renew_subscription(subscription_id=subscription.pk, today=self.DUE).outcome == "failed"
+            assert subscription_renew(subscription_id=subscription.pk, today=self.DUE).outcome == "failed"
         with at(retry_day):
-            renew_subscription(subscription_id=subscription.pk, today=retry_day)
+            subscription_renew(subscription_id=subscription.pk, today=retry_day)
         # Both attempts pay the same term (its order), each under its own number.
         assert wire == [
             ("charge", renewal_key(subscription, self.DUE, 1)),

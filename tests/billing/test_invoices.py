@@ -17,9 +17,9 @@ from billing.models import BillingProfile, CreditNote, DocumentCounter, Invoice,
 from billing.refunds import RefundFailed, refund_create
 from billing.services import InvoiceLine, credit_note_issue, document_number_next, invoice_issue
 from membership.models import Role
-from offers import lifecycle
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Order, OrderStatus
+from offers.services import subscription_renew
 from partnerportal.money import format_money
 from support import services as support_services
 from support.models import RefundKind
@@ -376,7 +376,7 @@ def test_an_automatic_renewal_is_invoiced_and_its_email_links_it(
     )
     mail.outbox.clear()
     with at("2027-11-25"), django_capture_on_commit_callbacks(execute=True):
-        assert lifecycle.renew_subscription(subscription_id=subscription.pk, today="2027-11-25").outcome == "renewed"
+        assert subscription_renew(subscription_id=subscription.pk, today="2027-11-25").outcome == "renewed"
     order = Order.objects.get(subscription=subscription, kind="auto_renewal")
     invoice = Invoice.objects.get(reference=order.number)
     assert invoice.number == "INV-2027-000001" and invoice.term_start == order.term_start

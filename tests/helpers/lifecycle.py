@@ -25,11 +25,11 @@ def at(day, hour=3):
 
 def sweep(today=None):
     """Run the daily task as beat would (eager in tests unless a worker test says otherwise)."""
-    from offers.tasks import sweep_subscriptions
+    from offers.tasks import subscriptions_sweep
 
     # In a test wrapped in a transaction, on_commit (the e-mails) runs when this block ends.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return sweep_subscriptions.apply_async(kwargs={"today": today.isoformat() if today else None})
+        return subscriptions_sweep.apply_async(kwargs={"today": today.isoformat() if today else None})
 
 
 def committed(fn, *args, **kwargs):

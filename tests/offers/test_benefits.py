@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from membership.dates import add_months
 from membership.models import Role
+from offers import tasks
 from offers.models import (
     BenefitActivation,
     CreditGrant,
@@ -24,7 +25,6 @@ from offers.models import (
 )
 from offers.selectors import credit_balance, subscription_benefits_activated
 from offers.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
-from offers.tasks import grant_monthly_credits
 from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory
 
@@ -239,13 +239,13 @@ class TestCredit:
         today = timezone.localdate()
         benefit_activate(actor=mpn_admin, subscription=subscription, benefit=credit)
         assert credit_balance(subscription=subscription) == 10000
-        grant_monthly_credits()
-        grant_monthly_credits()
+        tasks.credits_grant_monthly()
+        tasks.credits_grant_monthly()
         assert credit_balance(subscription=subscription) == 10000
         next_month = add_months(today.replace(day=1), 1)
         with time_machine.travel(datetime.datetime.combine(next_month, datetime.time(3), tzinfo=datetime.UTC)):
-            assert grant_monthly_credits() == 1
-            assert grant_monthly_credits() == 0
+            assert tasks.credits_grant_monthly() == 1
+            assert tasks.credits_grant_monthly() == 0
         assert credit_balance(subscription=subscription) == 20000
         assert CreditGrant.objects.filter(subscription=subscription).count() == 2
         with pytest.raises(IntegrityError), transaction.atomic():

@@ -24,7 +24,7 @@ from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from offers.selectors import current_terms
 from offers.services import order_charge
-from offers.tasks import sweep_subscriptions
+from offers.tasks import subscriptions_sweep
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -126,8 +126,8 @@ def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(
 
     stripe_proxy.down()
     with caplog.at_level(logging.WARNING):
-        sweep_subscriptions.apply(kwargs={"today": today.isoformat()})
-        sweep_subscriptions.apply(kwargs={"today": today.isoformat()})  # and a second run the same day
+        subscriptions_sweep.apply(kwargs={"today": today.isoformat()})
+        subscriptions_sweep.apply(kwargs={"today": today.isoformat()})  # and a second run the same day
 
     # The operator's clear message, once per run: which subscription was not charged, and why.
     not_charged = [r.getMessage() for r in caplog.records if "not charged today" in r.getMessage()]
@@ -146,8 +146,8 @@ def test_sweep_during_an_outage_changes_nothing_and_the_next_sweep_renews_once(
     assert stripe_proxy.intent_posts == 0
 
     stripe_proxy.up()
-    sweep_subscriptions.apply(kwargs={"today": today.isoformat()})
-    sweep_subscriptions.apply(kwargs={"today": today.isoformat()})  # idempotent once renewed
+    subscriptions_sweep.apply(kwargs={"today": today.isoformat()})
+    subscriptions_sweep.apply(kwargs={"today": today.isoformat()})  # idempotent once renewed
 
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE
@@ -166,7 +166,7 @@ def test_sweep_while_localstripe_is_stopped_charges_nothing(stripe_settings, loc
     )
     request.getfixturevalue("localstripe_down")
 
-    sweep_subscriptions.apply(kwargs={"today": today.isoformat()})
+    subscriptions_sweep.apply(kwargs={"today": today.isoformat()})
 
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE

@@ -71,7 +71,7 @@ def worker(proxy, settings, tmp_path):
 
 @pytest.mark.parametrize("reached_stripe", [True, False], ids=["charged-before-the-kill", "killed-before-stripe"])
 def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, localstripe_process, reached_stripe):
-    from offers.tasks import renew_subscription
+    from offers.tasks import subscription_renew
     from partnerportal.celery import app
 
     today = timezone.localdate()
@@ -86,7 +86,7 @@ def test_worker_killed_mid_renewal_and_restarted_charges_once(worker, proxy, loc
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
-        renew_subscription.apply_async(args=[subscription.pk, today.isoformat()], queue=worker.queue)
+        subscription_renew.apply_async(args=[subscription.pk, today.isoformat()], queue=worker.queue)
         # The attempt is committed before Stripe is called; the request is now held by the proxy.
         wait_until(lambda: proxy.intent_posts == 1, 60, 0.05, "the worker's PaymentIntent request")
         payment = Payment.objects.get(reference__in=subscription.orders.values("number"))

@@ -11,9 +11,9 @@ from django.core import mail
 
 from billing.models import PaymentStatus
 from membership.models import Role
-from offers import lifecycle
 from offers.models import OrderStatus, Reminder, ReminderKind, SubscriptionStatus, TimelineKind
-from offers.services import subscription_turn_off_auto_renewal
+from offers.selectors.lifecycle import next_reminder, select_due
+from offers.services import subscription_renew, subscription_turn_off_auto_renewal
 from tests.factories.billing import AUTH_CARD, DECLINED_CARD, CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -94,12 +94,12 @@ class TestAutomaticRenewal:
         assert len(intents(localstripe_process)) == 1
 
     def test_a_task_run_twice_charges_once(self, org, stripe_settings, localstripe_process):
-        from offers.tasks import renew_subscription
+        from offers.tasks import subscription_renew as subscription_renew_task
 
         sub = SubscriptionFactory(organization=org, start="2026-11-25", payment_method=CardFactory(organization=org))
         with at("2027-11-25"):
-            assert renew_subscription.apply(args=[sub.pk, "2027-11-25"]).get() == "renewed"
-            assert renew_subscription.apply(args=[sub.pk, "2027-11-25"]).get() == "not_due"
+            assert subscription_renew_task.apply(args=[sub.pk, "2027-11-25"]).get() == "renewed"
+            assert subscription_renew_task.apply(args=[sub.pk, "2027-11-25"]).get() == "not_due"
         assert len(intents(localstripe_process)) == 1
         assert payments(sub).count() == 1
 
@@ -278,7 +278,7 @@ class TestWorkerDiesMidCharge:
         real_charge = self._crash_during_charge(monkeypatch, after_stripe=after_stripe)
         with at("2027-11-25"):
             with pytest.raises(SystemExit):
-                lifecycle.renew_subscription(subscription_id=sub.pk, today="2027-11-25")
+                subscription_renew(subscription_id=sub.pk, today="2027-11-25")
         monkeypatch.setattr(StripeGateway, "charge", real_charge)
         order = auto_orders(sub).get()
         assert order.status == OrderStatus.PROCESSING
@@ -286,7 +286,7 @@ class TestWorkerDiesMidCharge:
         assert len(intents(localstripe_process)) == (1 if after_stripe else 0)
 
         with at("2027-11-25", hour=4):  # a redelivery or the next run, long after the task's time limit
-            result = lifecycle.renew_subscription(subscription_id=sub.pk, today="2027-11-25")
+            result = subscription_renew(subscription_id=sub.pk, today="2027-11-25")
         assert result.outcome == "renewed"
         sub = _refresh(sub)
         assert sub.current_period_end == D("2028-11-25")
@@ -308,7 +308,7 @@ class TestWorkerDiesMidCharge:
 
         monkeypatch.setattr(StripeGateway, "charge", charge_then_time_out)
         with at("2027-11-25"):
-            assert lifecycle.renew_subscription(subscription_id=sub.pk, today="2027-11-25").outcome == "unavailable"
+            assert subscription_renew(subscription_id=sub.pk, today="2027-11-25").outcome == "unavailable"
         monkeypatch.setattr(StripeGateway, "charge", real_charge)
         assert _refresh(sub).current_period_end == D("2027-11-25")  # no state change yet
         with at("2027-11-26"):
@@ -322,9 +322,9 @@ class TestWorkerDiesMidCharge:
         self._crash_during_charge(monkeypatch, after_stripe=False)
         with at("2027-11-25"):
             with pytest.raises(SystemExit):
-                lifecycle.renew_subscription(subscription_id=sub.pk, today="2027-11-25")
+                subscription_renew(subscription_id=sub.pk, today="2027-11-25")
             # Seconds later another run (a rival sweep) must not charge: the attempt may still be live.
-            assert lifecycle.renew_subscription(subscription_id=sub.pk, today="2027-11-25").outcome == "in_progress"
+            assert subscription_renew(subscription_id=sub.pk, today="2027-11-25").outcome == "in_progress"
         assert intents(localstripe_process) == []
         assert payments(sub).count() == 1
 
@@ -416,7 +416,7 @@ class TestExpiryAndReminders:
             status=SubscriptionStatus.CANCELLED,
         )
         with at("2027-11-25"):
-            assert lifecycle.select_due(D("2027-11-25")) == []
+            assert select_due(D("2027-11-25")) == []
             sweep()
         assert intents(localstripe_process) == [] and mail.outbox == []
 
@@ -429,6 +429,6 @@ def test_next_reminder_is_what_the_details_page_shows(db, stripe_settings):
         payment_method=CardFactory(organization=organization),
         auto_renew=False,
     )
-    assert lifecycle.next_reminder(sub, today=D("2027-01-01")) == (ReminderKind.EXPIRY_30, D("2027-10-26"))
+    assert next_reminder(sub, today=D("2027-01-01")) == (ReminderKind.EXPIRY_30, D("2027-10-26"))
     Reminder.objects.create(subscription=sub, kind=ReminderKind.EXPIRY_30, term_end=sub.current_period_end)
-    assert lifecycle.next_reminder(sub, today=D("2027-10-27")) == (ReminderKind.EXPIRY_7, D("2027-11-18"))
+    assert next_reminder(sub, today=D("2027-10-27")) == (ReminderKind.EXPIRY_7, D("2027-11-18"))

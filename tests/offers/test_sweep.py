@@ -14,9 +14,10 @@ from django.db import connections
 from billing.models import PaymentStatus
 from membership.dates import add_months
 from membership.models import Organization, Role
-from offers import lifecycle
 from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
+from offers.selectors.lifecycle import select_due
+from offers.services import subscription_renew, subscriptions_sweep
 from tests.factories.billing import DECLINED_CARD, CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -82,7 +83,7 @@ class TestSelection:
             offer=offer,
             status=SubscriptionStatus.CANCELLED,
         )
-        due = {(a.action, a.subscription_id) for a in lifecycle.select_due(TODAY)}
+        due = {(a.action, a.subscription_id) for a in select_due(TODAY)}
         assert due == {
             ("renew", cases["renew"]),
             ("expire", cases["expire"]),
@@ -94,7 +95,7 @@ class TestSelection:
         Reminder.objects.create(
             subscription_id=cases["remind7"], kind=ReminderKind.EXPIRY_7, term_end=TODAY + datetime.timedelta(days=7)
         )
-        assert ("remind", cases["remind7"]) not in {(a.action, a.subscription_id) for a in lifecycle.select_due(TODAY)}
+        assert ("remind", cases["remind7"]) not in {(a.action, a.subscription_id) for a in select_due(TODAY)}
 
     @pytest.mark.parametrize("others", [10, 200])
     def test_query_count_does_not_grow_with_the_table(self, others, django_assert_num_queries):
@@ -104,7 +105,7 @@ class TestSelection:
         enqueued = []
         # ended terms, retries, reminders owed: three queries at any size
         with django_assert_num_queries(3):
-            lifecycle.sweep(today=TODAY, enqueue=lambda *args: enqueued.append(args))
+            subscriptions_sweep(today=TODAY, enqueue=lambda *args: enqueued.append(args))
         assert len(enqueued) == 5
 
 
@@ -133,7 +134,7 @@ class TestConcurrentSweeps:
         assert errors == []
 
     def test_two_sweeps_at_once_charge_each_period_once(self, stripe_settings, localstripe_process):
-        from offers.tasks import sweep_subscriptions
+        from offers import tasks
 
         subs = []
         for _ in range(3):
@@ -152,7 +153,7 @@ class TestConcurrentSweeps:
         )
         with at(TODAY):
             self._run_concurrently(
-                4, lambda: sweep_subscriptions.apply(kwargs={"today": TODAY.isoformat()}, throw=True)
+                4, lambda: tasks.subscriptions_sweep.apply(kwargs={"today": TODAY.isoformat()}, throw=True)
             )
         for sub in subs:
             sub.refresh_from_db()
@@ -190,7 +191,7 @@ def test_a_rival_run_between_a_decline_and_its_record_does_not_charge_again(
 
     def rival_run():
         try:
-            rival.append(lifecycle.renew_subscription(subscription_id=declined.pk, today=TODAY).outcome)
+            rival.append(subscription_renew(subscription_id=declined.pk, today=TODAY).outcome)
         except Exception as exc:  # surfaced below
             rival.append(exc)
         finally:
@@ -206,7 +207,7 @@ def test_a_rival_run_between_a_decline_and_its_record_does_not_charge_again(
 
     monkeypatch.setattr(renewals, "_record_failure", record_failure_after_a_rival)
     with at(TODAY):
-        first = lifecycle.renew_subscription(subscription_id=declined.pk, today=TODAY)
+        first = subscription_renew(subscription_id=declined.pk, today=TODAY)
     assert rival == ["in_progress"]
     assert first.outcome == "failed"
     assert payments(declined).count() == 1
@@ -223,7 +224,7 @@ def _redis_broker():
 @pytest.mark.timeout(120)
 def test_sweep_through_a_real_celery_worker(stripe_settings, localstripe_process, settings):
     """With Redis (CI) the sweep and its tasks go through the broker to a real worker; elsewhere eagerly."""
-    from offers.tasks import sweep_subscriptions
+    from offers import tasks
     from partnerportal.celery import app
 
     organization = OrganizationFactory()
@@ -237,7 +238,7 @@ def test_sweep_through_a_real_celery_worker(stripe_settings, localstripe_process
 
     with at(TODAY):
         if not _redis_broker():
-            sweep_subscriptions.delay(TODAY.isoformat())
+            tasks.subscriptions_sweep.delay(TODAY.isoformat())
         else:
             from celery.contrib.testing.worker import start_worker
             from celery.signals import task_postrun, task_received
@@ -258,7 +259,7 @@ def test_sweep_through_a_real_celery_worker(stripe_settings, localstripe_process
             try:
                 app.control.purge()
                 with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30):
-                    result = sweep_subscriptions.delay(TODAY.isoformat())
+                    result = tasks.subscriptions_sweep.delay(TODAY.isoformat())
                     deadline = time.monotonic() + 60
                     while time.monotonic() < deadline:
                         renew.refresh_from_db()

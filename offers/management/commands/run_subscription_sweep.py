@@ -4,7 +4,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from offers import lifecycle, tasks
+from offers import services, tasks
+from offers.selectors.lifecycle import as_date
 
 
 class Command(BaseCommand):
@@ -30,11 +31,12 @@ class Command(BaseCommand):
         results = []
 
         def run_here(action, subscription_id, today_iso):
-            results.append((action, subscription_id, lifecycle.run_action(action, subscription_id, today_iso)))
+            result = services.SWEEP_ACTIONS[action](subscription_id=subscription_id, today=today_iso)
+            results.append((action, subscription_id, result))
 
         enqueue = tasks.enqueue_action if broker else run_here
-        actions = lifecycle.sweep(today=day, enqueue=enqueue)
-        day = lifecycle.as_date(day)
+        actions = services.subscriptions_sweep(today=day, enqueue=enqueue)
+        day = as_date(day)
         if broker:
             self.stdout.write("Sweep for %s: %d action(s) sent to the broker." % (day, len(actions)))
             return
