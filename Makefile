@@ -4,8 +4,9 @@
 #   make setup     venv + gettext + WeasyPrint's Pango and fonts + compiled translations + migrations
 #   make run       setup, then localstripe + Celery worker/beat + runserver (scripts/run-dev.sh)
 #   make browsers  install Debian's chromium for the browser tests when it is missing
-#   make lint      ruff (lint and format check), lint-imports (the layers contracts in .importlinter)
-#                  and the import-graph test (no cycle inside an app)
+#   make lint      ruff (lint and format check), lint-imports (the layers contracts in .importlinter),
+#                  the import-graph test (no cycle inside an app) and the same layers for URL names
+#                  (tests/partnerportal/test_url_layers.py)
 #   make test      setup + browsers + lint, then pytest (and the locking tests again on a local
 #                  PostgreSQL when one answers, the page cache's tests again on a local Redis
 #                  when one answers), then the browser journey on the production-like
@@ -84,12 +85,14 @@ browsers:
 # Imports run one way (support -> offers -> billing -> membership -> partnerportal), and inside
 # offers (tasks -> services -> emails -> selectors -> models); only billing/gateways imports stripe:
 # lint-imports fails on any arrow upward. The import-graph test (grimp, a second or two) fails on a
-# cycle inside an app and on the project's code imported inside a function.
+# cycle inside an app and on the project's code imported inside a function. A URL name imports
+# nothing, so test_url_layers.py (no database, a second or two) fails on a reverse() or {% url %}
+# that names a view of a higher layer.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests/partnerportal/test_import_graph.py
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/partnerportal/test_import_graph.py tests/partnerportal/test_url_layers.py
 
 # The locking tests run on the database configured (SQLite by default, where writers take turns);
 # when that is not PostgreSQL but a local one answers, they run again on it, with real row locks.

@@ -212,7 +212,7 @@ def prepare(organizations, sessions, entries_path, seed=2026):
     subscription_of = {sub.organization_id: sub.pk for sub in subscriptions}
     static_paths = [
         reverse("offers:offer_list"),
-        reverse("history:home"),
+        reverse("billing:history"),
         reverse("support:request_list"),
         reverse("dashboard:index"),
         reverse("dashboard:overview"),

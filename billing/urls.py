@@ -2,11 +2,14 @@ from django.urls import path
 
 import partnerportal.ids  # noqa: F401  (registers the <id:…> path converter)
 
-from . import document_views, views, webhooks
+from . import document_views, history_views, views, webhooks
 
 app_name = "billing"
 
 urlpatterns = [
+    path("", history_views.billing_home, name="history"),
+    path("receipts/<id:pk>/", history_views.receipt, name="receipt"),
+    path("reconciliation.csv", history_views.reconciliation_csv, name="reconciliation_csv"),
     path("payment-methods/", views.payment_methods, name="payment_methods"),
     path("payment-methods/add/", views.payment_method_add, name="payment_method_add"),
     path("payment-methods/<id:pk>/default/", views.payment_method_set_default, name="payment_method_default"),

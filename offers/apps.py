@@ -36,3 +36,11 @@ class OffersConfig(AppConfig):
         from .services import order_payment_settled
 
         settlement.register_handler(order_payment_settled)
+
+        # Billing's pages (history, receipts, the reconciliation file) say what each payment paid
+        # for; offers owns the orders, so it tells billing how to read them. See billing.order_lines.
+        from billing import order_lines
+
+        from .selectors import order_line_sql
+
+        order_lines.register(order_line_sql())

@@ -14,6 +14,7 @@ from membership.permissions import Action, denial_reason, user_can
 from partnerportal.fast_urls import object_url, page_url
 from partnerportal.page_cache import cached_page
 
+from . import cancellation_page
 from .models import ReminderKind, Subscription
 from .rules import RenewalVerdict, renewal_decision
 from .selectors import next_reminder, renewal_card, subscription_for_organization, subscription_timeline_page
@@ -86,7 +87,7 @@ def subscription_detail(request, pk):
         "auto_renewal_denied_reason": "" if can_manage else denial_reason(Action.MANAGE_AUTO_RENEWAL),
         "next_reminder": upcoming and {"label": ReminderKind(upcoming[0]).label, "date": upcoming[1]},
         "timeline": timeline,
-        "cancel_url": _optional_url("support:new_cancellation", query="?subscription=%d" % subscription.pk),
+        "cancel_url": cancellation_page.url(subscription.pk),
     }
     return render(request, "offers/subscription_detail.html", context)
 

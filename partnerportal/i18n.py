@@ -41,3 +41,14 @@ def pgettext(context, message):
 def choice_labels(choices):
     """{value: label} of a ``TextChoices`` class in the active language (``get_FOO_display`` for many rows)."""
     return _labels(choices, translation.get_language())
+
+
+def localized_value(english, russian):
+    """The Russian text when the active language is Russian and it is filled in, else the English.
+
+    Records that keep a text in both languages (an offer's name) are read through this one rule,
+    whichever app shows them.
+    """
+    if russian and (translation.get_language() or "").startswith("ru"):
+        return russian
+    return english

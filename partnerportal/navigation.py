@@ -52,7 +52,7 @@ MENU = (
     ),
     Group(
         _("Billing"),
-        "history:home",
+        "billing:history",
         (
             Link(_("Billing profile"), "billing:profile", also=("billing:profile_edit",)),
             Link(
@@ -60,7 +60,18 @@ MENU = (
                 "billing:payment_methods",
                 also=("billing:payment_method_add", "billing:payment_method_default", "billing:payment_method_remove"),
             ),
-            Link(_("Billing history"), "history:home", also=("history:", "billing:invoice_", "billing:credit_note_")),
+            Link(
+                _("Billing history"),
+                "billing:history",
+                also=(
+                    "billing:receipt",
+                    "billing:reconciliation_csv",
+                    "billing:invoice",
+                    "billing:invoice_pdf",
+                    "billing:credit_note",
+                    "billing:credit_note_pdf",
+                ),
+            ),
         ),
     ),
     Group(

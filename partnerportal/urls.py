@@ -31,7 +31,6 @@ urlpatterns = [
     path("membership/", include("offers.benefit_urls")),
     path("partnership/offers/", include("offers.urls")),
     path("partnership/subscriptions/", include("offers.subscription_urls")),
-    path("billing/", include("offers.history_urls")),
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
     path("admin/", admin.site.urls),

@@ -23,3 +23,9 @@ class SupportConfig(AppConfig):
         from .activity_text import RENDERERS
 
         activity_renderers_register(RENDERERS)
+
+        # Offers shows "Cancel subscription" but cannot name support's pages; support tells it where
+        # a cancellation is requested. See offers.cancellation_page.
+        from offers import cancellation_page
+
+        cancellation_page.register("support:new_cancellation")

@@ -124,9 +124,7 @@ class Payment(models.Model):
         return f"{self.reference} #{self.attempt}"
 
     def get_absolute_url(self):
-        # The receipt is drawn by the owner of the paid document (offers' billing history pages);
-        # a URL name is the whole of what billing knows of it.
-        return reverse("history:receipt", args=[self.pk])
+        return reverse("billing:receipt", args=[self.pk])
 
 
 class RefundStatus(models.TextChoices):

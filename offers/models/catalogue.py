@@ -3,18 +3,11 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from membership.models import Organization
+from partnerportal.i18n import localized_value
 from partnerportal.page_cache import CATALOGUE
-
-
-def localized_value(english: str, russian: str) -> str:
-    """The Russian text when the active language is Russian and it is filled in, else the English."""
-    if russian and (get_language() or "").startswith("ru"):
-        return russian
-    return english
 
 
 class LocalizedFieldsMixin:

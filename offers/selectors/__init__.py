@@ -21,11 +21,5 @@ from .catalogue import (  # noqa: F401
     subscription_timeline_page,
 )
 from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401
-from .orders import (  # noqa: F401
-    BILLING_HISTORY_PER_PAGE,
-    billing_history,
-    billing_history_page,
-    organization_order,
-    organization_payment,
-)
+from .orders import order_line_sql, organization_order  # noqa: F401
 from .tiers import MembershipOverview, MembershipTiers, membership_overview, organization_tiers  # noqa: F401

@@ -91,9 +91,9 @@ class TestPaymentMethods:
             organization=org, stripe_payment_method_id="pm_ours", last4="1111", exp_month=1, exp_year=2030
         )
         client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
-        assert client.get(reverse("history:home")).status_code == 403
+        assert client.get(reverse("billing:history")).status_code == 403
         assert client.get(reverse("billing:payment_methods")).status_code == 403
-        assert client.get(reverse("history:reconciliation_csv")).status_code == 403
+        assert client.get(reverse("billing:reconciliation_csv")).status_code == 403
         assert client.post(reverse("billing:payment_method_add"), {"payment_method_id": "pm_x"}).status_code == 403
         assert client.post(reverse("billing:payment_method_default", args=[method.pk])).status_code == 403
         assert client.post(reverse("billing:payment_method_remove", args=[method.pk])).status_code == 403
@@ -121,13 +121,13 @@ class TestBillingHistory:
         # Cold: the session with its user, organisation, roles and data versions (one query), payment
         # methods, payments (+order, offer, card, their number), refunds.
         with django_assert_num_queries(4):
-            response = client.get(reverse("history:home"))
+            response = client.get(reverse("billing:history"))
         body = response.content.decode()
         # The history is paginated: every payment and the refund are on one of its pages.
         pages = [body]
         page = response.context["page"]
         while page.has_next():
-            following = client.get(reverse("history:home"), {"page": page.next_page_number()})
+            following = client.get(reverse("billing:history"), {"page": page.next_page_number()})
             pages.append(following.content.decode())
             page = following.context["page"]
         everything = "".join(pages)
@@ -135,26 +135,26 @@ class TestBillingHistory:
         assert "US$475.00" in everything and "−US$100.00" in everything
         # Warm: the session and user from the database (access is never cached), the page from the cache.
         with django_assert_num_queries(1):
-            warm = client.get(reverse("history:home")).content.decode()
+            warm = client.get(reverse("billing:history")).content.decode()
         assert without_csrf_tokens(warm) == without_csrf_tokens(body)
 
     def test_receipt_and_isolation(self, client, admin, offer):
         payment = _paid_orders(admin.organization, offer, 1)[0]
         theirs = _paid_orders(OrganizationFactory(name="Fabrikam"), offer, 1)[0]
         client.force_login(admin)
-        assert payment.get_absolute_url() == reverse("history:receipt", args=[payment.pk])
+        assert payment.get_absolute_url() == reverse("billing:receipt", args=[payment.pk])
         body = client.get(payment.get_absolute_url()).content.decode()
         assert payment.reference in body and "US$475.00" in body and payment.stripe_payment_intent_id in body
         assert "window.print()" in body
         assert client.get(theirs.get_absolute_url()).status_code == 404
-        assert theirs.reference not in client.get(reverse("history:home")).content.decode()
+        assert theirs.reference not in client.get(reverse("billing:history")).content.decode()
 
     def test_only_the_organisations_own_usable_cards_are_listed(self, client, admin, offer):
         PaymentMethodFactory(organization=admin.organization, last4="1881", is_default=False)
         PaymentMethodFactory(organization=admin.organization, last4="3003", removed_at=timezone.now())
         PaymentMethodFactory(organization=OrganizationFactory(name="Fabrikam"), last4="9999")
         client.force_login(admin)
-        cards = client.get(reverse("history:home")).content.decode()
+        cards = client.get(reverse("billing:history")).content.decode()
         section = cards[cards.index('id="payment-methods"') : cards.index('id="billing-history"')]
         assert "••1881" in section and "••3003" not in section and "••9999" not in section
 
@@ -162,7 +162,7 @@ class TestBillingHistory:
         payments = _paid_orders(admin.organization, offer, 2)
         _paid_orders(OrganizationFactory(name="Fabrikam"), offer, 1)
         client.force_login(admin)
-        response = client.get(reverse("history:reconciliation_csv"))
+        response = client.get(reverse("billing:reconciliation_csv"))
         assert response["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.content.decode())))
         assert [r["type"] for r in rows].count("payment") == 2 and [r["type"] for r in rows].count("refund") == 1
@@ -184,5 +184,5 @@ class TestBillingHistory:
         client.force_login(admin)
         order = to_review(client, offer)
         buy(client, order)
-        body = client.get(reverse("history:home")).content.decode()
+        body = client.get(reverse("billing:history")).content.decode()
         assert order.number in body and "Receipt" in body

@@ -320,7 +320,7 @@ class TestDocumentPages:
         _order, invoice = bought(buyer_client, offer)
         refund = refund_create(payment=invoice.payment, amount=100, decision_key="small")
         note = refund.credit_note
-        body = buyer_client.get(reverse("history:home")).content.decode()
+        body = buyer_client.get(reverse("billing:history")).content.decode()
         for document in (invoice, note):
             assert f'<a href="{document.get_absolute_url()}">{document.number}</a>' in body
             assert f'href="{document.get_pdf_url()}"' in body
@@ -335,11 +335,11 @@ class TestDocumentPages:
         client.force_login(admin)
         # the session with its user and roles, payment methods, payments (+invoice, card), refunds (+credit note)
         with django_assert_num_queries(4):
-            response = client.get(reverse("history:home"))
+            response = client.get(reverse("billing:history"))
         # The history is paginated: page through it to see every document.
         bodies, page = [response.content.decode()], response.context["page"]
         while page.has_next():
-            following = client.get(reverse("history:home"), {"page": page.next_page_number()})
+            following = client.get(reverse("billing:history"), {"page": page.next_page_number()})
             bodies.append(following.content.decode())
             page = following.context["page"]
         assert "".join(bodies).count("Download (PDF)") == 2 * documents
@@ -352,7 +352,7 @@ class TestDocumentPages:
         for url in (invoice.get_absolute_url(), invoice.get_pdf_url(), note.get_absolute_url(), note.get_pdf_url()):
             assert client.get(url).status_code == 404, url
         assert client.get(reverse("billing:invoice", args=[10**12])).status_code == 404
-        assert invoice.number not in client.get(reverse("history:home")).content.decode()
+        assert invoice.number not in client.get(reverse("billing:history")).content.decode()
 
     @pytest.mark.parametrize("role", [Role.ACCOUNT_ADMIN, Role.MPN_PARTNER_ADMIN])
     def test_roles_without_billing_history_are_refused(self, client, org, role):

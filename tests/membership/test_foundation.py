@@ -188,11 +188,11 @@ class TestRoles:
     @pytest.mark.django_db
     def test_billing_page_is_403_without_the_billing_role(self, client, org):
         client.force_login(UserFactory(organization=org, roles=[Role.ACCOUNT_ADMIN]))
-        response = client.get(reverse("history:home"))
+        response = client.get(reverse("billing:history"))
         assert response.status_code == 403
         assert "Billing admin" in response.content.decode()
         client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))
-        assert client.get(reverse("history:home")).status_code == 200
+        assert client.get(reverse("billing:history")).status_code == 200
 
     @pytest.mark.django_db
     def test_user_without_organisation_is_refused(self, client):

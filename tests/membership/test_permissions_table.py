@@ -69,8 +69,8 @@ TABLE = [
         None,
         roles_for(Action.MANAGE_PAYMENT_METHODS),
     ),
-    ("billing history", "history:home", None, "get", None, roles_for(Action.VIEW_BILLING)),
-    ("reconciliation file", "history:reconciliation_csv", None, "get", None, roles_for(Action.VIEW_BILLING)),
+    ("billing history", "billing:history", None, "get", None, roles_for(Action.VIEW_BILLING)),
+    ("reconciliation file", "billing:reconciliation_csv", None, "get", None, roles_for(Action.VIEW_BILLING)),
     ("view the billing profile", "billing:profile", None, "get", None, EVERY_MEMBER),
     (
         "edit the billing profile",

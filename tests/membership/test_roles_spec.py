@@ -50,8 +50,8 @@ SERVER = {
         ("post", "billing:payment_method_add", None, None),
     ],
     "billing history": [
-        ("get", "history:home", None, None),
-        ("get", "history:reconciliation_csv", None, None),
+        ("get", "billing:history", None, None),
+        ("get", "billing:reconciliation_csv", None, None),
     ],
     "service requests": [
         ("post", "support:request_new", None, None),

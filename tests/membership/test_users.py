@@ -135,7 +135,7 @@ class TestDeactivation:
         admin_client = Client()
         admin_client.force_login(global_admin)
         assert len(_sessions_of(member)) == 2
-        assert theirs.get(reverse("history:home")).status_code == 200
+        assert theirs.get(reverse("billing:history")).status_code == 200
 
         response = admin_client.post(reverse("membership:user_deactivate", args=[member.pk]))
         assert response.status_code == 302
@@ -144,7 +144,7 @@ class TestDeactivation:
         assert _sessions_of(member) == []
         assert _sessions_of(global_admin) != []  # the admin's own session stays
         for device in (theirs, other_device):
-            response = device.get(reverse("history:home"))
+            response = device.get(reverse("billing:history"))
             assert response.status_code == 302 and reverse("login") in response["Location"]
         assert not Client().login(username="bill@contoso.example", password=PASSWORD)
         assert ActivityEntry.objects.filter(verb="user.deactivated", object_id=str(member.pk)).exists()

@@ -34,7 +34,7 @@ DEAD_REDIS = {
     }
 }
 
-BILLING_HISTORY = reverse("history:home")
+BILLING_HISTORY = reverse("billing:history")
 PAYMENT_METHODS = reverse("billing:payment_methods")
 OFFERS = reverse("offers:offer_list")
 DASHBOARD = reverse("dashboard:index")

@@ -91,7 +91,7 @@ def test_the_menu_groups_pages_as_partner_center_does_in_english_and_in_russian(
         ("dashboard:overview", "dashboard:overview", "page"),
         ("benefits:list", "benefits:list", "page"),
         ("billing:payment_methods", "billing:payment_methods", "page"),
-        ("history:home", "history:home", "page"),
+        ("billing:history", "billing:history", "page"),
         ("support:report", "support:report", "page"),
         ("support:request_new", "support:report", "true"),
         ("support:request_list", "support:request_list", "page"),

@@ -36,7 +36,7 @@ BILLING_ROLES_ONLY = "Only a user with one of these roles can do this: Global ad
 OFFERS = reverse("offers:offer_list")
 DASHBOARD = reverse("dashboard:index")
 OVERVIEW = reverse("dashboard:overview")
-BILLING_HISTORY = reverse("history:home")
+BILLING_HISTORY = reverse("billing:history")
 PAYMENT_METHODS = reverse("billing:payment_methods")
 REQUESTS = reverse("support:request_list")
 

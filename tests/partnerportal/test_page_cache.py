@@ -283,7 +283,7 @@ class TestCachedPages:
         client = Client()
         client.force_login(global_admin)
         for url in [
-            *(reverse(name) for name in ("offers:offer_list", "support:request_list", "history:home")),
+            *(reverse(name) for name in ("offers:offer_list", "support:request_list", "billing:history")),
             *(reverse(name) for name in ("dashboard:index", "dashboard:overview")),
             subscription.get_absolute_url(),
         ]:

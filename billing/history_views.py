@@ -6,9 +6,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from billing import selectors as billing_selectors
 from membership.decorators import role_required
 from membership.permissions import Action
+from partnerportal.i18n import localized_value
 from partnerportal.money import money_decimal
 from partnerportal.page_cache import cached_page
 
@@ -22,18 +22,22 @@ def billing_home(request):
     page = selectors.billing_history_page(organization=organization, page_number=request.GET.get("page"))
     return render(
         request,
-        "offers/history/billing_home.html",
-        {"methods": billing_selectors.card_list(organization=organization), "page": page},
+        "billing/history/billing_home.html",
+        {"methods": selectors.card_list(organization=organization), "page": page},
     )
 
 
 @role_required(Action.VIEW_BILLING)
 def receipt(request, pk):
-    payment, order = selectors.organization_payment(organization=request.user.organization, pk=pk)
+    payment, line = selectors.organization_payment(organization=request.user.organization, pk=pk)
     return render(
         request,
-        "offers/history/receipt.html",
-        {"payment": payment, "order": order, "offer_name": order.offer.localized("name")},
+        "billing/history/receipt.html",
+        {
+            "payment": payment,
+            "line": line,
+            "offer_name": localized_value(line["offer_name_en"], line["offer_name_ru"]),
+        },
     )
 
 
@@ -65,39 +69,41 @@ def reconciliation_csv(request):
             "card_last4",
         ]
     )
-    for payment in selectors.billing_history(organization=organization):
+    for payment in selectors.reconciliation_rows(organization=organization):
+        line = payment["line"] or {}
+        order_kind, offer_code = line.get("kind"), line.get("offer_code")
         writer.writerow(
             [
                 "payment",
-                (payment.succeeded_at or payment.created_at).isoformat(),
-                payment.reference,
-                payment.order_kind,
-                payment.offer_code,
-                payment.status,
-                payment.amount,
-                _decimal(payment.amount, payment.currency),
-                payment.currency,
-                payment.stripe_payment_intent_id or "",
+                (payment["succeeded_at"] or payment["created_at"]).isoformat(),
+                payment["reference"],
+                order_kind,
+                offer_code,
+                payment["status"],
+                payment["amount"],
+                _decimal(payment["amount"], payment["currency"]),
+                payment["currency"],
+                payment["stripe_payment_intent_id"] or "",
                 "",
-                payment.attempt,
-                payment.payment_method.last4 if payment.payment_method else "",
+                payment["attempt"],
+                payment["card_last4"] or "",
             ]
         )
-        for refund in payment.refunds.all():
+        for refund in payment["refunds"]:
             writer.writerow(
                 [
                     "refund",
-                    (refund.succeeded_at or refund.created_at).isoformat(),
-                    payment.reference,
-                    payment.order_kind,
-                    payment.offer_code,
-                    refund.status,
-                    -refund.amount,
-                    _decimal(-refund.amount, refund.currency),
-                    refund.currency,
-                    payment.stripe_payment_intent_id or "",
-                    refund.stripe_refund_id or "",
-                    payment.attempt,
+                    (refund["succeeded_at"] or refund["created_at"]).isoformat(),
+                    payment["reference"],
+                    order_kind,
+                    offer_code,
+                    refund["status"],
+                    -refund["amount"],
+                    _decimal(-refund["amount"], refund["currency"]),
+                    refund["currency"],
+                    payment["stripe_payment_intent_id"] or "",
+                    refund["stripe_refund_id"] or "",
+                    payment["attempt"],
                     "",
                 ]
             )
