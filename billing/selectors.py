@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from partnerportal.fast_urls import object_url_maker
-from partnerportal.i18n import choice_labels, localized_value
+from partnerportal.i18n import choice_labels, localizer
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows
 
@@ -103,6 +103,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     # Each link's route reversed once per page (fast_urls): a page has three links a payment.
     receipt_url = object_url_maker("billing:receipt")
     invoice_links = _document_links("billing:invoice", "billing:invoice_pdf")
+    localized = localizer()
     rows = []
     for payment in page.object_list:
         line = order_lines.line(payment) or {}
@@ -115,7 +116,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
                 "currency": payment["currency"],
                 "status_label": payment_labels.get(payment["status"], payment["status"]),
                 "payment_method__last4": payment["card_last4"],
-                "offer_name": localized_value(line.get("offer_name_en"), line.get("offer_name_ru")),
+                "offer_name": localized(line.get("offer_name_en"), line.get("offer_name_ru")),
                 "receipt_url": receipt_url(payment["id"]) if payment["status"] == PaymentStatus.SUCCEEDED else "",
                 "document": invoice_links(payment["invoice_pk"], payment["invoice_number"]),
                 "refunds": [],

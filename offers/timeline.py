@@ -11,11 +11,12 @@ The kinds live here (not in models) so that the model can render itself without 
 import datetime
 
 from django.db import models
-from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.services import decline_message
 from partnerportal.formatting import date_text
 from partnerportal.i18n import gettext as _
+from partnerportal.i18n import localized_value
 from partnerportal.money import format_money
 
 
@@ -75,8 +76,7 @@ def day(value: str) -> str:
 
 def localized_name(data, key="name") -> str:
     """A catalogue name snapshotted in both languages at write time."""
-    in_russian = (get_language() or "").startswith("ru")
-    return (data.get(f"{key}_ru") if in_russian else None) or data.get(key, "")
+    return localized_value(data.get(key, ""), data.get(f"{key}_ru"))
 
 
 def _term(data):

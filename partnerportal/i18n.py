@@ -43,12 +43,18 @@ def choice_labels(choices):
     return _labels(choices, translation.get_language())
 
 
-def localized_value(english, russian):
-    """The Russian text when the active language is Russian and it is filled in, else the English.
+def localizer():
+    """The one rule for records that keep a text in both languages (an offer's name), for many records
+    in one request: a function of (english, russian) giving the Russian text when the active language
+    is Russian and it is filled in, else the English. The language is looked up once."""
+    in_russian = (translation.get_language() or "").startswith("ru")
 
-    Records that keep a text in both languages (an offer's name) are read through this one rule,
-    whichever app shows them.
-    """
-    if russian and (translation.get_language() or "").startswith("ru"):
-        return russian
-    return english
+    def localized(english, russian):
+        return russian if in_russian and russian else english
+
+    return localized
+
+
+def localized_value(english, russian):
+    """``localizer()`` for one record."""
+    return localizer()(english, russian)

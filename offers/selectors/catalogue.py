@@ -4,12 +4,12 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils.translation import get_language
 
 from billing.models import PaymentMethod
 from membership.models import Organization, Role, User, person_name
 from membership.selectors import organization_users_with_roles
+from partnerportal.i18n import localizer
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows, read, select_list
 
@@ -158,10 +158,6 @@ class CatalogueOffer:
     renewal_opens_on: object = None
 
 
-def _pick(english, russian, in_russian):
-    return russian if in_russian and russian else english
-
-
 def catalogue():
     """Active offers with their benefits in one query.
 
@@ -170,54 +166,41 @@ def catalogue():
     cost more than the rest of the view, so this selector reads plain rows in a single LEFT JOIN
     instead.
     """
-    in_russian = (get_language() or "").startswith("ru")
-    sql = (
+    localized, language = localizer(), get_language()
+    rows = dict_rows(
         "SELECT o.id, o.code, o.name, o.name_ru, o.description, o.description_ru, o.price_amount, o.currency,"
-        " o.term_months, b.id, b.name, b.name_ru, b.quantity, b.unit, b.unit_ru, b.kind"
+        " o.term_months, b.id AS benefit_id, b.name AS benefit_name, b.name_ru AS benefit_name_ru, b.quantity,"
+        " b.unit, b.unit_ru, b.kind"
         f" FROM {Offer._meta.db_table} o LEFT JOIN {OfferBenefit._meta.db_table} b ON b.offer_id = o.id"
         " WHERE o.is_active = %s"
-        " ORDER BY o.position, o.name, o.id, b.position, b.id"
+        " ORDER BY o.position, o.name, o.id, b.position, b.id",
+        [True],
     )
     offers = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [True])
-        rows = cursor.fetchall()
-    for (
-        pk,
-        code,
-        name,
-        name_ru,
-        description,
-        description_ru,
-        price,
-        currency,
-        months,
-        benefit_id,
-        b_name,
-        b_name_ru,
-        quantity,
-        unit,
-        unit_ru,
-        kind,
-    ) in rows:
-        offer = offers.get(pk)
+    for row in rows:
+        offer = offers.get(row["id"])
         if offer is None:
-            offer = offers[pk] = CatalogueOffer(
-                pk=pk,
-                code=code,
-                localized_name=_pick(name, name_ru, in_russian),
-                localized_description=_pick(description, description_ru, in_russian),
-                price_amount=price,
-                currency=currency,
-                term_months=months,
+            offer = offers[row["id"]] = CatalogueOffer(
+                pk=row["id"],
+                code=row["code"],
+                localized_name=localized(row["name"], row["name_ru"]),
+                localized_description=localized(row["description"], row["description_ru"]),
+                price_amount=row["price_amount"],
+                currency=row["currency"],
+                term_months=row["term_months"],
             )
-        if benefit_id is not None:
+        if row["benefit_id"] is not None:
             offer.benefits.append(
-                CatalogueBenefit(_pick(b_name, b_name_ru, in_russian), quantity, _pick(unit, unit_ru, in_russian), kind)
+                CatalogueBenefit(
+                    localized(row["benefit_name"], row["benefit_name_ru"]),
+                    row["quantity"],
+                    localized(row["unit"], row["unit_ru"]),
+                    row["kind"],
+                )
             )
     for pk, offer in offers.items():
-        shown = [row for row in rows if row[0] == pk]
-        offer.fingerprint = hashlib.sha1(repr((in_russian, shown)).encode()).hexdigest()
+        shown = [row for row in rows if row["id"] == pk]
+        offer.fingerprint = hashlib.sha1(repr((language, shown)).encode()).hexdigest()
     return list(offers.values())
 
 
