@@ -1,6 +1,7 @@
 """Forms of billing; choices are always the organisation's own rows, so a foreign id is invalid."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -41,12 +42,27 @@ class BillingProfileForm(forms.ModelForm):
 
     class Meta:
         model = BillingProfile
-        fields = ["legal_name", "street", "city", "postal_code", "country", "tax_id"]
+        fields = [
+            "legal_name",
+            "street",
+            "city",
+            "postal_code",
+            "country",
+            "tax_id",
+            "purchase_order",
+            "billing_contact_email",
+            "billing_contact_language",
+        ]
 
     def __init__(self, data=None, *, organization, **kwargs):
         instance = selectors.billing_profile(organization=organization) or BillingProfile(organization=organization)
         super().__init__(data, instance=instance, **kwargs)
         self.organization = organization
+        # Only asked when there is a contact to write to; the portal's default language otherwise.
+        self.fields["billing_contact_language"].required = False
+
+    def clean_billing_contact_language(self):
+        return self.cleaned_data.get("billing_contact_language") or settings.LANGUAGE_CODE
 
     def save_profile(self, *, actor):
         """The saved profile, or None with the errors next to their fields."""

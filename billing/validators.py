@@ -111,3 +111,21 @@ def _validate_inn(text):
     if not ru_inn.is_valid(text):
         raise ValidationError(_("The check digits of this INN do not match: check the number."), code="tax_id_invalid")
     return text
+
+
+# A purchase-order number as finance systems print them: letters, digits and - / . _ # and spaces.
+PURCHASE_ORDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 /._#-]{0,34}")
+
+
+def validate_purchase_order(value):
+    """The PO number as given (outer spaces dropped), or ValidationError: 1 to 35 characters it can print."""
+    text = " ".join(str(value).split())
+    if not PURCHASE_ORDER.fullmatch(text):
+        raise ValidationError(
+            _(
+                "A purchase-order number has up to 35 letters, digits, spaces and the signs - / . _ #, "
+                "and starts with a letter or a digit."
+            ),
+            code="purchase_order_format",
+        )
+    return text

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from billing import selectors as billing_selectors
+from billing.emails import document_attachments, with_billing_contact
 from membership.permissions import BILLING_ROLES
 from membership.selectors import organization_users_with_roles
 from partnerportal.notifications import notify, render_notification
@@ -29,6 +30,8 @@ TEMPLATES = (
     "renewal_failed",
     "expired",
 )
+# The reminders about money: the billing contact receives them too (billing.emails).
+MONEY_TEMPLATES = ("upcoming_renewal", "card_expires", "renewal_succeeded", "renewal_failed")
 
 
 # Why an automatic renewal failed; lazy, so each e-mail shows it in its recipient's language.
@@ -103,14 +106,18 @@ def send_lifecycle_email(*, template: str, subscription_id: int, extra: dict | N
     if subscription is None:
         return 0
     recipients = list(lifecycle_email_recipients(organization=subscription.organization))
+    if template in MONEY_TEMPLATES:
+        recipients = with_billing_contact(recipients, organization_id=subscription.organization_id)
     if not recipients:
         logger.warning("No Global or Billing admin to tell about subscription %s (%s)", subscription_id, template)
         return 0
+    context = _context(subscription, extra or {})
     return notify(
         template=f"{TEMPLATE_DIR}/{template}",
         recipients=recipients,
-        context=_context(subscription, extra or {}),
+        context=context,
         context_for=_offer_name(subscription),
+        attachments_for=document_attachments(context["invoice"]),
     )
 
 
@@ -140,7 +147,8 @@ def order_confirmation_send(order_id: int) -> int:
     invoice = billing_selectors.invoice_for_reference(reference=order.number)
     return notify(
         template="offers/emails/order_confirmed",
-        recipients=_order_recipients(order),
+        recipients=with_billing_contact(_order_recipients(order), organization_id=order.organization_id),
+        attachments_for=document_attachments(invoice),
         context={
             "order": order,
             "invoice": invoice,

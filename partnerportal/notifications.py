@@ -21,10 +21,18 @@ from django.utils import translation
 
 @dataclass(frozen=True)
 class Recipient:
-    """An address that is not a user's (yet), with the language to write to it in."""
+    """An address that is not a user's (an invitee, a billing contact), with the language to write to it in.
+
+    It has no ``pk``: templates offer portal links to users only (``{% if user.pk %}``), since an
+    address that cannot sign in cannot follow them.
+    """
 
     email: str
     language: str = ""
+
+    @property
+    def display_name(self):
+        return self.email
 
 
 def render_notification(*, template: str, recipient, context: dict | None = None, context_for=None):
@@ -49,12 +57,14 @@ def notify(
     recipients: Iterable,
     context: dict | None = None,
     context_for: Callable[[object], dict] | None = None,
+    attachments_for: Callable[[object], list] | None = None,
     from_email: str | None = None,
 ) -> int:
     """Send the notification to each recipient that has an address; returns how many were sent.
 
     ``template`` is the path without the ending, e.g. ``"membership/email/invitation"``. The context
-    gets ``user`` (the recipient) and ``PORTAL_NAME``.
+    gets ``user`` (the recipient) and ``PORTAL_NAME``. ``attachments_for(recipient)``, when given,
+    returns (file name, content, MIME type) triples to attach, made under the recipient's language.
     """
     messages = []
     for recipient in recipients:
@@ -65,6 +75,10 @@ def notify(
         )
         message = EmailMultiAlternatives(subject, text, from_email or settings.DEFAULT_FROM_EMAIL, [recipient.email])
         message.attach_alternative(html, "text/html")
+        if attachments_for is not None:
+            with translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE):
+                for attachment in attachments_for(recipient):
+                    message.attach(*attachment)
         messages.append(message)
     if not messages:
         return 0

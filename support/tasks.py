@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from billing import selectors as billing_selectors
+from billing.emails import document_attachments, with_billing_contact
 from partnerportal.notifications import notify
 
 from .models import CancellationDecision, RequestMessage, ServiceRequest, StatusChange
@@ -69,4 +70,14 @@ def send_request_email(service_request_id, event, **ids):
             return {"offer_name": service_request.subscription.offer.localized("name")}
         return {}
 
-    notify(template=f"support/email/{event}", recipients=[recipient], context=context, context_for=offer_name)
+    recipients, attachments = [recipient], None
+    if event == "cancelled":  # money given back: the billing contact is told too, the credit note attached
+        recipients = with_billing_contact(recipients, organization_id=service_request.organization_id)
+        attachments = document_attachments(context["credit_note"], credit_note=True)
+    notify(
+        template=f"support/email/{event}",
+        recipients=recipients,
+        context=context,
+        context_for=offer_name,
+        attachments_for=attachments,
+    )

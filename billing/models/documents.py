@@ -56,6 +56,8 @@ class Document(models.Model):
     buyer_postal_code = models.CharField(_("buyer's postal code"), max_length=20, blank=True)
     buyer_country = models.CharField(_("buyer's country"), max_length=2, blank=True)
     buyer_tax_id = models.CharField(_("buyer's tax ID"), max_length=32, blank=True)
+    buyer_contact_email = models.EmailField(_("buyer's billing contact"), blank=True)
+    purchase_order = models.CharField(_("purchase-order number"), max_length=35, blank=True)
     item_code = models.CharField(_("item code"), max_length=64)
     item_name_en = models.CharField(_("item (English)"), max_length=200)
     item_name_ru = models.CharField(_("item (Russian)"), max_length=200, blank=True)

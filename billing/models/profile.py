@@ -9,7 +9,7 @@ from django_countries.fields import CountryField
 
 from membership.models import Organization
 
-from ..validators import postal_code_required, validate_postal_code, validate_tax_id
+from ..validators import postal_code_required, validate_postal_code, validate_purchase_order, validate_tax_id
 
 
 class BillingProfile(models.Model):
@@ -27,6 +27,25 @@ class BillingProfile(models.Model):
     country = CountryField(_("country"))
     tax_id = models.CharField(
         _("tax ID"), max_length=32, blank=True, help_text=_("For example a VAT number (DE123456789) or an INN.")
+    )
+    # Who receives the money e-mails besides the organisation's admins (invoices, credit notes,
+    # receipts, renewal reminders), in its own language; not a user of the portal.
+    billing_contact_email = models.EmailField(
+        _("billing contact e-mail"),
+        blank=True,
+        help_text=_("Receives invoices, credit notes, receipts and the reminders about payments."),
+    )
+    billing_contact_language = models.CharField(
+        _("language of the billing contact"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    purchase_order = models.CharField(
+        _("purchase-order number"),
+        max_length=35,
+        blank=True,
+        help_text=_("Printed on the invoices issued from now on."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
@@ -64,5 +83,12 @@ class BillingProfile(models.Model):
                 self.tax_id = validate_tax_id(self.tax_id, country)
             except ValidationError as exc:
                 errors["tax_id"] = exc
+        if self.purchase_order:
+            try:
+                self.purchase_order = validate_purchase_order(self.purchase_order)
+            except ValidationError as exc:
+                errors["purchase_order"] = exc
+        if self.billing_contact_email:
+            self.billing_contact_email = self.billing_contact_email.strip().lower()
         if errors:
             raise ValidationError(errors)

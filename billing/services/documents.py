@@ -72,6 +72,8 @@ def _buyer(organization_id):
         "buyer_postal_code": profile.postal_code,
         "buyer_country": str(profile.country),
         "buyer_tax_id": profile.tax_id,
+        "buyer_contact_email": profile.billing_contact_email,
+        "purchase_order": profile.purchase_order,
     }
 
 
@@ -134,6 +136,8 @@ def credit_note_issue(*, refund: Refund) -> CreditNote | None:
                 "buyer_postal_code",
                 "buyer_country",
                 "buyer_tax_id",
+                "buyer_contact_email",
+                "purchase_order",
                 "item_code",
                 "item_name_en",
                 "item_name_ru",

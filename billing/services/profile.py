@@ -10,7 +10,17 @@ from membership.services import activity_record
 from ..models import BillingProfile
 from .common import require_any
 
-PROFILE_FIELDS = ("legal_name", "street", "city", "postal_code", "country", "tax_id")
+PROFILE_FIELDS = (
+    "legal_name",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+    "tax_id",
+    "billing_contact_email",
+    "billing_contact_language",
+    "purchase_order",
+)
 
 
 def billing_profile_save(*, organization: Organization, actor, **fields) -> BillingProfile:
