@@ -20,6 +20,7 @@ from offers.services import (
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
+from tests.factories.support import StaffFactory
 from tests.helpers.checkout import accept_terms, add_card, buy, choose_card, step
 from tests.helpers.lifecycle import at, sweep
 
@@ -110,6 +111,14 @@ class TestDetails:
         entry = subscription_timeline(subscription=sub).get(verb=TimelineKind.AUTO_RENEW_OFF.verb)
         assert entry.actor == admin
         assert re.search(r"<td>[^<]*</td><td>Test User</td><td>Automatic renewal turned off", html)
+
+    def test_staff_see_the_same_facts_in_the_admin(self, client, org, sub):
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+        subscription_turn_off_auto_renewal(subscription=sub, actor=admin)
+        client.force_login(StaffFactory(superuser=True))
+        html = client.get(reverse("admin:offers_subscription_change", args=[sub.pk])).content.decode()
+        assert "Automatic renewal turned off" in html and "bill@contoso.example" in html
+        assert "Order test purchase: US$475.00, term from Nov. 25, 2026 to Nov. 25, 2027" in html
 
     def test_cancel_link_goes_to_a_support_request_when_support_provides_it(self, client, org, sub):
         admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
