@@ -95,7 +95,8 @@ lint: venv
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/partnerportal/test_import_graph.py tests/partnerportal/test_url_layers.py
 
 # The locking tests run on the database configured (SQLite by default, where writers take turns);
-# when that is not PostgreSQL but a local one answers, they run again on it, with real row locks.
+# when that is not PostgreSQL but a local one answers, they run again on it, with real row locks,
+# and so do the data migrations' tests over old rows (marker "migration").
 LOCAL_PG := postgres://postgres@127.0.0.1:5432/postgres
 # The page cache's tests run on the test settings' memory cache; when a local Redis answers, again
 # on it (production's cache; its database 11 is emptied by these tests).
@@ -104,8 +105,8 @@ PAGE_CACHE_TESTS := tests/partnerportal/test_page_cache.py tests/partnerportal/t
 test: setup browsers lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 	@if [ -z "$$DATABASE_URL" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
-		echo "A local PostgreSQL answers: the locking tests again, with row locks"; \
-		DATABASE_URL=$(LOCAL_PG) $(VENV)/bin/pytest -m locking -p no:cacheprovider -q; \
+		echo "A local PostgreSQL answers: the locking and data migration tests again"; \
+		DATABASE_URL=$(LOCAL_PG) $(VENV)/bin/pytest -m "locking or migration" -p no:cacheprovider -q; \
 	fi
 	@if command -v redis-cli >/dev/null && [ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; then \
 		echo "A local Redis answers: the page cache's tests again, on it"; \

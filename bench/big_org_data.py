@@ -50,8 +50,8 @@ def build(email_domain="big.example"):
     from billing.services import InvoiceLine, credit_note_issue, invoice_issue
     from membership.dates import add_months
     from membership.models import ActivityEntry, Organization, Role, User, UserRole
-    from membership.services import organization_enrol
-    from offers.models import Offer, Order, OrderKind, OrderStatus, Subscription, TimelineEntry
+    from membership.services import activity_entry_build, organization_enrol
+    from offers.models import Offer, Order, OrderKind, OrderStatus, Subscription
     from offers.selectors import ACTION_PACK_CODE
     from partnerportal import page_cache
     from support.models import ProblemType, RequestStatus, ServiceRequest, Severity, StatusChange
@@ -247,34 +247,32 @@ def build(email_domain="big.example"):
             for r in requests
         )
 
-        # Two years of the subscription's timeline and of the organisation's activity, as the services write them.
+        # Two years of the subscription's timeline and of the organisation's other activity, as the
+        # services write them: one log, the timeline being its entries about the subscription.
         timeline, activity = [], []
         for day in range(0, DAYS, 7):
             for _ in range(TIMELINE_PER_WEEK):
                 at = moment(day + rng.randrange(7))
-                kind, data = _timeline_facts(rng, rng.choice(orders), rng.choice(requests))
+                verb, data = _timeline_facts(rng, rng.choice(orders), rng.choice(requests))
                 timeline.append(
-                    TimelineEntry(
-                        subscription=subscription, kind=kind, actor=rng.choice(users), data=data, created_at=at
-                    )
-                )
-            for _ in range(ACTIVITY_PER_WEEK):
-                at = moment(day + rng.randrange(7))
-                verb, obj, data = _activity_facts(rng, subscription, rng.choice(requests), card, rng.choice(users))
-                activity.append(
-                    ActivityEntry(
-                        organization=org,
+                    activity_entry_build(
                         actor=rng.choice(users),
+                        organization=org,
                         verb=verb,
-                        object_type=obj._meta.label_lower,
-                        object_id=str(obj.pk),
-                        object_repr=str(obj)[:200],
+                        obj=subscription,
                         data=data,
                         created_at=at,
                     )
                 )
-        TimelineEntry.objects.bulk_create(timeline)
-        ActivityEntry.objects.bulk_create(activity)
+            for _ in range(ACTIVITY_PER_WEEK):
+                at = moment(day + rng.randrange(7))
+                verb, obj, data = _activity_facts(rng, rng.choice(requests), card, rng.choice(users))
+                activity.append(
+                    activity_entry_build(
+                        actor=rng.choice(users), organization=org, verb=verb, obj=obj, data=data, created_at=at
+                    )
+                )
+        ActivityEntry.objects.bulk_create(timeline + activity)
         # bulk_create and bulk_update send no post_save: the organisation's cached pages are old now.
         page_cache.organization_changed(org.pk)
 
@@ -293,7 +291,7 @@ def build(email_domain="big.example"):
 
 
 def _timeline_facts(rng, order, request):
-    """A timeline entry's kind and facts (R16), as offers' and support's services store them."""
+    """A subscription fact's verb and data (R16), as offers' and support's services store them."""
     from offers.models import TimelineKind
 
     term = {
@@ -305,33 +303,36 @@ def _timeline_facts(rng, order, request):
     }
     choice = rng.randrange(7)
     if choice == 0:
-        return TimelineKind.REMINDER_SENT, {"reminder": rng.choice(["expiry_30", "expiry_7", "upcoming_renewal"])}
+        return TimelineKind.REMINDER_SENT.verb, {"reminder": rng.choice(["expiry_30", "expiry_7", "upcoming_renewal"])}
     if choice == 1:
-        return TimelineKind.PAYMENT_FAILED, {"order": order.number, "attempt": 1, "reason": "insufficient_funds"}
+        return TimelineKind.PAYMENT_FAILED.verb, {"order": order.number, "attempt": 1, "reason": "insufficient_funds"}
     if choice == 2:
-        return TimelineKind.REQUEST_FILED, {"request": request.number, "title": request.title, "cancellation": False}
-    if choice == 3:
-        return TimelineKind.BENEFIT_ACTIVATED, {
-            "name": "Azure credits",
-            "name_ru": "Кредиты Azure",
-            "action": "activated",
+        return TimelineKind.REQUEST_FILED.verb, {
+            "request": request.number,
+            "title": request.title,
+            "cancellation": False,
         }
+    if choice == 3:
+        return "benefit.activated", {"name": "Azure credits", "name_ru": "Кредиты Azure"}
     if choice == 4:
-        return TimelineKind.NOTE, {"text": "Called the partner about the renewal."}
+        return TimelineKind.NOTE.verb, {"text": "Called the partner about the renewal."}
     if choice == 5:
-        return TimelineKind.REFUNDED, {
+        return TimelineKind.REFUNDED.verb, {
             "amount": order.amount // 3,
             "currency": order.currency,
             "refund": "prorated",
             "request": request.number,
             "order": order.number,
         }
-    return TimelineKind.RENEWED, term
+    return TimelineKind.RENEWED.verb, term
 
 
-def _activity_facts(rng, subscription, request, card, user):
-    """An activity entry's verb, object and facts (R16), as the services record them."""
-    choice = rng.randrange(5)
+def _activity_facts(rng, request, card, user):
+    """An activity entry's verb, object and facts (R16) about anything but the subscription, as the services record them.
+
+    The subscription's own facts are its timeline above: one log, each fact once.
+    """
+    choice = rng.randrange(3)
     if choice == 0:
         return "service_request.filed", request, {"request": request.number, "title": request.title}
     if choice == 1:
@@ -340,11 +341,7 @@ def _activity_facts(rng, subscription, request, card, user):
             user,
             {"before": ["account_admin"], "after": ["account_admin", "mpn_partner_admin"]},
         )
-    if choice == 2:
-        return "payment_method.made_default", card, {}
-    if choice == 3:
-        return "subscription.reminder_sent", subscription, {"reminder": "expiry_30"}
-    return "subscription.note", subscription, {"text": "Checked the licence keys."}
+    return "payment_method.made_default", card, {}
 
 
 if __name__ == "__main__":

@@ -73,10 +73,11 @@ def prepare(organizations, sessions, entries_path, seed=2026):
 
     from billing.models import Payment, PaymentMethod, PaymentStatus
     from membership.dates import add_months
-    from membership.models import Organization, Role, User, UserRole
+    from membership.models import ActivityEntry, Organization, Role, User, UserRole
     from membership.services import NETWORK_AGREEMENT_VERSION
-    from offers.models import Offer, Order, OrderStatus, Subscription, TimelineEntry, TimelineKind
+    from offers.models import Offer, Order, OrderStatus, Subscription, TimelineKind
     from offers.selectors import ACTION_PACK_CODE
+    from offers.services import timeline_entry_build
     from partnerportal import page_cache
     from support.models import ProblemType, RequestStatus, ServiceRequest, StatusChange
 
@@ -171,8 +172,8 @@ def prepare(organizations, sessions, entries_path, seed=2026):
             )
             for order in orders
         )
-        TimelineEntry.objects.bulk_create(
-            TimelineEntry(
+        ActivityEntry.objects.bulk_create(
+            timeline_entry_build(
                 subscription=sub,
                 kind=TimelineKind.PURCHASED,
                 data={

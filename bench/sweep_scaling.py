@@ -115,11 +115,11 @@ def _fill(total):
     from django.db import connection
 
     from membership.dates import add_months
-    from membership.models import Organization
+    from membership.models import ActivityEntry, Organization
     from offers.demo_catalogue import load_demo_catalogue
-    from offers.models import Reminder, Subscription, SubscriptionStatus, TimelineEntry
+    from offers.models import Reminder, Subscription, SubscriptionStatus
 
-    TimelineEntry.objects.all().delete()
+    ActivityEntry.objects.all().delete()
     Reminder.objects.all().delete()
     Subscription.objects.all().delete()
     Organization.objects.all().delete()

@@ -269,7 +269,11 @@ class Invitation(models.Model):
 
 
 class ActivityEntry(models.Model):
-    """Who did what to which object, and when; written by services, never edited."""
+    """Who did what to which object, and when; written by services, never edited.
+
+    The one log of facts: the organisation's activity log shows every entry, and an object's own
+    history (a subscription's timeline) is the entries about that object.
+    """
 
     organization = models.ForeignKey(
         Organization,
@@ -302,7 +306,12 @@ class ActivityEntry(models.Model):
         verbose_name = _("activity entry")
         verbose_name_plural = _("activity log")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="activity_org_created_idx")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="activity_org_created_idx"),
+            # One object's history, newest first (a subscription's timeline): the page reads it in
+            # this order, so the index serves both the lookup and the sort.
+            models.Index(fields=["object_type", "object_id", "-created_at", "-id"], name="activity_object_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.verb} {self.object_repr}"

@@ -65,3 +65,12 @@ def organization_activity(
     if end:
         entries = entries.filter(created_at__lt=_day_start(end + datetime.timedelta(days=1)))
     return entries.order_by("-created_at", "-id")
+
+
+def object_activity(*, obj):
+    """The entries about one object (a subscription's timeline, say), newest first.
+
+    Keyed as activity_record keys them: the model's label and the primary key as text.
+    """
+    entries = ActivityEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return entries.select_related("actor").order_by("-created_at", "-id")

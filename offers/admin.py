@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin import ReadOnlyAdmin
 
 from . import admin_benefits  # noqa: F401  (registers the benefit models)
-from .models import Offer, OfferBenefit, OfferTerms, Order, Reminder, Subscription, TermsAcceptance, TimelineEntry
+from .models import Offer, OfferBenefit, OfferTerms, Order, Reminder, Subscription, TermsAcceptance
+from .selectors import TIMELINE_PER_PAGE, subscription_timeline
 
 
 class OfferBenefitInline(admin.TabularInline):
@@ -25,16 +28,6 @@ class OfferAdmin(admin.ModelAdmin):
     inlines = [OfferBenefitInline, OfferTermsInline]
 
 
-class TimelineInline(admin.TabularInline):
-    model = TimelineEntry
-    extra = 0
-    can_delete = False
-    readonly_fields = ["kind", "actor", "detail", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["id", "organization", "offer", "status", "auto_renew", "current_period_end"]
@@ -42,12 +35,26 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "offer"]
     search_fields = ["organization__name", "id"]
     # State changes go through offers.services only, never by editing the row.
-    readonly_fields = [f.name for f in Subscription._meta.fields]
-    inlines = [TimelineInline]
+    readonly_fields = [*(f.name for f in Subscription._meta.fields), "timeline"]
     show_full_result_count = False
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj):
+        """The subscription's facts (R13), rendered as its details page renders them, in the staff member's language."""
+        if obj is None or obj.pk is None:
+            return ""
+        entries = subscription_timeline(subscription=obj)[:TIMELINE_PER_PAGE]
+        return format_html_join(
+            "\n",
+            "<div>{} · {} · {} {}</div>",
+            (
+                (date_format(localtime(e.created_at), "DATETIME_FORMAT"), e.actor or "—", e.verb_label, e.detail)
+                for e in entries
+            ),
+        )
 
 
 @admin.register(TermsAcceptance)

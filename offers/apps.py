@@ -18,15 +18,14 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers and subscriptions")
 
     def ready(self):
-        # Models can be imported only once the app registry is ready, hence here and not at the top.
-        from .models import TimelineKind
+        # A subscription's facts are activity entries about it, logged as "subscription.<kind>" (its
+        # timeline reads them back); membership's registry is the one that labels and renders them.
+        # The kinds' module reads billing's models, importable only once the registry is ready.
+        from .timeline import ACTIVITY_RENDERERS, TimelineKind
 
-        # A subscription's timeline entries reach the activity log as "subscription.<kind>".
-        activity_verbs_register({f"subscription.{kind.value}": kind.label for kind in TimelineKind})
+        activity_verbs_register({kind.verb: kind.label for kind in TimelineKind})
         activity_verbs_register(BENEFIT_ACTIVITY_VERBS)
         # ...and read in the reader's language from the facts they keep (R16).
-        from .timeline import ACTIVITY_RENDERERS
-
         activity_renderers_register(ACTIVITY_RENDERERS)
 
         # Billing announces payments that settle outside the request that started them (a webhook,

@@ -1,11 +1,10 @@
-"""What a subscription's timeline entry says (R13, R16): facts stored, sentences rendered per reader.
+"""What a subscription's facts say (R13, R16): facts stored, sentences rendered per reader.
 
-An entry keeps its kind and structured data (amounts in minor units with their currency, ISO dates,
-order and service request numbers, codes for reasons). ``timeline_text`` turns them into one
-translated phrase per kind, with money and dates in the reader's locale, so that a Russian reader
-never sees an English sentence frozen in at write time, nor "47500 USD" for US$475.00.
-
-The kinds live here (not in models) so that the model can render itself without an import cycle.
+A subscription's timeline is the activity entries about it (membership.ActivityEntry). Each keeps
+its verb and structured data (amounts in minor units with their currency, ISO dates, order and
+service request numbers, codes for reasons). The renderers below turn them into one translated
+phrase per verb, with money and dates in the reader's locale, so that a Russian reader never sees
+an English sentence frozen in at write time, nor "47500 USD" for US$475.00.
 """
 
 import datetime
@@ -21,6 +20,8 @@ from partnerportal.money import format_money
 
 
 class TimelineKind(models.TextChoices):
+    """What happened to a subscription; logged as the activity verb "subscription.<kind>"."""
+
     PURCHASED = "purchased", gettext_lazy("Purchased")
     RENEWED = "renewed", gettext_lazy("Renewed")
     AUTO_RENEWED = "auto_renewed", gettext_lazy("Renewed automatically")
@@ -35,6 +36,10 @@ class TimelineKind(models.TextChoices):
     REFUNDED = "refunded", gettext_lazy("Refunded")
     BENEFIT_ACTIVATED = "benefit_activated", gettext_lazy("Benefit activated")
     NOTE = "note", gettext_lazy("Note")
+
+    @property
+    def verb(self) -> str:
+        return f"subscription.{self.value}"
 
 
 class ReminderKind(models.TextChoices):
@@ -155,54 +160,39 @@ def _benefit(data):
     return _("%(benefit)s activated") % values
 
 
-RENDERERS = {
-    TimelineKind.PURCHASED: _term,
-    TimelineKind.RENEWED: _term,
-    TimelineKind.AUTO_RENEWED: _term,
-    TimelineKind.RENEWAL_FAILED: _renewal_failed,
-    TimelineKind.PAST_DUE: None,  # the kind says it all
-    TimelineKind.EXPIRED: _expired,
-    TimelineKind.AUTO_RENEW_OFF: None,
-    TimelineKind.REMINDER_SENT: _reminder,
-    TimelineKind.PAYMENT_FAILED: _payment_failed,
-    TimelineKind.REQUEST_FILED: _request_filed,
-    TimelineKind.CANCELLED: _cancelled,
-    TimelineKind.REFUNDED: _refunded,
-    TimelineKind.BENEFIT_ACTIVATED: _benefit,
-    TimelineKind.NOTE: None,  # a person's note: its text, as written
-}
-
-
-def timeline_text(kind: str, data: dict | None) -> str:
-    """The entry's facts as one phrase in the active language; stored text as-is when facts are missing.
-
-    ``data["text"]`` is a person's note, or an old English sentence the migration could not parse.
-    """
-    data = data or {}
-    renderer = RENDERERS.get(kind)
-    if renderer is not None:
-        try:
-            return renderer(data)
-        except (KeyError, ValueError, TypeError):
-            pass  # facts missing or unreadable: fall back to what was stored
-    return str(data.get("text", ""))
-
-
-# --- The activity log (membership renders through a registry: it cannot import offers) ----------
-
-
-def _kind_renderer(kind):
-    return lambda data: timeline_text(kind, data)
-
-
 def _benefit_with(key):
     return lambda data: "%s: %s" % (localized_name(data), data[key])
 
 
+def _benefit_action(action):
+    return lambda data: _benefit({**data, "action": action})
+
+
+def _seat_assigned(data):
+    # An entry the activity-log migration read from an old sentence knows the user, not the seat.
+    return _benefit_action("seat_assigned")(data) if "seat" in data else _benefit_with("user")(data)
+
+
+# How each subscription fact reads, by its activity verb: membership's registry is the one every page
+# renders through (the subscription's timeline, the organisation's activity log, the admin), and
+# offers fills it in from OffersConfig.ready(). A kind without a renderer says it all by its label, or
+# keeps a person's note (``data["text"]``), which the registry shows as written.
 ACTIVITY_RENDERERS = {
-    **{f"subscription.{kind.value}": _kind_renderer(kind.value) for kind in TimelineKind},
-    "benefit.activated": localized_name,
-    "benefit.license_issued": _benefit_with("key"),
-    "benefit.seat_assigned": _benefit_with("user"),
+    TimelineKind.PURCHASED.verb: _term,
+    TimelineKind.RENEWED.verb: _term,
+    TimelineKind.AUTO_RENEWED.verb: _term,
+    TimelineKind.RENEWAL_FAILED.verb: _renewal_failed,
+    TimelineKind.EXPIRED.verb: _expired,
+    TimelineKind.REMINDER_SENT.verb: _reminder,
+    TimelineKind.PAYMENT_FAILED.verb: _payment_failed,
+    TimelineKind.REQUEST_FILED.verb: _request_filed,
+    TimelineKind.CANCELLED.verb: _cancelled,
+    TimelineKind.REFUNDED.verb: _refunded,
+    # Kept for entries written before benefits logged their own verbs (the action is in the data).
+    TimelineKind.BENEFIT_ACTIVATED.verb: _benefit,
+    # What the benefit services log about a subscription: the action is the verb.
+    "benefit.activated": _benefit_action("activated"),
+    "benefit.license_issued": _benefit_action("license_issued"),
+    "benefit.seat_assigned": _seat_assigned,
     "benefit.seat_released": _benefit_with("user"),
 }

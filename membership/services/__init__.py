@@ -1,6 +1,6 @@
 """Writes of membership, one module per job, re-exported here."""
 
-from .activity import activity_record  # noqa: F401
+from .activity import activity_entry_build, activity_record  # noqa: F401
 from .competencies import (  # noqa: F401
     COMPETENCY_REMINDER_DAYS,
     competencies_expire_lapsed,

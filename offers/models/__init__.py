@@ -9,7 +9,6 @@ from .subscriptions import (
     ReminderKind,
     Subscription,
     SubscriptionStatus,
-    TimelineEntry,
     TimelineKind,
 )
 
@@ -32,6 +31,5 @@ __all__ = [
     "Subscription",
     "SubscriptionStatus",
     "TermsAcceptance",
-    "TimelineEntry",
     "TimelineKind",
 ]

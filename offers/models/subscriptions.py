@@ -1,6 +1,5 @@
-"""Subscriptions, their timeline (R13) and the reminders sent for each term (R9)."""
+"""Subscriptions and the reminders sent for each term (R9); their timeline (R13) is the activity log's entries about them."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from membership.models import Organization
 from partnerportal.i18n import choice_labels
 
-from ..timeline import ReminderKind, TimelineKind, timeline_text
+from ..timeline import ReminderKind, TimelineKind  # noqa: F401  (TimelineKind: re-exported by offers.models)
 from .catalogue import Offer
 
 
@@ -96,48 +95,6 @@ class Subscription(models.Model):
     @property
     def is_live(self):
         return self.status in LIVE_STATUSES
-
-
-class TimelineEntry(models.Model):
-    """R13: who did what to a subscription, and when."""
-
-    subscription = models.ForeignKey(
-        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="timeline"
-    )
-    kind = models.CharField(_("kind"), max_length=30, choices=TimelineKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    # Facts, not a sentence (R16): amounts in minor units with their currency, ISO dates, order and
-    # request numbers, reason codes; ``detail`` says them in the reader's language (offers.timeline).
-    data = models.JSONField(_("data"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
-
-    page_cache_owner = "subscription.organization_id"
-
-    class Meta:
-        verbose_name = _("timeline entry")
-        verbose_name_plural = _("timeline entries")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["subscription", "-created_at"], name="timeline_sub_created_idx")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} – {self.created_at:%Y-%m-%d}"
-
-    @property
-    def detail(self) -> str:
-        """The entry's facts as a phrase in the active language."""
-        return timeline_text(self.kind, self.data)
-
-    @detail.setter
-    def detail(self, text: str):
-        # A person's free text (a note): kept as written.
-        self.data = {**(self.data or {}), "text": text[:500]}
 
 
 class Reminder(models.Model):

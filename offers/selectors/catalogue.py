@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from django.utils.translation import get_language
 
 from billing.models import PaymentMethod
-from membership.models import Organization, Role, User, person_name
-from membership.selectors import organization_users_with_roles
+from membership.activity_verbs import activity_text
+from membership.models import ActivityEntry, Organization, Role, User, person_name
+from membership.selectors import object_activity, organization_users_with_roles
 from partnerportal.i18n import localizer
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows, read, select_list
 
 from ..benefit_text import benefit_phrase
-from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription, TimelineEntry
+from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
 from ..rules import renewal_decision
-from ..timeline import timeline_text
 
 ACTION_PACK_CODE = "action-pack"
 
@@ -63,8 +63,8 @@ TIMELINE_PER_PAGE = 25
 
 
 def subscription_timeline(*, subscription):
-    """R13: the subscription's timeline, newest first, with who did each thing."""
-    return subscription.timeline.select_related("actor").order_by("-created_at", "-id")
+    """R13: the subscription's timeline, newest first, with who did each thing: the activity entries about it."""
+    return object_activity(obj=subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,40 +72,43 @@ class TimelineRow:
     """A timeline entry as subscription details show it: read-only, with who did it by name."""
 
     created_at: datetime.datetime
-    kind: str
+    verb: str
     data: dict
     actor_name: str | None
 
     @property
     def detail(self) -> str:
-        """The entry's facts as a phrase in the active language (TimelineEntry.detail)."""
-        return timeline_text(self.kind, self.data)
+        """The entry's facts as a phrase in the active language (ActivityEntry.detail)."""
+        return activity_text(self.verb, self.data)
 
 
 def subscription_timeline_page(*, subscription, page_number, per_page=TIMELINE_PER_PAGE):
     """One page of the timeline, newest first, with who did each thing: one SQL query, plain rows.
 
-    Read-only rows rather than models with their actors: building 25 entries and 25 users cost a
-    quarter of the page.
+    The timeline is the activity entries about the subscription, keyed as activity_record keys them
+    (the model's label, the primary key as text); the (object_type, object_id, -created_at, -id)
+    index serves the lookup, the order and the count. Read-only rows rather than models with their
+    actors: building 25 entries and 25 users cost a quarter of the page.
     """
-    entries, users = TimelineEntry._meta.db_table, User._meta.db_table
+    entries, users = ActivityEntry._meta.db_table, User._meta.db_table
     sql = (
-        "SELECT t.created_at, t.kind, t.data, a.first_name, a.last_name, a.email, "
-        "(SELECT COUNT(*) FROM %s WHERE subscription_id = %%s) AS paging_total "
+        "SELECT t.created_at, t.verb, t.data, a.first_name, a.last_name, a.email, "
+        "(SELECT COUNT(*) FROM %s WHERE object_type = %%s AND object_id = %%s) AS paging_total "
         "FROM %s t LEFT JOIN %s a ON a.id = t.actor_id "
-        "WHERE t.subscription_id = %%s ORDER BY t.created_at DESC, t.id DESC LIMIT %%s OFFSET %%s"
-        % (entries, entries, users)
+        "WHERE t.object_type = %%s AND t.object_id = %%s "
+        "ORDER BY t.created_at DESC, t.id DESC LIMIT %%s OFFSET %%s" % (entries, entries, users)
     )
-    converted = [TimelineEntry._meta.get_field("created_at"), TimelineEntry._meta.get_field("data")]
+    converted = [ActivityEntry._meta.get_field("created_at"), ActivityEntry._meta.get_field("data")]
+    key = [Subscription._meta.label_lower, str(subscription.pk)]
 
     def fetch(offset, limit):
-        return dict_rows(sql, [subscription.pk, subscription.pk, limit, offset], converted)
+        return dict_rows(sql, [*key, *key, limit, offset], converted)
 
     page = paged(fetch, page_number, per_page)
     page.object_list = [
         TimelineRow(
             created_at=row["created_at"],
-            kind=row["kind"],
+            verb=row["verb"],
             data=row["data"],
             actor_name=None if row["email"] is None else person_name(row["first_name"], row["last_name"], row["email"]),
         )

@@ -47,6 +47,7 @@ from .subscriptions import (
     subscription_renew_for_order,
     subscription_turn_off_auto_renewal,
     timeline_add,
+    timeline_entry_build,
 )
 from .sweep import SWEEP_ACTIONS, subscriptions_sweep
 
@@ -88,4 +89,5 @@ __all__ = [
     "subscription_turn_off_auto_renewal",
     "subscriptions_sweep",
     "timeline_add",
+    "timeline_entry_build",
 ]

@@ -25,9 +25,7 @@ from ..models import (
     LicenseKey,
     SeatAssignment,
     Subscription,
-    TimelineKind,
 )
-from .subscriptions import timeline_add
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +56,7 @@ def _facts(benefit, **more) -> dict:
 
 
 def _record(subscription, actor, verb, facts):
-    """The timeline entry and the activity entry of one benefit action, with the same facts."""
-    timeline_add(
-        subscription=subscription,
-        kind=TimelineKind.BENEFIT_ACTIVATED,
-        actor=actor,
-        data={**facts, "action": verb.removeprefix("benefit.")},
-        record_activity=False,  # the activity entry below names the benefit action more precisely
-    )
+    """Log one benefit action on the subscription: its timeline and the activity log read this one entry."""
     activity_record(actor=actor, organization=subscription.organization, verb=verb, obj=subscription, data=facts)
 
 

@@ -1,7 +1,7 @@
 """Subscription state changes: the one place where a subscription moves between states (product.md).
 
 Each function locks the subscription row, checks the state guard (so a second call is a no-op or
-an error, never a double change) and writes the timeline entry (R13).
+an error, never a double change) and logs the fact on its timeline (R13).
 """
 
 import datetime
@@ -11,40 +11,38 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from membership.services import activity_record
+from membership.models import ActivityEntry
+from membership.services import activity_entry_build
 
-from ..models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineEntry, TimelineKind
+from ..models import LIVE_STATUSES, Subscription, SubscriptionStatus, TimelineKind
 from ..rules import purchase_term
 
 
+def timeline_entry_build(
+    *, subscription: Subscription, kind: str, actor=None, data: dict | None = None, detail: str = "", created_at=None
+) -> ActivityEntry:
+    """The entry timeline_add writes, unsaved: for writers that insert many at once (bulk_create)."""
+    return activity_entry_build(
+        actor=actor,
+        organization=subscription.organization,
+        verb=TimelineKind(kind).verb,  # an unknown kind is a ValueError here, never a stored verb
+        obj=subscription,
+        data=data,
+        detail=detail,
+        created_at=created_at,
+    )
+
+
 def timeline_add(
-    *,
-    subscription: Subscription,
-    kind: str,
-    actor=None,
-    data: dict | None = None,
-    detail: str = "",
-    record_activity: bool = True,
-) -> TimelineEntry:
-    """Write the subscription's timeline (R13) and, unless the caller logs a richer entry itself, the activity log.
+    *, subscription: Subscription, kind: str, actor=None, data: dict | None = None, detail: str = ""
+) -> ActivityEntry:
+    """Log a fact about the subscription (R13): one activity entry, its timeline and the organisation's log.
 
     ``data`` holds the facts offers.timeline renders per reader (R16); ``detail`` is a person's free
     text (a note), kept as written.
     """
-    data = dict(data or {})
-    if detail:
-        data["text"] = detail[:500]
-    entry = TimelineEntry(subscription=subscription, kind=kind, actor=actor, data=data)
-    entry.full_clean()
+    entry = timeline_entry_build(subscription=subscription, kind=kind, actor=actor, data=data, detail=detail)
     entry.save()
-    if record_activity:
-        activity_record(
-            actor=actor,
-            organization=subscription.organization,
-            verb=f"subscription.{kind}",
-            obj=subscription,
-            data=data,
-        )
     return entry
 
 

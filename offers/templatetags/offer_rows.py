@@ -13,10 +13,9 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
+from membership.activity_verbs import ACTIVITY_VERBS
 from partnerportal.formatting import date_formatter
-from partnerportal.i18n import choice_labels, gettext
-
-from ..timeline import TimelineKind
+from partnerportal.i18n import gettext
 
 register = template.Library()
 
@@ -30,18 +29,21 @@ def _text(value):
 @register.simple_tag
 def timeline_rows(entries):
     """The table rows of a subscription's timeline (R13): when, who, what, in the reader's language."""
-    kinds = choice_labels(TimelineKind)
+    labels = {}  # each verb's label in the active language, said once a page
     portal = _text(gettext(settings.PORTAL_NAME))
     when = date_formatter("DATETIME_FORMAT")
     rows = []
     for entry in entries:
         detail = entry.detail
+        what = labels.get(entry.verb)
+        if what is None:
+            what = labels[entry.verb] = _text(ACTIVITY_VERBS.get(entry.verb, entry.verb))
         rows.append(
             TIMELINE
             % {
                 "date": _text(when(entry.created_at)),
                 "who": _text(entry.actor_name) if entry.actor_name else portal,
-                "what": _text(kinds.get(entry.kind) or entry.kind),
+                "what": what,
                 "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
             }
         )

@@ -22,7 +22,8 @@ from django.db import IntegrityError, transaction
 from billing import services as billing_services
 from billing.models import Invoice, Payment, PaymentStatus, WebhookEvent
 from membership.dates import add_months
-from offers.models import Order, OrderKind, OrderStatus, Subscription, TimelineEntry
+from membership.models import ActivityEntry
+from offers.models import Order, OrderKind, OrderStatus, Subscription
 from tests.factories.billing import PaymentMethodFactory
 from tests.factories.membership import OrganizationFactory
 from tests.factories.offers import OrderFactory, OrderPaymentFactory, SubscriptionFactory, action_pack
@@ -253,7 +254,11 @@ def fingerprint():
             "price_amount",
         ),
         "timeline": _rows(
-            TimelineEntry.objects.all(), "subscription__organization__name", "kind", "data", "created_at"
+            ActivityEntry.objects.filter(object_type=Subscription._meta.label_lower),
+            "organization__name",
+            "verb",
+            "data",
+            "created_at",
         ),
         "invoices": _rows(
             Invoice.objects.all(), "reference", "amount", "currency", "issue_date", "term_start", "term_end"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from membership.dates import add_months
 from membership.models import Role
 from offers.models import Subscription, TimelineKind
+from offers.selectors import subscription_timeline
 from tests.factories.billing import CardFactory
 from tests.factories.membership import PASSWORD, OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -84,4 +85,4 @@ def test_billing_admin_turns_off_auto_renewal_and_renews_to_turn_it_back_on(live
     assert page.get_by_test_id("turn-off").count() == 1
     sub.refresh_from_db()
     assert sub.auto_renew and sub.current_period_start == add_months(start, 12)
-    assert sub.timeline.filter(kind=TimelineKind.RENEWED).count() == 1
+    assert subscription_timeline(subscription=sub).filter(verb=TimelineKind.RENEWED.verb).count() == 1

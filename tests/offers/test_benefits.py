@@ -20,13 +20,14 @@ from offers.models import (
     SeatAssignment,
     Subscription,
     SubscriptionStatus,
-    TimelineEntry,
-    TimelineKind,
 )
-from offers.selectors import credit_balance, subscription_benefits_activated
+from offers.selectors import credit_balance, subscription_benefits_activated, subscription_timeline
 from offers.services import benefit_activate, credits_grant_monthly, license_key_issue, seat_assign
 from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory
+
+# What the benefit services log on a subscription's timeline when a benefit is taken.
+BENEFIT_ACTIONS = ["benefit.activated", "benefit.license_issued", "benefit.seat_assigned"]
 
 
 def benefit(subscription, code):
@@ -95,7 +96,7 @@ class TestLicenseKeys:
         assert LicenseKey.objects.filter(benefit=vs, issued_to_subscription__isnull=True).count() == 2
         body = client.get(reverse("benefits:list")).content.decode()
         assert "3 / 3" in body and issued.first().key in body
-        timeline = TimelineEntry.objects.filter(subscription=subscription, kind=TimelineKind.BENEFIT_ACTIVATED)
+        timeline = subscription_timeline(subscription=subscription).filter(verb="benefit.license_issued")
         assert timeline.count() == 3 and timeline.first().actor == mpn_admin
 
     def test_an_empty_pool_says_so(self, subscription, mpn_admin):
@@ -335,7 +336,7 @@ class TestPermissionsAndRefund:
             else:
                 benefit_activate(actor=mpn_admin, subscription=sub, benefit=b)
             assert subscription_benefits_activated(subscription=sub) is True
-            assert TimelineEntry.objects.filter(subscription=sub, kind=TimelineKind.BENEFIT_ACTIVATED).count() == 1
+            assert subscription_timeline(subscription=sub).filter(verb__in=BENEFIT_ACTIONS).count() == 1
             Subscription.objects.filter(pk=sub.pk).update(status=SubscriptionStatus.CANCELLED)
 
 

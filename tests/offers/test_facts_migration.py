@@ -8,7 +8,8 @@ import importlib
 
 from django.utils import translation
 
-from offers.timeline import timeline_text
+from membership.activity_verbs import activity_text
+from offers.timeline import TimelineKind
 
 timeline_migration = importlib.import_module("offers.migrations.0002_timeline_facts")
 membership_migration = importlib.import_module("membership.migrations.0002_activity_facts")
@@ -87,7 +88,7 @@ def test_every_parsed_old_sentence_renders():
         ("renewal_failed", "Automatic renewal charge failed (attempt 1): Odd"),
     ):
         with translation.override("en"):
-            text = timeline_text(kind, parse(kind, detail))
+            text = activity_text(TimelineKind(kind).verb, parse(kind, detail))
         assert text and "47500" not in text and "payment 54" not in text
 
 

@@ -12,6 +12,7 @@ from django.core import mail
 from billing.models import PaymentStatus
 from membership.models import Role
 from offers.models import OrderStatus, Reminder, ReminderKind, SubscriptionStatus, TimelineKind
+from offers.selectors import subscription_timeline
 from offers.selectors.lifecycle import next_reminder, select_due
 from offers.services import subscription_renew, subscription_turn_off_auto_renewal
 from tests.factories.billing import AUTH_CARD, DECLINED_CARD, CardFactory
@@ -61,7 +62,7 @@ class TestAutomaticRenewal:
         assert [p.status for p in payments(sub)] == [PaymentStatus.SUCCEEDED]
         charged = intents(localstripe_process)
         assert len(charged) == 1 and charged[0]["status"] == "succeeded" and charged[0]["amount"] == 47500
-        assert sub.timeline.filter(kind=TimelineKind.AUTO_RENEWED).count() == 1
+        assert subscription_timeline(subscription=sub).filter(verb=TimelineKind.AUTO_RENEWED.verb).count() == 1
         succeeded = mails_with("has been renewed")
         assert len(succeeded) == 2  # the org's Global admin and Billing admin
         assert "US$475.00" in succeeded[0].body and "••4242" in succeeded[0].body
@@ -155,8 +156,8 @@ class TestFailedRenewal:
         assert len(mails_with("failed")) == 8
         assert len(mails_with("has expired")) == 2
         assert Reminder.objects.filter(subscription=sub, kind=ReminderKind.EXPIRED).count() == 1
-        kinds = list(sub.timeline.values_list("kind", flat=True))
-        assert kinds.count(TimelineKind.RENEWAL_FAILED) == 4 and kinds.count(TimelineKind.EXPIRED) == 1
+        kinds = list(subscription_timeline(subscription=sub).values_list("verb", flat=True))
+        assert kinds.count(TimelineKind.RENEWAL_FAILED.verb) == 4 and kinds.count(TimelineKind.EXPIRED.verb) == 1
 
     def test_card_requiring_authentication_fails_off_session_and_leads_to_manual_renewal(
         self, org, stripe_settings, localstripe_process
@@ -211,7 +212,7 @@ class TestFailedRenewal:
             0,
         )
         assert sub.next_renewal_attempt_on is None
-        assert not sub.timeline.filter(kind=TimelineKind.RENEWAL_FAILED).exists()
+        assert not subscription_timeline(subscription=sub).filter(verb=TimelineKind.RENEWAL_FAILED.verb).exists()
         assert mail.outbox == []
         assert intents(localstripe_process) == []
         assert auto_orders(sub).get().status == OrderStatus.DRAFT
@@ -355,7 +356,7 @@ class TestExpiryAndReminders:
         assert sub.status == SubscriptionStatus.EXPIRED
         assert len(mails_with("has expired")) == 2
         assert Reminder.objects.filter(subscription=sub).count() == 4
-        assert sub.timeline.filter(kind=TimelineKind.REMINDER_SENT).count() == 4
+        assert subscription_timeline(subscription=sub).filter(verb=TimelineKind.REMINDER_SENT.verb).count() == 4
 
     def test_a_missed_day_is_caught_up_but_never_sent_twice(self, org, stripe_settings):
         sub = SubscriptionFactory(

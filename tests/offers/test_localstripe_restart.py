@@ -16,7 +16,7 @@ from billing.services import decline_message
 from membership.models import Role
 from offers import services
 from offers.models import OrderStatus, SubscriptionStatus, TimelineKind
-from offers.selectors import current_terms
+from offers.selectors import current_terms, subscription_timeline
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import action_pack
@@ -96,7 +96,7 @@ def test_a_localstripe_that_lost_its_state_makes_the_renewal_past_due_with_a_new
     assert [(p.status, p.failure_code) for p in payments(subscription).filter(reference=renewal.number)] == [
         (PaymentStatus.FAILED, "card_missing")
     ]
-    failed = subscription.timeline.filter(kind=TimelineKind.RENEWAL_FAILED).get()
+    failed = subscription_timeline(subscription=subscription).filter(verb=TimelineKind.RENEWAL_FAILED.verb).get()
     assert CARD_MISSING_TEXT in failed.detail
     emails = mails_with("failed")
     assert emails and all(CARD_MISSING_TEXT in email.body for email in emails)  # one per recipient

@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from offers.models import TimelineEntry
+from membership.models import ActivityEntry
+from offers.services import timeline_entry_build
 from offers.timeline import TimelineKind
 from partnerportal import page_cache
 from tests.factories.offers import SubscriptionFactory
@@ -43,8 +44,8 @@ def _count(client, url, django_assert_num_queries, expected):
 def test_subscription_details_queries_do_not_grow(client, org, global_admin, size, django_assert_num_queries):
     subscription = SubscriptionFactory(organization=org, actor=global_admin)
     now = timezone.now()
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
+    ActivityEntry.objects.bulk_create(
+        timeline_entry_build(
             subscription=subscription,
             kind=TimelineKind.REMINDER_SENT,
             data={"reminder": "expiry_30"},

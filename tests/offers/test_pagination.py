@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from offers.models import TimelineEntry
+from membership.models import ActivityEntry
+from offers.services import timeline_entry_build
 from offers.timeline import TimelineKind
 from partnerportal import page_cache
 from tests.factories.offers import SubscriptionFactory
@@ -28,8 +29,8 @@ def _pages(client, url):
 def test_the_timeline_pages_through_every_entry(client, org, global_admin):
     subscription = SubscriptionFactory(organization=org, actor=global_admin)
     now = timezone.now()
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
+    ActivityEntry.objects.bulk_create(
+        timeline_entry_build(
             subscription=subscription,
             kind=TimelineKind.NOTE,
             data={"text": "Note %02d" % i},

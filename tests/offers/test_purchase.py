@@ -19,9 +19,9 @@ from offers.models import (
     Subscription,
     SubscriptionStatus,
     TermsAcceptance,
-    TimelineEntry,
     TimelineKind,
 )
+from offers.selectors import subscription_timeline
 from tests.factories.billing import DECLINED_CARD, OK_CARD, THREE_DS_CARD
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -213,7 +213,9 @@ class TestPurchase:
         assert subscription.payment_method == method
         assert order.subscription == subscription
         assert (
-            TimelineEntry.objects.filter(subscription=subscription, kind=TimelineKind.PURCHASED, actor=buyer).count()
+            subscription_timeline(subscription=subscription)
+            .filter(verb=TimelineKind.PURCHASED.verb, actor=buyer)
+            .count()
             == 1
         )
         assert payment_intent_count() == 1
@@ -479,7 +481,7 @@ class TestRenewal:
             old_end,
             add_months(old_end, 12),
         )
-        assert subscription.timeline.filter(kind=TimelineKind.RENEWED).count() == 1
+        assert subscription_timeline(subscription=subscription).filter(verb=TimelineKind.RENEWED.verb).count() == 1
         assert Subscription.objects.count() == 1
 
     def test_renewal_after_expiry_starts_today(self, buyer_client, buyer, offer):

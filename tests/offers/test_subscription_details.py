@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 
 from membership.models import Role
 from offers.models import Order, OrderKind, Subscription, SubscriptionStatus, TimelineKind
-from offers.selectors import current_terms
+from offers.selectors import current_terms, subscription_timeline
 from offers.services import (
     OutcomeStatus,
     order_accept_terms,
@@ -20,6 +20,7 @@ from offers.services import (
 from tests.factories.billing import CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
+from tests.factories.support import StaffFactory
 from tests.helpers.checkout import accept_terms, add_card, buy, choose_card, step
 from tests.helpers.lifecycle import at, sweep
 
@@ -107,9 +108,17 @@ class TestDetails:
         client.force_login(admin)
         client.post(reverse("subscriptions:turn_off_auto_renewal", args=[sub.pk]), {"confirm": "1"})
         html = _text(client.get(sub.get_absolute_url()))
-        entry = sub.timeline.get(kind=TimelineKind.AUTO_RENEW_OFF)
+        entry = subscription_timeline(subscription=sub).get(verb=TimelineKind.AUTO_RENEW_OFF.verb)
         assert entry.actor == admin
         assert re.search(r"<td>[^<]*</td><td>Test User</td><td>Automatic renewal turned off", html)
+
+    def test_staff_see_the_same_facts_in_the_admin(self, client, org, sub):
+        admin = UserFactory(organization=org, roles=[Role.BILLING_ADMIN], email="bill@contoso.example")
+        subscription_turn_off_auto_renewal(subscription=sub, actor=admin)
+        client.force_login(StaffFactory(superuser=True))
+        html = client.get(reverse("admin:offers_subscription_change", args=[sub.pk])).content.decode()
+        assert "Automatic renewal turned off" in html and "bill@contoso.example" in html
+        assert "Order test purchase: US$475.00, term from Nov. 25, 2026 to Nov. 25, 2027" in html
 
     def test_cancel_link_goes_to_a_support_request_when_support_provides_it(self, client, org, sub):
         admin = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN])
@@ -137,7 +146,10 @@ class TestTurnOffAutomaticRenewal:
         assert response.status_code == 302 and response["Location"] == sub.get_absolute_url()
         sub.refresh_from_db()
         assert not sub.auto_renew
-        assert sub.timeline.filter(kind=TimelineKind.AUTO_RENEW_OFF, actor=admin).count() == 1
+        assert (
+            subscription_timeline(subscription=sub).filter(verb=TimelineKind.AUTO_RENEW_OFF.verb, actor=admin).count()
+            == 1
+        )
 
         html = _text(client.get(sub.get_absolute_url()))
         assert 'data-testid="auto-renewal">Off<' in html
@@ -146,7 +158,7 @@ class TestTurnOffAutomaticRenewal:
         assert "It turns back on when you renew the subscription." in html
         # A second POST (double click, reload) changes nothing and adds no timeline entry.
         client.post(url, {"confirm": "1"})
-        assert sub.timeline.filter(kind=TimelineKind.AUTO_RENEW_OFF).count() == 1
+        assert subscription_timeline(subscription=sub).filter(verb=TimelineKind.AUTO_RENEW_OFF.verb).count() == 1
 
     def test_post_without_confirmation_changes_nothing(self, client, org, sub):
         client.force_login(UserFactory(organization=org, roles=[Role.BILLING_ADMIN]))

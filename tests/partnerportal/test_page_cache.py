@@ -19,7 +19,7 @@ from django.urls import reverse
 from billing.models import DocumentCounter, WebhookEvent
 from membership.backends import PortalBackend
 from membership.models import Role, UserRole, UserSession
-from offers.models import Offer, TimelineEntry
+from offers.models import Offer, Reminder
 from partnerportal import page_cache
 from partnerportal.models import DataVersion
 from support.models import Attachment, RequestMessage
@@ -44,7 +44,7 @@ class TestOwner:
 
     def test_the_owner_is_the_declared_relation(self, org, global_admin):
         subscription = SubscriptionFactory(organization=org)
-        assert page_cache.owner_scope(TimelineEntry(subscription=subscription)) == scope(org)
+        assert page_cache.owner_scope(Reminder(subscription=subscription)) == scope(org)
         role = UserRole.objects.get(user=global_admin, role=Role.GLOBAL_ADMIN)
         assert page_cache.owner_scope(role) == scope(org)
         message = RequestMessage.objects.create(
@@ -57,7 +57,7 @@ class TestOwner:
 
     def test_a_loaded_relation_is_used_without_a_query(self, org):
         subscription = SubscriptionFactory(organization=org)
-        entry = TimelineEntry(subscription=subscription)
+        entry = Reminder(subscription=subscription)
         with CaptureQueriesContext(connection) as queries:
             assert page_cache.owner_scope(entry) == scope(org)
         assert queries.captured_queries == []

@@ -13,7 +13,8 @@ from billing.gateways.stripe_gateway import StripeGateway
 from billing.models import Refund, RefundStatus
 from billing.refunds import RefundFailed, RefundTooLarge, refund_create
 from membership.models import Role
-from offers.models import SubscriptionStatus, TimelineEntry, TimelineKind
+from offers.models import SubscriptionStatus, TimelineKind
+from offers.selectors import subscription_timeline
 from support import services
 from support.models import CancellationDecision, DecisionStatus, RefundKind, RequestStatus
 from tests.factories.membership import OrganizationFactory, UserFactory
@@ -197,8 +198,8 @@ class TestProcessCancellation:
         assert cancellation.status == RequestStatus.RESOLVED
         decision = CancellationDecision.objects.get()
         assert (decision.status, decision.refund, decision.decided_by) == (DecisionStatus.COMPLETED, refund, staff)
-        kinds = set(TimelineEntry.objects.filter(subscription=subscription).values_list("kind", flat=True))
-        assert {TimelineKind.REQUEST_FILED, TimelineKind.CANCELLED, TimelineKind.REFUNDED} <= kinds
+        verbs = set(subscription_timeline(subscription=subscription).values_list("verb", flat=True))
+        assert {TimelineKind.REQUEST_FILED.verb, TimelineKind.CANCELLED.verb, TimelineKind.REFUNDED.verb} <= verbs
         assert len(mail.outbox) == 1 and mail.outbox[0].to == [global_admin.email]
         assert "US$475.00" in mail.outbox[0].body and "cancelled" in mail.outbox[0].subject
         # The partner sees it resolved and the subscription cancelled.

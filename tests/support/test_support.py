@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from membership.models import Role, User
-from offers.models import TimelineEntry, TimelineKind
+from membership.models import ActivityEntry, Role, User
+from offers.models import TimelineKind
+from offers.selectors import subscription_timeline
 from offers.services import subscription_cancel
 from partnerportal import page_cache
 from support import services
@@ -105,7 +106,7 @@ class TestFiling:
         assert service_request.subscription == subscription and service_request.wants_cancellation
         assert service_request.status == S.OPEN
         assert list(service_request.status_changes.values_list("from_status", "to_status")) == [("", S.OPEN)]
-        entry = TimelineEntry.objects.get(subscription=subscription, kind=TimelineKind.REQUEST_FILED)
+        entry = subscription_timeline(subscription=subscription).get(verb=TimelineKind.REQUEST_FILED.verb)
         assert entry.actor == global_admin and service_request.number in entry.detail
         page = client.get(response.url).content.decode()
         assert service_request.number in page and "Open" in page and "Cancellation requested" in page
@@ -122,7 +123,7 @@ class TestFiling:
         service_request = ServiceRequest.objects.get()
         assert service_request.problem_type == ProblemType.SIGN_IN
         assert service_request.subscription is None and not service_request.wants_cancellation
-        assert not TimelineEntry.objects.filter(kind=TimelineKind.REQUEST_FILED).exists()
+        assert not ActivityEntry.objects.filter(verb=TimelineKind.REQUEST_FILED.verb).exists()
 
     def test_cancellation_without_a_subscription_is_refused_with_a_message(
         self, client_for, global_admin, subscription
