@@ -13,8 +13,10 @@ after its service: the beat schedule and messages already queued refer to that n
 """
 
 import logging
+import random
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 from .selectors.lifecycle import SweepAction
@@ -33,10 +35,22 @@ def subscriptions_sweep(today=None):
     return len(actions)
 
 
-@shared_task(name="offers.tasks.renew_subscription", **ACTION_LIMITS, **IDEMPOTENT)
-def subscription_renew(subscription_id, today):
+# "in_progress": another run holds the renewal, or a dead run's attempt is too fresh to settle yet.
+# Either resolves within seconds (the live run ends; the attempt ages past the gateway's timeout),
+# so the task looks again a few times rather than leaving it to tomorrow's sweep: this is how a
+# renewal whose worker was killed, and whose message a live duplicate had already taken, is still
+# charged the same day. Countdowns stay far below the broker's visibility timeout.
+IN_PROGRESS_RETRIES = 6
+
+
+@shared_task(name="offers.tasks.renew_subscription", bind=True, **ACTION_LIMITS, **IDEMPOTENT)
+def subscription_renew(self, subscription_id, today):
     """Charge a due automatic renewal (or its retry) off-session."""
-    return services.subscription_renew(subscription_id=subscription_id, today=today).outcome
+    outcome = services.subscription_renew(subscription_id=subscription_id, today=today).outcome
+    if outcome == "in_progress" and not self.request.is_eager and self.request.retries < IN_PROGRESS_RETRIES:
+        countdown = settings.STRIPE_TIMEOUT_SECONDS * random.uniform(0.5, 1.0)
+        raise self.retry(countdown=countdown, max_retries=IN_PROGRESS_RETRIES)
+    return outcome
 
 
 @shared_task(name="offers.tasks.expire_subscription", **ACTION_LIMITS, **IDEMPOTENT)

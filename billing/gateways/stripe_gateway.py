@@ -2,6 +2,8 @@
 
 import json
 import logging
+import random
+import time
 from datetime import UTC, datetime
 
 import stripe
@@ -40,6 +42,29 @@ _REFUND_STATUS = {status.value: status for status in RefundOutcome}
 _CHARGE_RECORD_STATUS = {status.value: status for status in ChargeRecordStatus}
 
 
+# time.sleep, named here so that tests can count the waits instead of waiting.
+_sleep = time.sleep
+
+
+class _Retryable(Exception):
+    """Stripe answered 429 (rate limit) or 5xx: nothing was done that a resend could repeat."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+def retry_delay(retry: int) -> float:
+    """Seconds to wait before retry number ``retry`` (0 for the first): exponential, capped, jittered.
+
+    Stripe asks for exponential backoff on 429s. The jitter (half to all of the step) keeps the
+    workers that were refused together from coming back together; its lower half keeps a retry
+    from arriving at once, when the limit is surely still reached.
+    """
+    step = min(settings.STRIPE_RETRY_MAX_DELAY_SECONDS, settings.STRIPE_RETRY_BASE_SECONDS * 2**retry)
+    return step * random.uniform(0.5, 1.0)
+
+
 class StripeGateway:
     def __init__(self):
         self.client = stripe.StripeClient(
@@ -51,8 +76,39 @@ class StripeGateway:
         )
 
     def _call(self, fn, *args, **kwargs):
+        """Call the SDK, retrying a 429 or a 5xx within bounds; translate what is left into our exceptions.
+
+        Retried here rather than by a Celery retry of the task: a retry inside the call sends the
+        very same request, so the same idempotency key, while the attempt it belongs to is still
+        open, and it works for every caller (a Buy in the wizard as well as a renewal task). Stripe
+        did not act on a request it answered 429 to, and a 5xx of a keyed request is replayed by
+        its idempotency layer, so resending either cannot charge twice. Connection failures are
+        not retried here: whether Stripe saw the request is unknown, and the charging service
+        settles those by looking the attempt up at Stripe.
+        """
+        retry = 0
+        while True:
+            try:
+                return self._translated(fn, *args, **kwargs)
+            except _Retryable as exc:
+                if retry >= settings.STRIPE_RETRIES:
+                    logger.warning("Stripe still answers %s after %d retries: giving up", exc.status, retry)
+                    raise GatewayError(str(exc.__cause__)) from exc.__cause__
+                delay = retry_delay(retry)
+                logger.info("Stripe answered %s; retry %d in %.2f s", exc.status, retry + 1, delay)
+                _sleep(delay)
+                retry += 1
+
+    def _translated(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except stripe.RateLimitError as exc:
+            raise _Retryable(429) from exc
+        except stripe.APIError as exc:
+            if (exc.http_status or 0) >= 500:
+                raise _Retryable(exc.http_status) from exc
+            logger.error("Stripe error: %s", exc)
+            raise GatewayError(str(exc)) from exc
         except stripe.CardError as exc:
             err = exc.error
             intent = getattr(err, "payment_intent", None) or {}
@@ -61,7 +117,7 @@ class StripeGateway:
                 code=(getattr(err, "decline_code", None) or exc.code or "card_declined"),
                 payment_intent_id=intent.get("id", "") if hasattr(intent, "get") else "",
             ) from exc
-        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        except stripe.APIConnectionError as exc:
             logger.warning("Stripe unreachable: %s", exc)
             raise GatewayError(str(exc)) from exc
         except stripe.StripeError as exc:

@@ -23,7 +23,7 @@ from billing.gateways import CARD_MISSING
 
 from ..models import Subscription, SubscriptionStatus
 from ..selectors.lifecycle import as_date, renewal_card
-from .charging import OutcomeStatus, order_charge, order_close_unauthenticated
+from .charging import STALE_ATTEMPT_AFTER, OutcomeStatus, order_charge, order_close_unauthenticated
 from .notices import email_on_commit
 from .orders import order_for_auto_renewal
 from .reminders import expired_notice_send, subscription_expire
@@ -111,6 +111,20 @@ def _sqlite_renewal_claim(subscription_id: int):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _claimed_stale_after() -> datetime.timedelta:
+    """How old a pending attempt must be, under the claim, to be settled as its dead run's.
+
+    Holding the claim proves that the run which opened the attempt has ended: its advisory lock
+    (or flock) went with its connection or process. Only the request it had already sent may
+    still be at Stripe, so waiting the gateway's timeout is enough before looking the attempt up,
+    rather than the minutes STALE_ATTEMPT_AFTER allows for a live run in another request. A
+    message redelivered after a worker was killed is then charged within the run, not the next day.
+    """
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return STALE_ATTEMPT_AFTER  # no claim to prove anything
+    return datetime.timedelta(seconds=settings.STRIPE_TIMEOUT_SECONDS)
+
+
 def subscription_renew(*, subscription_id: int, today=None) -> RenewalResult:
     """Charge the automatic renewal that is due (first attempt or a retry) and apply the outcome."""
     with _renewal_claim(subscription_id) as claimed:
@@ -145,7 +159,7 @@ def _renew_claimed(*, subscription_id: int, today) -> RenewalResult:
     # Stripe, so a crash in the middle leaves a row that the next run's order_charge settles at
     # Stripe (charging._reconcile_stale_attempt) instead of charging again.
     try:
-        outcome = order_charge(order_id=order.pk, off_session=True)
+        outcome = order_charge(order_id=order.pk, off_session=True, stale_after=_claimed_stale_after())
     except ValidationError as exc:
         # A rule refused the charge (e.g. a renewal by hand is being paid right now, or has
         # paid this term): change nothing here; the next sweep looks again.

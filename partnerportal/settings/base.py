@@ -261,6 +261,13 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="http://127.0.0.1:8420/js.stripe.com/v3/")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=10)
+# A 429 (Stripe's rate limit: 25 requests/s in test mode, 100 live) or a 5xx is sent again by the
+# gateway, with the same idempotency key, up to STRIPE_RETRIES times, waiting 0.25, 0.5, 1, 2, 4, 4…
+# seconds (each jittered to half to all of its step): at most about 20 s in all, well inside a
+# task's soft time limit. After that the call is "unavailable": nothing recorded as declined.
+STRIPE_RETRIES = env.int("STRIPE_RETRIES", default=8)
+STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.25)
+STRIPE_RETRY_MAX_DELAY_SECONDS = env.float("STRIPE_RETRY_MAX_DELAY_SECONDS", default=4.0)
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="billing.gateways.stripe_gateway.StripeGateway")
 
 # Subscription rules (product.md R8–R10).
