@@ -17,7 +17,8 @@ from django.core import mail
 
 from billing.gateways import ChargeRequest, ChargeStatus, GatewayError, PaymentDeclined, get_gateway, stripe_gateway
 from billing.models import PaymentStatus
-from offers.models import Order, OrderKind, OrderStatus, SubscriptionStatus, TimelineEntry, TimelineKind
+from offers.models import Order, OrderKind, OrderStatus, SubscriptionStatus, TimelineKind
+from offers.selectors import subscription_timeline
 from tests.factories.billing import DECLINED_CARD, CardFactory
 from tests.factories.offers import SubscriptionFactory
 from tests.helpers.checkout import payment_intent_count
@@ -188,7 +189,9 @@ class TestRenewal:
         assert subscription.renewal_attempts == 0
         assert subscription.next_renewal_attempt_on is None
         assert subscription.current_period_end == self.DUE
-        assert not TimelineEntry.objects.filter(subscription=subscription, kind=TimelineKind.PAYMENT_FAILED).exists()
+        assert (
+            not subscription_timeline(subscription=subscription).filter(verb=TimelineKind.PAYMENT_FAILED.verb).exists()
+        )
         assert mail.outbox == []
         order = Order.objects.get(subscription=subscription, kind=OrderKind.AUTO_RENEWAL)
         assert order.status == OrderStatus.DRAFT
