@@ -82,6 +82,15 @@ class ServiceRequest(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Service-level deadlines (R22), derived from the clock events by support.sla and rewritten with
+    # each event: deadlines move only on events, so storing them makes the queue sortable and
+    # filterable through an index. Null while a clock is paused or stopped.
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
+    # The earlier of the two: what the queue sorts and filters by.
+    sla_due_at = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
+    # When the next breach warning is owed (80 % of a running target not yet warned about).
+    sla_warn_at = models.DateTimeField(_("warning due"), null=True, blank=True, editable=False)
 
     page_cache_owner = "organization_id"
 
@@ -102,6 +111,10 @@ class ServiceRequest(models.Model):
             models.Index(fields=["-created_at", "-id"], name="sr_created_idx"),
             # The partner's list: one organisation's requests, newest first.
             models.Index(fields=["organization", "-created_at"], name="sr_org_created_idx"),
+            # The staff queue's default order (time left) and its "breached"/"within 1 h" filters.
+            models.Index(fields=["sla_due_at"], name="sr_sla_due_idx"),
+            # The warning task's scan: only requests whose warning is owed.
+            models.Index(fields=["sla_warn_at"], name="sr_sla_warn_idx"),
         ]
 
     def __str__(self):
@@ -225,6 +238,88 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class SlaTarget(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class ClockEventKind(models.TextChoices):
+    """What happened to a request's service-level clocks (support.sla reads the same values)."""
+
+    STARTED = "started", _("Clock started")
+    PAUSED = "paused", _("Clock paused: waiting on the partner")
+    RESUMED = "resumed", _("Clock resumed")
+    FIRST_RESPONSE = "first_response", _("First response sent")
+    RESOLVED = "resolved", _("Resolved: clocks stopped")
+    REOPENED = "reopened", _("Reopened: resolution clock running again")
+    SEVERITY_CHANGED = "severity_changed", _("Severity changed: targets recomputed")
+    WARNING_SENT = "warning_sent", _("Breach warning sent")
+
+
+class ClockEvent(models.Model):
+    """One event of the request's service-level clocks; the figures are computed from these alone.
+
+    Staff-only history: no partner page shows it, so it names no page-cache owner.
+    """
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("service request"), on_delete=models.CASCADE, related_name="clock_events"
+    )
+    kind = models.CharField(_("event"), max_length=20, choices=ClockEventKind.choices)
+    target = models.CharField(_("target"), max_length=20, choices=SlaTarget.choices, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Facts, not sentences: the severities of a change, the recipients of a warning.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("clock event")
+        verbose_name_plural = _("service-level clock")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"], name="sr_clock_event_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["request"], condition=models.Q(kind="started"), name="clock_one_start"),
+            models.UniqueConstraint(
+                fields=["request"], condition=models.Q(kind="first_response"), name="clock_one_first_response"
+            ),
+            # The 80 % warning is sent once per target, however often or concurrently the task runs.
+            models.UniqueConstraint(
+                fields=["request", "target"], condition=models.Q(kind="warning_sent"), name="clock_one_warning"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CannedReply(models.Model):
+    """A saved reply staff start from, in both languages; placeholders are filled per request."""
+
+    title = models.CharField(_("title"), max_length=200, unique=True)
+    body_en = models.TextField(_("text in English"), max_length=10000)
+    body_ru = models.TextField(_("text in Russian"), max_length=10000)
+    is_active = models.BooleanField(_("offered to staff"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def body_for(self, language: str) -> str:
+        return self.body_ru if language == "ru" else self.body_en
 
 
 class RefundKind(models.TextChoices):

@@ -3,15 +3,27 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from membership.models import User
 from offers.models import LIVE_STATUSES, Order, OrderStatus, Subscription
 from partnerportal.i18n import choice_labels
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows
 
-from .models import Attachment, ProblemType, RequestMessage, RequestStatus, ServiceRequest, Severity
+from . import sla
+from .models import (
+    Attachment,
+    CannedReply,
+    ClockEvent,
+    ProblemType,
+    RequestMessage,
+    RequestStatus,
+    ServiceRequest,
+    Severity,
+)
 
 # Service requests > Partner Center requests shows this many requests a page.
 REQUESTS_PER_PAGE = 25
@@ -116,3 +128,45 @@ def live_subscriptions_for(*, organization):
 
 def paid_orders_for(*, organization):
     return Order.objects.filter(organization=organization, status=OrderStatus.PAID).select_related("offer")
+
+
+# --- Service levels (R22) ---------------------------------------------------------------------
+
+
+def request_clocks(*, service_request, now) -> dict[str, sla.Clock]:
+    """The request's two clocks at ``now``, computed from its stored events."""
+    return sla.clocks(
+        ClockEvent.objects.filter(request=service_request),
+        budgets=sla.budgets_for(service_request.severity),
+        now=now,
+        calendar=sla.calendar_from_settings(),
+        warn_share=settings.SLA_WARNING_SHARE,
+    )
+
+
+def sla_time_left(*, due_at, now) -> datetime.timedelta | None:
+    """Business time from now to a stored deadline; negative once overdue, None without one."""
+    if due_at is None:
+        return None
+    return sla.business_signed_left(sla.calendar_from_settings(), now, due_at)
+
+
+def queue_staff():
+    """Staff who work the queue: active staff allowed to change service requests."""
+    can_change = Q(user_permissions__codename="change_servicerequest") | Q(
+        groups__permissions__codename="change_servicerequest"
+    )
+    ids = User.objects.filter(is_staff=True, is_active=True).filter(Q(is_superuser=True) | can_change).values("pk")
+    return User.objects.filter(pk__in=ids).order_by("email")
+
+
+def sla_warning_recipients(*, service_request) -> list:
+    """Who hears of a request nearing its target: its assignee, or the whole queue's staff when unassigned."""
+    assignee = service_request.assignee
+    if assignee is not None and assignee.is_active:
+        return [assignee]
+    return list(queue_staff())
+
+
+def canned_replies_offered():
+    return CannedReply.objects.filter(is_active=True).order_by("title")

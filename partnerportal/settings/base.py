@@ -228,7 +228,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Modules with tasks outside an app's tasks.py (autodiscovery only imports tasks.py).
-CELERY_IMPORTS = ["billing.reconciliation", "offers.emails"]
+CELERY_IMPORTS = ["billing.reconciliation", "offers.emails", "support.emails"]
 # Only one beat runs. Every task below is safe to run twice: the services' guards and
 # unique constraints make a repeated run a no-op.
 CELERY_BEAT_SCHEDULE = {
@@ -251,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-payment-reconciliation": {
         "task": "billing.reconciliation.reconcile_payments",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # A warning is due at 80 % of a target, which may fall at any minute of business hours.
+    "sla-warnings": {
+        "task": "support.tasks.sla_warnings_send",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
@@ -275,6 +280,26 @@ RENEWAL_WINDOW_DAYS_BEFORE = env.int("RENEWAL_WINDOW_DAYS_BEFORE", default=30)
 RENEWAL_WINDOW_DAYS_AFTER = env.int("RENEWAL_WINDOW_DAYS_AFTER", default=30)
 RENEWAL_RETRY_DAYS = [1, 3, 7]
 REFUND_FULL_WITHIN_DAYS = 30
+
+# Service levels of service requests (product.md R22). The staff's business hours, in their time
+# zone (the seller is in Dublin): Monday to Friday, 09:00-18:00, without the public holidays of
+# SLA_HOLIDAYS_COUNTRY (the `holidays` library; ISO 3166 code, optional subdivision) and the dates of
+# SLA_EXTRA_HOLIDAYS ("2026-12-24", ...). A business day is therefore 9 business hours.
+STAFF_TIME_ZONE = env("STAFF_TIME_ZONE", default="Europe/Dublin")
+SLA_BUSINESS_WEEKDAYS = [0, 1, 2, 3, 4]  # Monday = 0
+SLA_BUSINESS_HOURS = ("09:00", "18:00")
+SLA_HOLIDAYS_COUNTRY = env("SLA_HOLIDAYS_COUNTRY", default="IE")
+SLA_HOLIDAYS_SUBDIVISION = env("SLA_HOLIDAYS_SUBDIVISION", default="")
+SLA_EXTRA_HOLIDAYS = env.list("SLA_EXTRA_HOLIDAYS", default=[])
+# Targets per severity in business minutes. Severity A is critical, B moderate, C minimal. First
+# response: A 1 business hour, B 4, C 1 business day. Resolution: A 1 business day, B 3, C 5.
+SLA_TARGETS = {
+    "critical": {"first_response": 60, "resolution": 9 * 60},
+    "moderate": {"first_response": 4 * 60, "resolution": 3 * 9 * 60},
+    "minimal": {"first_response": 9 * 60, "resolution": 5 * 9 * 60},
+}
+# The assignee (or, unassigned, every staff member who works the queue) is told once at this share.
+SLA_WARNING_SHARE = 0.8
 
 # The seller on invoices and credit notes (R15); each document keeps a copy as it was that day.
 SELLER_NAME = env("SELLER_NAME", default="Partner Center Demo Ltd.")

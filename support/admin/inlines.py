@@ -4,15 +4,18 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..canned_replies import unfilled_placeholders
 from ..models import (
     Attachment,
     CancellationDecision,
+    ClockEvent,
     RequestMessage,
     ServiceRequest,
+    Severity,
     StatusChange,
 )
 
@@ -58,10 +61,29 @@ class ParentPermissionsMixin:
         return False
 
 
+class RequestMessageForm(forms.ModelForm):
+    class Meta:
+        model = RequestMessage
+        fields = ["body", "is_internal"]
+
+    def clean(self):
+        cleaned = super().clean()
+        left = unfilled_placeholders(cleaned.get("body") or "")
+        if left and not cleaned.get("is_internal"):
+            # A canned reply's placeholder the request had no value for: staff write it in or remove it.
+            self.add_error(
+                "body",
+                gettext("Replace or remove these placeholders before sending: %(names)s")
+                % {"names": ", ".join("{%s}" % name for name in left)},
+            )
+        return cleaned
+
+
 class RequestMessageInline(ParentPermissionsMixin, admin.StackedInline):
     """Replies and internal notes; written ones stay as they are, new ones go through the service."""
 
     model = RequestMessage
+    form = RequestMessageForm
     extra = 1
     can_delete = False
     fields = ["body", "is_internal", "author", "created_at"]
@@ -82,6 +104,8 @@ class AttachmentInline(ParentPermissionsMixin, admin.TabularInline):
 
     @admin.display(description=_("file"))
     def download(self, obj):
+        if obj.pk is None:  # a row posted back with an id that names no attachment of this request
+            return "—"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
 
     def get_queryset(self, request):
@@ -100,6 +124,34 @@ class StatusChangeInline(ParentPermissionsMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClockEventInline(ParentPermissionsMixin, admin.TabularInline):
+    """The service-level clock's history: every start, pause, resumption, stop and warning."""
+
+    model = ClockEvent
+    extra = 0
+    can_delete = False
+    fields = ["kind", "target", "actor", "details", "at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("details"))
+    def details(self, obj):
+        data = obj.data or {}
+        if "from" in data and "to" in data:
+            labels = dict(Severity.choices)
+            return "%s → %s" % (labels.get(data["from"], data["from"]), labels.get(data["to"], data["to"]))
+        if "recipients" in data:
+            return ngettext("%(count)d recipient", "%(count)d recipients", len(data["recipients"])) % {
+                "count": len(data["recipients"])
+            }
+        return ""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request, obj=None):
         return False

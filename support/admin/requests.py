@@ -1,14 +1,19 @@
 """The staff workflow in Django admin: the service request queue, its actions, and cancellation processing."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,23 +21,33 @@ from django.utils.translation import gettext_lazy as _
 from membership.models import Organization, User
 from partnerportal.ids import parse_id
 
-from .. import services
+from .. import selectors, services, sla
+from ..canned_replies import PLACEHOLDERS, canned_reply_fill
 from ..models import (
     CancellationDecision,
+    CannedReply,
     DecisionStatus,
     RefundKind,
     RequestMessage,
     RequestStatus,
     ServiceRequest,
+    SlaTarget,
 )
-from .filters import NUMBER_SEARCH, AgeFilter, AssigneeFilter, CappedCountPaginator
+from .filters import NUMBER_SEARCH, AgeFilter, AssigneeFilter, CappedCountPaginator, ServiceLevelFilter
 from .inlines import (
     AttachmentInline,
     CancellationDecisionInline,
+    ClockEventInline,
     RequestMessageInline,
     ServiceRequestAdminForm,
     StatusChangeInline,
 )
+
+
+def _duration(value: datetime.timedelta) -> str:
+    """Business time as hours and minutes ("26 h 05 min"): a business day is not 24 hours."""
+    minutes = int(value.total_seconds() // 60)
+    return gettext("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
 def _status_action(to_status):
@@ -73,10 +88,11 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "severity",
         "status",
         "assignee",
+        "time_left",
         "age",
     ]
     list_display_links = ["number", "title"]
-    list_filter = ["status", "problem_type", "severity", AssigneeFilter, AgeFilter]
+    list_filter = ["status", ServiceLevelFilter, "problem_type", "severity", AssigneeFilter, AgeFilter]
     # Exact number, organisation name, requester e-mail.
     search_fields = ["=number", "organization__name", "requester__email"]
     search_help_text = _("Search by request number (SR-000123), organisation name or requester e-mail.")
@@ -84,7 +100,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
-    ordering = ["-created_at", "-id"]
+    # The least time left first (overdue ones lead); requests with no running clock (paused, resolved)
+    # after them, newest first. The deadline is stored and indexed (support.services.clock).
+    ordering = [F("sla_due_at").asc(nulls_last=True), "-created_at", "-id"]
     actions = [
         "assign_to_me",
         _status_action(RequestStatus.IN_PROGRESS),
@@ -105,14 +123,22 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "updated_at",
         "resolved_at",
         "closed_at",
+        "service_level",
     ]
     fieldsets = [
         (None, {"fields": ["number", "organization", "requester", "title", "description"]}),
         (_("Subscription"), {"fields": ["subscription_link", "wants_cancellation", "order"]}),
         (_("Handling"), {"fields": ["problem_type", "severity", "status", "assignee"]}),
+        (_("Service level"), {"fields": ["service_level"]}),
         (_("Dates"), {"fields": ["created_at", "updated_at", "resolved_at", "closed_at"]}),
     ]
-    inlines = [RequestMessageInline, AttachmentInline, StatusChangeInline, CancellationDecisionInline]
+    inlines = [
+        RequestMessageInline,
+        AttachmentInline,
+        StatusChangeInline,
+        ClockEventInline,
+        CancellationDecisionInline,
+    ]
 
     def get_search_results(self, request, queryset, search_term):
         """One indexed lookup per kind of term, instead of Django's OR over every field.
@@ -140,6 +166,58 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj):
         return timesince(obj.created_at)
+
+    @admin.display(description=_("time left"), ordering=F("sla_due_at").asc(nulls_last=True))
+    def time_left(self, obj):
+        """Business time to the earliest running deadline, from the stored deadline (no query)."""
+        left = selectors.sla_time_left(due_at=obj.sla_due_at, now=timezone.now())
+        if left is None:
+            if obj.status == RequestStatus.WAITING_ON_PARTNER:
+                return format_html('<span class="sla-paused">{}</span>', gettext("Paused"))
+            return "—"
+        if left < datetime.timedelta(0):
+            return format_html(
+                '<strong class="sla-overdue">{}</strong>', gettext("overdue by %(time)s") % {"time": _duration(-left)}
+            )
+        return format_html('<span class="sla-left">{}</span>', gettext("%(time)s left") % {"time": _duration(left)})
+
+    @admin.display(description=_("clocks"))
+    def service_level(self, obj):
+        """Both targets of the request, computed from its clock events at this moment."""
+        if obj.pk is None:
+            return "—"
+        states = {
+            sla.NOT_STARTED: gettext("Not started"),
+            sla.RUNNING: gettext("Running"),
+            sla.CLOCK_PAUSED: gettext("Paused: waiting on the partner"),
+            sla.STOPPED: gettext("Stopped"),
+        }
+        targets = dict(SlaTarget.choices)
+        zone = ZoneInfo(settings.STAFF_TIME_ZONE)
+        rows = []
+        for target, clock in selectors.request_clocks(service_request=obj, now=timezone.now()).items():
+            if clock.left < datetime.timedelta(0):
+                left = gettext("overdue by %(time)s") % {"time": _duration(-clock.left)}
+            else:
+                left = gettext("%(time)s left") % {"time": _duration(clock.left)}
+            due = date_format(clock.due_at.astimezone(zone), "DATETIME_FORMAT") if clock.due_at else "—"
+            rows.append((target, targets[target], states[clock.state], _duration(clock.budget), left, due))
+        return format_html(
+            '<table class="sla-clocks"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+            '</thead><tbody>{}</tbody></table><p class="help">{}</p>',
+            gettext("Target"),
+            gettext("State"),
+            gettext("Allowed"),
+            gettext("Time left"),
+            gettext("Due"),
+            format_html_join(
+                "",
+                '<tr id="sla-{}"><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+                rows,
+            ),
+            gettext("Business hours in %(zone)s; the clocks stop while the request waits on the partner.")
+            % {"zone": settings.STAFF_TIME_ZONE},
+        )
 
     @admin.display(description=_("subscription"))
     def subscription_link(self, obj):
@@ -189,8 +267,11 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         new_status = obj.status
         status_changed = "status" in form.changed_data
         assignee_changed = "assignee" in form.changed_data
-        # Only the plain fields are saved here; status and assignee go through the services.
-        obj.save(update_fields=["problem_type", "severity", "updated_at"])
+        severity_changed = "severity" in form.changed_data
+        # Only the plain fields are saved here; severity, status and assignee go through the services.
+        obj.save(update_fields=["problem_type", "updated_at"])
+        if severity_changed:
+            services.request_change_severity(service_request=obj, severity=obj.severity, actor=request.user)
         if assignee_changed:
             services.request_assign(service_request=obj, assignee=obj.assignee, actor=request.user)
         if status_changed:
@@ -213,6 +294,44 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                     is_internal=message.is_internal,
                 )
                 message.pk = created.pk
+
+    # --- Canned replies --------------------------------------------------------------------------
+
+    def _canned_reply(self, request, obj):
+        """The canned reply the staff member chose (``?canned_reply=<id>``), filled for this request."""
+        if obj is None or request.method != "GET":
+            return None
+        reply_id = parse_id(request.GET.get("canned_reply"))
+        canned = selectors.canned_replies_offered().filter(pk=reply_id).first() if reply_id else None
+        if canned is None:
+            return None
+        return canned_reply_fill(canned_reply=canned, service_request=obj)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, RequestMessageInline):
+            filled = getattr(request, "_canned_reply", None)
+            if filled is not None:
+                # The reply form starts with the filled text; staff edit it and send it with Save.
+                kwargs["initial"] = [{"body": filled.text}]
+        return kwargs
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        request._canned_reply = filled = self._canned_reply(request, obj)
+        if filled is not None and filled.missing:
+            messages.warning(
+                request,
+                gettext("This request has no value for: %(names)s. Write it in or remove it before sending.")
+                % {"names": ", ".join("{%s}" % name for name in filled.missing)},
+            )
+        extra_context = {
+            **(extra_context or {}),
+            "canned_replies": selectors.canned_replies_offered() if obj is not None else (),
+            "canned_reply_chosen": parse_id(request.GET.get("canned_reply")),
+            "canned_reply_language": filled.language if filled else "",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Process cancellation -------------------------------------------------------------------
 
@@ -328,3 +447,19 @@ class CancellationDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "body_en", "body_ru"]
+    fields = ["title", "body_en", "body_ru", "is_active"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        names = ", ".join("{%s} (%s)" % (name, label) for name, label in PLACEHOLDERS.items())
+        help_text = gettext("Placeholders filled from the request: %(names)s.") % {"names": names}
+        for field in ("body_en", "body_ru"):
+            form.base_fields[field].help_text = help_text
+        return form

@@ -17,16 +17,18 @@ from offers.models import LIVE_STATUSES, Subscription, TimelineKind
 from offers.services import timeline_add
 from partnerportal import page_cache
 
+from ..emails import send_request_email
 from ..models import (
     Attachment,
+    ClockEventKind,
     ProblemType,
     RequestMessage,
     RequestStatus,
     ServiceRequest,
     StatusChange,
 )
-from ..tasks import send_request_email
 from ..validators import validate_attachment
+from .clock import clock_events_for_status_change, clock_first_response, clock_record
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +131,10 @@ def request_file(
     service_request.number = f"SR-{service_request.pk:06d}"
     service_request.save(update_fields=["number"])
     StatusChange.objects.create(request=service_request, from_status="", to_status=S.OPEN, changed_by=user)
+    # The clocks run from the filing, even outside business hours (they then count from the next opening).
+    clock_record(
+        service_request=service_request, kind=ClockEventKind.STARTED, actor=user, at=service_request.created_at
+    )
     _attach(service_request=service_request, message=None, uploads=uploads, user=user)
     if subscription is not None:
         timeline_add(
@@ -166,6 +172,8 @@ def message_add(
         activity_record(
             actor=author, organization=service_request.organization, verb="service_request.replied", obj=service_request
         )
+    if from_staff and not is_internal:
+        clock_first_response(service_request=service_request, actor=author, at=message.created_at)
     if from_staff and not is_internal and notify:
         request_email_on_commit(service_request.pk, "reply", message_id=message.pk)
     if not from_staff and service_request.status in (S.WAITING_ON_PARTNER, S.RESOLVED):
@@ -199,6 +207,8 @@ def request_change_status(
     change = StatusChange.objects.create(
         request=service_request, from_status=from_status, to_status=to_status, changed_by=actor, note=note[:500]
     )
+    for kind in clock_events_for_status_change(from_status, to_status):
+        clock_record(service_request=service_request, kind=kind, actor=actor, at=now)
     activity_record(
         actor=actor,
         organization=service_request.organization,
@@ -229,4 +239,23 @@ def request_assign(*, service_request: ServiceRequest, assignee, actor) -> Servi
     if assignee is not None and service_request.status == S.OPEN:
         request_change_status(service_request=service_request, to_status=S.IN_PROGRESS, actor=actor)
         service_request.refresh_from_db()
+    return service_request
+
+
+@transaction.atomic
+def request_change_severity(*, service_request: ServiceRequest, severity: str, actor) -> ServiceRequest:
+    """Set the severity; its targets apply to the whole request, so the deadlines are recomputed."""
+    service_request = request_locked(service_request)
+    old = service_request.severity
+    if old == severity:
+        return service_request
+    service_request.severity = severity
+    service_request.full_clean(exclude=["number"])
+    service_request.save(update_fields=["severity", "updated_at"])
+    clock_record(
+        service_request=service_request,
+        kind=ClockEventKind.SEVERITY_CHANGED,
+        actor=actor,
+        data={"from": old, "to": severity},
+    )
     return service_request

@@ -64,7 +64,14 @@ class TestOwner:
 
     def test_every_model_of_the_portal_declares_its_owner_or_is_known_to_show_on_no_page(self):
         # A new model must say whose pages show it; a forgotten one would leave pages stale.
-        shown_on_no_page = {"billing.documentcounter", "billing.webhookevent", "membership.usersession"}
+        # Support's clock events and canned replies are staff-only (admin); a sent reply is a RequestMessage.
+        shown_on_no_page = {
+            "billing.documentcounter",
+            "billing.webhookevent",
+            "membership.usersession",
+            "support.clockevent",
+            "support.cannedreply",
+        }
         portal = {"membership", "billing", "offers", "support"}
         undeclared = {
             model._meta.label_lower
