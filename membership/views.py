@@ -20,21 +20,10 @@ from partnerportal.celery import app
 from partnerportal.forms import add_service_errors
 from partnerportal.redirects import safe_next
 
-from .decorators import partner_required, role_required
-from .forms import EnrolForm, LanguageForm, MemberRolesForm, SignUpForm
+from .decorators import partner_required
+from .forms import EnrolForm, LanguageForm, SignUpForm
 from .permissions import Action, user_can
-from .selectors import organization_open_invitations, organization_user, organization_users, users_who_can
 from .services import organization_enrol, organization_sign_up, user_set_language
-from .views_admin import (  # noqa: F401  (users, invitations, activity)
-    activity,
-    activity_export,
-    invitation_accept,
-    invitation_revoke,
-    invite,
-    user_deactivate,
-    user_reactivate,
-    user_roles,
-)
 
 
 def home(request):
@@ -79,35 +68,6 @@ def enrol(request):
     else:
         messages.error(request, form.errors["accept_network_agreement"][0])
     return redirect(settings.LOGIN_REDIRECT_URL)
-
-
-@role_required(Action.VIEW)
-def users(request):
-    organization = request.user.organization
-    return render(
-        request,
-        "membership/users.html",
-        {
-            "users": organization_users(organization=organization),
-            "invitations": organization_open_invitations(organization=organization),
-            "who_can_manage_users": users_who_can(organization=organization, action=Action.MANAGE_USERS),
-        },
-    )
-
-
-@role_required(Action.VIEW)
-def user_detail(request, pk):
-    member = organization_user(organization=request.user.organization, user_id=pk)
-    form = MemberRolesForm(initial={"roles": sorted(member.role_set())})
-    return render(
-        request,
-        "membership/user_detail.html",
-        {
-            "member": member,
-            "form": form,
-            "who_can_manage_users": users_who_can(organization=request.user.organization, action=Action.MANAGE_USERS),
-        },
-    )
 
 
 @require_POST

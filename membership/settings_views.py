@@ -16,7 +16,14 @@ from partnerportal.forms import add_service_errors
 from .decorators import role_required
 from .forms import AcceptInvitationForm, ActivityFilterForm, InvitationForm, MemberRolesForm
 from .permissions import Action
-from .selectors import organization_activity, organization_invitation, organization_user
+from .selectors import (
+    organization_activity,
+    organization_invitation,
+    organization_open_invitations,
+    organization_user,
+    organization_users,
+    users_who_can,
+)
 from .services import (
     invitation_accept as invitation_accept_service,
 )
@@ -30,6 +37,35 @@ from .services import (
 from .services import (
     invitation_revoke as invitation_revoke_service,
 )
+
+
+@role_required(Action.VIEW)
+def users(request):
+    organization = request.user.organization
+    return render(
+        request,
+        "membership/users.html",
+        {
+            "users": organization_users(organization=organization),
+            "invitations": organization_open_invitations(organization=organization),
+            "who_can_manage_users": users_who_can(organization=organization, action=Action.MANAGE_USERS),
+        },
+    )
+
+
+@role_required(Action.VIEW)
+def user_detail(request, pk):
+    member = organization_user(organization=request.user.organization, user_id=pk)
+    form = MemberRolesForm(initial={"roles": sorted(member.role_set())})
+    return render(
+        request,
+        "membership/user_detail.html",
+        {
+            "member": member,
+            "form": form,
+            "who_can_manage_users": users_who_can(organization=request.user.organization, action=Action.MANAGE_USERS),
+        },
+    )
 
 
 def _error_text(exc: ValidationError) -> str:
