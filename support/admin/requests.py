@@ -18,6 +18,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin import ReadOnlyAdmin
 from membership.models import Organization, User
 from partnerportal.ids import parse_id
 
@@ -423,7 +424,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(CancellationDecision)
-class CancellationDecisionAdmin(admin.ModelAdmin):
+class CancellationDecisionAdmin(ReadOnlyAdmin):
     list_display = [
         "request",
         "subscription",
@@ -437,16 +438,6 @@ class CancellationDecisionAdmin(admin.ModelAdmin):
     list_filter = ["status", "refund_kind"]
     list_select_related = ["request", "subscription__offer", "subscription__organization", "decided_by"]
     search_fields = ["=request__number"]
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CannedReply)
