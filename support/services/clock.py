@@ -108,8 +108,12 @@ def sla_warnings_send(*, now=None, limit: int = 500) -> int:
 @transaction.atomic
 def sla_warn(*, service_request_id: int, now) -> int:
     """Write the warnings owed on one request (at most one per target, ever) and enqueue their e-mails."""
+    # The request's row only: PostgreSQL cannot lock the nullable side of the join to the assignee.
     service_request = (
-        ServiceRequest.objects.select_for_update().select_related("assignee").filter(pk=service_request_id).first()
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("assignee")
+        .filter(pk=service_request_id)
+        .first()
     )
     if service_request is None:
         return 0
