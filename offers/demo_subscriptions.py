@@ -22,7 +22,7 @@ from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
 
 from . import services
-from .models import LIVE_STATUSES, Subscription
+from .models import LIVE_STATUSES, Subscription, SubscriptionStatus
 from .selectors import current_terms
 from .services import subscription_turn_off_auto_renewal
 
@@ -69,7 +69,20 @@ def load_demo_subscriptions(*, offer, password, stdout=None) -> list[str]:
             f"  {email:<32} {org_name:<20} Action Pack until {subscription.current_period_end}, "
             f"auto-renewal {'on' if subscription.auto_renew else 'off'}"
         )
+        if renewal_card == DECLINING_CARD:
+            lines.append(_pay_now_hint(subscription))
     return lines
+
+
+def _pay_now_hint(subscription) -> str:
+    """How a newcomer reaches Update the card and pay now (R20) on the demo whose card declines."""
+    if subscription.status == SubscriptionStatus.PAST_DUE:
+        return "  %-53s past due: sign in, then Update the card and pay now (card 4242 4242 4242 4242)" % ""
+    # The term is a year long; the sweep's --today runs its renewal day now, and the card declines.
+    return (
+        "  %-53s to see Pay now: .venv/bin/python manage.py run_subscription_sweep --today %s "
+        "(past due), then sign in" % ("", subscription.current_period_end.isoformat())
+    )
 
 
 @transaction.atomic

@@ -72,6 +72,7 @@ def _context(subscription: Subscription, extra: dict) -> dict:
         "final": bool(extra.get("final")),
         "next_attempt_on": datetime.date.fromisoformat(next_attempt_on) if next_attempt_on else None,
         "details_url": portal_url(subscription.get_absolute_url()),
+        "pay_now_url": portal_url(reverse("subscriptions:pay_now", args=[subscription.pk])),
         "offers_url": portal_url(reverse("offers:offer_list")),
         "PORTAL_NAME": settings.PORTAL_NAME,
     }

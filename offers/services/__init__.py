@@ -38,7 +38,7 @@ from .orders import (
     order_start_renewal,
 )
 from .reminders import subscription_expire, subscription_remind
-from .renewals import RenewalResult, subscription_renew
+from .renewals import RenewalResult, subscription_pay_now, subscription_pay_now_confirm, subscription_renew
 from .subscriptions import (
     subscription_cancel,
     subscription_create_for_order,
@@ -84,6 +84,8 @@ __all__ = [
     "subscription_mark_expired",
     "subscription_mark_past_due",
     "subscription_remind",
+    "subscription_pay_now",
+    "subscription_pay_now_confirm",
     "subscription_renew",
     "subscription_renew_for_order",
     "subscription_turn_off_auto_renewal",

@@ -1,4 +1,5 @@
-"""Automatic renewal of one subscription (R6, R7, R10): charge the due term once, or record the failure.
+"""Automatic renewal of one subscription (R6, R7, R10): charge the due term once, or record the failure;
+and Pay now (R20), the partner paying a past-due renewal at once through the very same claim and order.
 
 One run per subscription at a time (an advisory lock on PostgreSQL, a file lock beside the SQLite
 database); one ``auto_renewal`` order
@@ -18,12 +19,23 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
+from billing import selectors as billing_selectors
+from billing import services as billing
 from billing.gateways import CARD_MISSING
+from membership.permissions import Action, require
 
-from ..models import Subscription, SubscriptionStatus
+from ..models import Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from ..selectors.lifecycle import as_date, renewal_card
-from .charging import STALE_ATTEMPT_AFTER, OutcomeStatus, order_charge, order_close_unauthenticated
+from .charging import (
+    STALE_ATTEMPT_AFTER,
+    ChargeOutcome,
+    OutcomeStatus,
+    order_charge,
+    order_close_unauthenticated,
+    order_confirm_payment,
+)
 from .notices import email_on_commit
 from .orders import order_for_auto_renewal
 from .reminders import expired_notice_send, subscription_expire
@@ -235,3 +247,91 @@ def _record_failure(
     email_on_commit("renewal_failed", subscription_id, context)
     expired_notice_send(subscription)
     return RenewalResult("expired", message)
+
+
+# --- Pay now (R20): the partner settles a failed renewal at once ----------------------------------
+
+
+def _pay_now_busy() -> ChargeOutcome:
+    return ChargeOutcome(OutcomeStatus.IN_PROGRESS, _("Your payment is being processed. Please wait."))
+
+
+def _pay_now_paid(order: Order, outcome: ChargeOutcome, actor) -> ChargeOutcome:
+    order.refresh_from_db()
+    # order_charge has started the new term already; this call is a no-op that covers a crash between.
+    subscription_renew_for_order(order=order, actor=actor)
+    if outcome.status == OutcomeStatus.PAID:
+        email_on_commit("renewal_succeeded", order.subscription_id, {"order_id": order.pk})
+    return outcome
+
+
+def subscription_pay_now(*, subscription_id: int, payment_method_id: int, actor) -> ChargeOutcome:
+    """ "Update the card and pay now": charge a past-due subscription's renewal with the chosen card, at once.
+
+    The very path of the automatic renewal of that term: the same claim (so a sweep's retry and
+    any number of clicks exclude each other), the term's one ``auto_renewal`` order (so its
+    idempotency keys continue the retries' attempt numbers, and a second order for the period
+    cannot exist) and ``order_charge``. On-session, so a card that asks for 3-D Secure answers
+    ``requires_action`` with the secret the browser confirms (``subscription_pay_now_confirm``).
+    Paid: the new term starts and, the subscription being active again, the retries stop. Declined:
+    the subscription is left as it was, past due with its next retry; the outcome says why.
+    """
+    with _renewal_claim(subscription_id) as claimed:
+        if not claimed:
+            return _pay_now_busy()
+        subscription = Subscription.objects.select_related("offer", "organization").get(pk=subscription_id)
+        require(actor, Action.RENEW, organization_id=subscription.organization_id)
+        if subscription.status != SubscriptionStatus.PAST_DUE:
+            raise ValidationError(_("This subscription is not past due: there is nothing to pay now."))
+        card = (
+            billing_selectors.usable_payment_methods(organization=subscription.organization)
+            .filter(pk=payment_method_id)
+            .first()
+        )
+        if card is None:
+            raise ValidationError(_("Choose one of your cards, or add a way to pay."))
+        order = order_for_auto_renewal(subscription=subscription, card=card)
+        if order.status == OrderStatus.REQUIRES_ACTION:
+            outcome = _pay_now_leave_pending_attempt(order=order, card=card, actor=actor)
+            if outcome is not None:
+                return outcome
+        outcome = order_charge(order_id=order.pk, off_session=False, actor=actor, stale_after=_claimed_stale_after())
+        if outcome.ok:
+            return _pay_now_paid(order, outcome, actor)
+        return outcome
+
+
+def _pay_now_leave_pending_attempt(*, order: Order, card, actor) -> ChargeOutcome | None:
+    """An earlier Pay now awaits 3-D Secure. Same card: order_charge shows that authentication
+    again. Another card: read where the pending PaymentIntent stands first (it may have been
+    confirmed in another tab), and only if it still waits, close it, so the new card is charged."""
+    pending = billing.payment_last_with_intent(reference=order.number)
+    if pending is None or pending.payment_method_id == card.pk:
+        return None
+    outcome = order_confirm_payment(order_id=order.pk, actor=actor)
+    if outcome.ok:
+        return _pay_now_paid(order, outcome, actor)
+    if outcome.status == OutcomeStatus.REQUIRES_ACTION:
+        order_close_unauthenticated(order_id=order.pk, reason="Replaced by another card")
+        return None
+    if outcome.status == OutcomeStatus.DECLINED:
+        return None  # the pending attempt failed meanwhile: the order is chargeable again
+    return outcome
+
+
+def subscription_pay_now_confirm(*, subscription_id: int, actor) -> ChargeOutcome:
+    """After the browser's 3-D Secure confirmation of a Pay now: re-read the PaymentIntent and settle it."""
+    with _renewal_claim(subscription_id) as claimed:
+        if not claimed:
+            return _pay_now_busy()
+        subscription = Subscription.objects.get(pk=subscription_id)
+        require(actor, Action.RENEW, organization_id=subscription.organization_id)
+        order = (
+            Order.objects.filter(subscription=subscription, kind=OrderKind.AUTO_RENEWAL).order_by("-term_start").first()
+        )
+        if order is None:
+            raise ValidationError(_("This subscription is not past due: there is nothing to pay now."))
+        outcome = order_confirm_payment(order_id=order.pk, actor=actor)
+        if outcome.ok:
+            return _pay_now_paid(order, outcome, actor)
+        return outcome

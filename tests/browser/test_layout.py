@@ -68,6 +68,9 @@ NOT_PAGES = {
     "billing:invoice_pdf": "a PDF file (tests/billing/test_invoices.py reads its text back)",
     "billing:credit_note_pdf": "a PDF file (tests/billing/test_invoices.py reads its text back)",
     "offers:checkout_billing_profile": "shown only while the profile is missing; the journey walks it (en, ru)",
+    "subscriptions:pay_now": "shown only for a past-due subscription; tests/browser/test_pay_now.py walks it (en, ru)",
+    "subscriptions:pay_now_add_card": "POST (the card stripe.js saved)",
+    "subscriptions:pay_now_confirm": "POST (after card authentication)",
 }
 
 # Pages a visitor sees signed out; every other page is walked signed in as a Global admin.
