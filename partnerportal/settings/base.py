@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "offers",
     "billing",
     "support",
+    "staff",  # the staff's side: the admin home's dashboard (reads offers, billing, support, membership)
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,7 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ("membership", "offers", "billing", "support")
+APPS = ("membership", "offers", "billing", "support", "staff")
 NOT_SOURCE = (
     ".venv",
     "var",
