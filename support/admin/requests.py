@@ -93,7 +93,15 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "age",
     ]
     list_display_links = ["number", "title"]
-    list_filter = ["status", ServiceLevelFilter, "problem_type", "severity", AssigneeFilter, AgeFilter]
+    list_filter = [
+        "status",
+        ServiceLevelFilter,
+        "problem_type",
+        "severity",
+        "cancellation_reason",
+        AssigneeFilter,
+        AgeFilter,
+    ]
     # Exact number, organisation name, requester e-mail.
     search_fields = ["=number", "organization__name", "requester__email"]
     search_help_text = _("Search by request number (SR-000123), organisation name or requester e-mail.")

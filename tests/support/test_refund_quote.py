@@ -199,6 +199,19 @@ class TestDifferenceExplained:
         assert "the 30-day window has passed since (today is day 31)." in page
         assert "Not eligible for an automatic full refund" in page
 
+    def test_the_explanation_in_russian_for_russian_staff(self, client, bought, global_admin):
+        subscription, _ = bought
+        service_request = self._file_on(client, subscription, global_admin, 12)
+        staff = StaffFactory()
+        staff.language = "ru"
+        staff.save(update_fields=["language"])
+        with time_machine.travel(_day(subscription, 31), tick=False):
+            client.force_login(staff)
+            page = _process_page(client, service_request).content.decode()
+        assert "полный возврат 475,00\xa0$ (день 12 из 30); сегодня: пропорциональный (" in page
+        assert "или никакого (день 31 из 30)." in page
+        assert "с тех пор истек срок в 30 дн. (сегодня день 31)." in page
+
     def test_benefits_activated_after_the_quote(self, client, bought, global_admin):
         subscription, _ = bought
         service_request = self._file_on(client, subscription, global_admin, 5)
@@ -360,6 +373,10 @@ class TestReason:
         assert "Day 0 of 30, no benefit activated: full refund of US$475.00." in html
         process = _process_page(client, service_request).content.decode()
         assert "Reason for cancelling: Other — <q>Budget &lt;cut&gt;</q>" in process
+        queue = client.get(reverse("admin:support_servicerequest_changelist") + "?cancellation_reason=other")
+        assert queue.status_code == 200 and service_request.number in queue.content.decode()
+        queue = client.get(reverse("admin:support_servicerequest_changelist") + "?cancellation_reason=too_expensive")
+        assert service_request.number not in queue.content.decode()
         client.force_login(global_admin)
         detail = client.get(service_request.get_absolute_url()).content.decode()
         assert "Reason for cancelling: Other — <q>Budget &lt;cut&gt;</q>" in detail
