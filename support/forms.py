@@ -1,10 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProblemType, RequestMessage, RequestStatus, ServiceRequest, Severity
+from .models import CancellationReason, ProblemType, RequestMessage, RequestStatus, ServiceRequest, Severity
 from .selectors import live_subscriptions_for, paid_orders_for
-from .validators import validate_attachment
+from .validators import cancellation_reason_clean, validate_attachment
 
 
 class SubscriptionChoiceField(forms.ModelChoiceField):
@@ -31,6 +32,20 @@ class ServiceRequestForm(forms.Form):
         empty_label=_("None"),
     )
     wants_cancellation = forms.BooleanField(label=_("I want this subscription cancelled"), required=False)
+    # Required for a cancellation only; clean() says so next to the field.
+    cancellation_reason = forms.ChoiceField(
+        label=_("Why do you want to cancel?"),
+        choices=CancellationReason.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    cancellation_reason_other = forms.CharField(
+        label=_("Your reason"),
+        max_length=ServiceRequest._meta.get_field("cancellation_reason_other").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only when the reason is “Other”."),
+    )
     order = forms.ModelChoiceField(label=_("Order (optional)"), queryset=None, required=False, empty_label=_("None"))
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MODERATE)
     title = forms.CharField(label=_("Title"), max_length=ServiceRequest._meta.get_field("title").max_length)
@@ -57,6 +72,15 @@ class ServiceRequestForm(forms.Form):
             data["wants_cancellation"] = False
         elif data.get("wants_cancellation") and not data.get("subscription"):
             self.add_error("subscription", _("Choose the subscription you want cancelled."))
+        try:
+            data["cancellation_reason"], data["cancellation_reason_other"] = cancellation_reason_clean(
+                wants_cancellation=bool(data.get("wants_cancellation")),
+                reason=data.get("cancellation_reason") or "",
+                other=data.get("cancellation_reason_other") or "",
+            )
+        except ValidationError as exc:
+            for name, errors in exc.error_dict.items():
+                self.add_error(name, errors)
         return data
 
 

@@ -41,6 +41,24 @@ class RequestStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class CancellationReason(models.TextChoices):
+    """Why a partner asks to cancel; stored as the code so that staff can count them."""
+
+    TOO_EXPENSIVE = "too_expensive", _("It is too expensive")
+    NOT_USING_BENEFITS = "not_using_benefits", _("We are not using the benefits")
+    OTHER_PROGRAMME = "other_programme", _("We are moving to another programme")
+    BOUGHT_BY_MISTAKE = "bought_by_mistake", _("It was bought by mistake")
+    OTHER = "other", _("Other")
+
+
+class QuoteKind(models.TextChoices):
+    """What cancelling would refund under R11 at the moment of the quote."""
+
+    FULL = "full", _("Full refund")
+    STAFF_DECIDE = "staff_decide", _("Staff decide: prorated or no refund")
+    NOTHING_PAID = "nothing_paid", _("No payment to refund")
+
+
 class ServiceRequest(models.Model):
     """A partner's service request; staff work the queue in Django admin."""
 
@@ -67,6 +85,22 @@ class ServiceRequest(models.Model):
         "offers.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     wants_cancellation = models.BooleanField(_("wants the subscription cancelled"), default=False)
+    cancellation_reason = models.CharField(
+        _("reason for cancelling"), max_length=30, choices=CancellationReason.choices, blank=True
+    )
+    # The partner's own words, only when the reason is "other".
+    cancellation_reason_other = models.TextField(_("other reason"), max_length=1000, blank=True)
+    # The refund quote the partner saw when filing (R21), as facts rendered per reader: requests
+    # filed before quotes were recorded have none (all null or blank).
+    quote_kind = models.CharField(_("quoted refund"), max_length=20, choices=QuoteKind.choices, blank=True)
+    quote_amount = models.PositiveIntegerField(_("quoted amount in minor units"), null=True, blank=True)
+    quote_currency = models.CharField(_("quoted currency"), max_length=3, blank=True)
+    quote_paid_on = models.DateField(_("quoted from the payment of"), null=True, blank=True)
+    quote_day = models.PositiveIntegerField(_("quoted on day"), null=True, blank=True)
+    quote_window_days = models.PositiveSmallIntegerField(_("full-refund window in days"), null=True, blank=True)
+    quote_benefits_activated = models.BooleanField(_("benefits activated when quoted"), null=True, blank=True)
+    quote_benefits_activated_on = models.DateField(_("benefits first activated on"), null=True, blank=True)
+    quote_computed_at = models.DateTimeField(_("quoted at"), null=True, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MODERATE)
     status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN)
     assignee = models.ForeignKey(
@@ -102,6 +136,15 @@ class ServiceRequest(models.Model):
             models.CheckConstraint(
                 name="service_request_cancellation_names_subscription",
                 condition=models.Q(wants_cancellation=False) | models.Q(subscription__isnull=False),
+            ),
+            # A reason belongs to a cancellation, and free text only to the reason "other".
+            models.CheckConstraint(
+                name="service_request_reason_only_on_cancellation",
+                condition=models.Q(wants_cancellation=True) | models.Q(cancellation_reason=""),
+            ),
+            models.CheckConstraint(
+                name="service_request_reason_text_only_for_other",
+                condition=models.Q(cancellation_reason="other") | models.Q(cancellation_reason_other=""),
             ),
         ]
         indexes = [

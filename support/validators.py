@@ -1,10 +1,13 @@
-"""Attachment checks: at most 5 MB, and only PDF, PNG, JPEG, plain text or CSV, by name and by content."""
+"""Checks shared by the forms and the services: attachments (at most 5 MB, and only PDF, PNG, JPEG, plain
+text or CSV, by name and by content) and a cancellation's reason."""
 
 import os
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from .models import CancellationReason
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
@@ -65,3 +68,20 @@ def validate_attachment(upload):
             params={"name": upload.name, "extension": extension},
         )
     return content_type
+
+
+def cancellation_reason_clean(*, wants_cancellation: bool, reason: str, other: str) -> tuple[str, str]:
+    """The reason a cancellation must give, and the free text kept only for "other"; nothing without a cancellation.
+
+    Raises a ValidationError keyed by the form's (and the model's) field names.
+    """
+    if not wants_cancellation:
+        return "", ""
+    if reason not in CancellationReason.values:
+        raise ValidationError({"cancellation_reason": _("Choose why you want to cancel.")}, code="required")
+    other = (other or "").strip()
+    if reason != CancellationReason.OTHER:
+        return reason, ""
+    if not other:
+        raise ValidationError({"cancellation_reason_other": _("Tell us why you want to cancel.")}, code="required")
+    return reason, other

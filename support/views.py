@@ -17,6 +17,7 @@ from partnerportal.page_cache import cached_page
 from . import selectors, services
 from .forms import ReplyForm, ServiceRequestForm, StatusFilterForm
 from .models import Attachment, ProblemType, RequestStatus
+from .quote_text import quote_computed_on, quote_sentence
 
 
 @partner_required
@@ -38,9 +39,18 @@ def report(request):
 
 
 def _render_form(request, form, status=200):
-    return render(
-        request, "support/request_form.html", {"form": form, "invoice_type": ProblemType.INVOICE_PAYMENT}, status=status
-    )
+    # Before filing, the partner sees what cancelling each of the organisation's live subscriptions
+    # would refund today, by staff's rule (R21); the page shows the chosen one's.
+    quotes = [
+        (
+            subscription.pk,
+            subscription.offer.localized("name"),
+            quote_sentence(services.subscription_refund_quote(subscription=subscription)),
+        )
+        for subscription in form.fields["subscription"].queryset
+    ]
+    context = {"form": form, "invoice_type": ProblemType.INVOICE_PAYMENT, "quotes": quotes}
+    return render(request, "support/request_form.html", context, status=status)
 
 
 @role_required(Action.FILE_SERVICE_REQUEST)
@@ -51,18 +61,26 @@ def request_new(request):
     form = ServiceRequestForm(request.POST, request.FILES, organization=organization)
     if form.is_valid():
         data = form.cleaned_data
+        fields = {
+            "user": request.user,
+            "problem_type": data["problem_type"],
+            "title": data["title"],
+            "description": data["description"],
+            "severity": data["severity"],
+            "subscription": data["subscription"],
+            "order": data["order"],
+            "uploads": [data["attachment"]] if data.get("attachment") else [],
+        }
         try:
-            service_request = services.request_file(
-                user=request.user,
-                problem_type=data["problem_type"],
-                title=data["title"],
-                description=data["description"],
-                severity=data["severity"],
-                subscription=data["subscription"],
-                order=data["order"],
-                wants_cancellation=data["wants_cancellation"],
-                uploads=[data["attachment"]] if data.get("attachment") else [],
-            )
+            if data["wants_cancellation"]:
+                # A cancellation keeps its reason and the refund quote of the moment it is filed.
+                service_request = services.cancellation_request_file(
+                    cancellation_reason=data["cancellation_reason"],
+                    cancellation_reason_other=data["cancellation_reason_other"],
+                    **fields,
+                )
+            else:
+                service_request = services.request_file(**fields)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -104,7 +122,10 @@ def request_detail(request, pk):
 
 
 def _render_detail(request, service_request, reply_form, status=200):
+    quote = services.recorded_quote(service_request)
     context = {
+        "quote_sentence": quote_sentence(quote) if quote else "",
+        "quoted_on": quote_computed_on(quote) if quote else "",
         "service_request": service_request,
         "conversation": selectors.public_conversation(service_request=service_request),
         "request_attachments": selectors.request_level_attachments(service_request=service_request),

@@ -7,6 +7,7 @@ from .benefits import (  # noqa: F401
     organization_subscription_for_benefits,
     subscription_benefit_rows,
     subscription_benefits_activated,
+    subscription_benefits_first_activated_at,
 )
 from .catalogue import (  # noqa: F401
     ACTION_PACK_CODE,

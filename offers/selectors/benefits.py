@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.shortcuts import get_object_or_404
 
 from membership.models import Organization
@@ -78,16 +78,22 @@ def credit_balance(*, subscription) -> int:
     return CreditGrant.objects.filter(subscription=subscription).aggregate(total=Sum("amount"))["total"] or 0
 
 
-def subscription_benefits_activated(*, subscription) -> bool:
-    """Whether any benefit of the subscription was ever activated (R11: such a subscription is not refundable in full).
+def subscription_benefits_first_activated_at(*, subscription):
+    """When a benefit of the subscription was first activated, or None (what counts as an activation).
 
     Counted over the subscription's whole life: keys issued and seats handed out in an earlier term stay in use.
     """
-    return (
-        BenefitActivation.objects.filter(subscription=subscription).exists()
-        or LicenseKey.objects.filter(issued_to_subscription=subscription).exists()
-        or SeatAssignment.objects.filter(subscription=subscription).exists()
-    )
+    times = [
+        BenefitActivation.objects.filter(subscription=subscription).aggregate(at=Min("activated_at"))["at"],
+        LicenseKey.objects.filter(issued_to_subscription=subscription).aggregate(at=Min("issued_at"))["at"],
+        SeatAssignment.objects.filter(subscription=subscription).aggregate(at=Min("assigned_at"))["at"],
+    ]
+    return min((at for at in times if at is not None), default=None)
+
+
+def subscription_benefits_activated(*, subscription) -> bool:
+    """Whether any benefit of the subscription was ever activated (R11: such a subscription is not refundable in full)."""
+    return subscription_benefits_first_activated_at(subscription=subscription) is not None
 
 
 def organization_subscription_for_benefits(*, organization: Organization):

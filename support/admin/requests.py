@@ -34,6 +34,7 @@ from ..models import (
     ServiceRequest,
     SlaTarget,
 )
+from ..quote_text import change_sentence, quote_computed_on, quote_sentence, quote_short
 from .filters import NUMBER_SEARCH, AgeFilter, AssigneeFilter, CappedCountPaginator, ServiceLevelFilter
 from .inlines import (
     AttachmentInline,
@@ -93,7 +94,15 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "age",
     ]
     list_display_links = ["number", "title"]
-    list_filter = ["status", ServiceLevelFilter, "problem_type", "severity", AssigneeFilter, AgeFilter]
+    list_filter = [
+        "status",
+        ServiceLevelFilter,
+        "problem_type",
+        "severity",
+        "cancellation_reason",
+        AssigneeFilter,
+        AgeFilter,
+    ]
     # Exact number, organisation name, requester e-mail.
     search_fields = ["=number", "organization__name", "requester__email"]
     search_help_text = _("Search by request number (SR-000123), organisation name or requester e-mail.")
@@ -120,6 +129,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "subscription_link",
         "order",
         "wants_cancellation",
+        "reason_for_cancelling",
+        "quoted_refund",
         "created_at",
         "updated_at",
         "resolved_at",
@@ -128,7 +139,10 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["number", "organization", "requester", "title", "description"]}),
-        (_("Subscription"), {"fields": ["subscription_link", "wants_cancellation", "order"]}),
+        (
+            _("Subscription"),
+            {"fields": ["subscription_link", "wants_cancellation", "reason_for_cancelling", "quoted_refund", "order"]},
+        ),
         (_("Handling"), {"fields": ["problem_type", "severity", "status", "assignee"]}),
         (_("Service level"), {"fields": ["service_level"]}),
         (_("Dates"), {"fields": ["created_at", "updated_at", "resolved_at", "closed_at"]}),
@@ -232,6 +246,21 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             str(subscription),
             subscription.status_label,
         )
+
+    @admin.display(description=_("reason for cancelling"))
+    def reason_for_cancelling(self, obj):
+        if not obj.cancellation_reason:
+            return "—"
+        if obj.cancellation_reason_other:
+            return format_html("{} — <q>{}</q>", obj.get_cancellation_reason_display(), obj.cancellation_reason_other)
+        return obj.get_cancellation_reason_display()
+
+    @admin.display(description=_("refund quoted to the partner"))
+    def quoted_refund(self, obj):
+        quote = services.recorded_quote(obj)
+        if quote is None:
+            return "—"
+        return gettext("On %(date)s: %(quote)s") % {"date": quote_computed_on(quote), "quote": quote_sentence(quote)}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization", "requester", "assignee")
@@ -360,6 +389,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         last_failed = next((d for d in decisions if d.status == DecisionStatus.FAILED), None)
         kinds = [(kind, label, quote.amount_for(kind)) for kind, label in RefundKind.choices]
         context = {
+            **self._quote_comparison(obj, quote),
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": obj,
@@ -406,6 +436,20 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(change_url)
         return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
+
+    def _quote_comparison(self, obj, quote):
+        """The quote the partner saw when filing, beside today's eligibility, and why they differ."""
+        recorded = services.recorded_quote(obj)
+        if recorded is None:
+            return {"recorded_quote": None}
+        today = services.refund_quote_from(quote, computed_at=timezone.now())
+        changes = services.quote_changes(recorded=recorded, current=today)
+        return {
+            "recorded_quote": quote_sentence(recorded),
+            "quote_summary": gettext("Quoted on %(date)s: %(then)s; today: %(now)s.")
+            % {"date": quote_computed_on(recorded), "then": quote_short(recorded), "now": quote_short(today)},
+            "quote_changes": [change_sentence(change) for change in changes],
+        }
 
     def _cancellation_confirmation(self, request, obj, context, *, kind, amount):
         """The intermediate page: what will happen, and the choice posted again with post=yes."""

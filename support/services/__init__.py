@@ -1,15 +1,18 @@
 """Writes of support, re-exported here: ``requests`` (filing, conversation, status, assignment) and
 ``cancellation`` (R11: the quote staff see, and processing their decision), ``clock`` (R22: the
-service-level clocks' events, stored deadlines and breach warnings)."""
+service-level clocks' events, stored deadlines and breach warnings), ``refund_quote`` (R21: the
+partner's quote before filing, kept on the request, and what changed since)."""
 
 from .cancellation import (
     CancellationError,
     CancellationQuote,
     benefits_activated,
+    benefits_activated_on,
     cancellation_process,
     cancellation_quote,
     last_term_payment,
     prorated_amount,
+    subscription_cancellation_quote,
 )
 from .clock import (
     clock_events_for_status_change,
@@ -18,6 +21,15 @@ from .clock import (
     sla_recompute,
     sla_warn,
     sla_warnings_send,
+)
+from .refund_quote import (
+    QuoteChange,
+    RefundQuote,
+    cancellation_request_file,
+    quote_changes,
+    recorded_quote,
+    refund_quote_from,
+    subscription_refund_quote,
 )
 from .requests import (
     REFUND_PERMISSION,
@@ -39,12 +51,16 @@ __all__ = [
     "CancellationError",
     "CancellationQuote",
     "InvalidTransition",
+    "QuoteChange",
+    "RefundQuote",
     "REFUND_PERMISSION",
     "S",
     "TRANSITIONS",
     "benefits_activated",
+    "benefits_activated_on",
     "cancellation_process",
     "cancellation_quote",
+    "cancellation_request_file",
     "check_transition",
     "clock_events_for_status_change",
     "clock_first_response",
@@ -52,6 +68,9 @@ __all__ = [
     "last_term_payment",
     "message_add",
     "prorated_amount",
+    "quote_changes",
+    "recorded_quote",
+    "refund_quote_from",
     "request_assign",
     "request_change_severity",
     "request_change_status",
@@ -61,5 +80,7 @@ __all__ = [
     "sla_recompute",
     "sla_warn",
     "sla_warnings_send",
+    "subscription_cancellation_quote",
+    "subscription_refund_quote",
     "transition_allowed",
 ]

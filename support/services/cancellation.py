@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from billing.models import Payment, PaymentStatus
 from billing.refunds import RefundError, refund_create, refundable_amount
 from offers.models import LIVE_STATUSES, Order, OrderKind, OrderStatus, Subscription, TimelineKind
-from offers.selectors import subscription_benefits_activated
+from offers.selectors import subscription_benefits_activated, subscription_benefits_first_activated_at
 from offers.services import subscription_cancel, timeline_add
 from partnerportal import page_cache
 from partnerportal.money import format_money
@@ -38,6 +38,12 @@ logger = logging.getLogger(__name__)
 def benefits_activated(subscription: Subscription) -> bool:
     """Whether any benefit of the subscription was used; R11 refuses the automatic full refund then."""
     return subscription_benefits_activated(subscription=subscription)
+
+
+def benefits_activated_on(subscription: Subscription) -> datetime.date | None:
+    """The day a benefit was first activated (the partner's quote names it), or None."""
+    at = subscription_benefits_first_activated_at(subscription=subscription)
+    return timezone.localdate(at) if at else None
 
 
 def last_term_payment(subscription: Subscription) -> Payment | None:
@@ -70,6 +76,7 @@ class CancellationQuote:
     days_since_payment: int | None
     within_window: bool
     benefits_activated: bool
+    benefits_activated_on: datetime.date | None
     full_eligible: bool
     refundable: int
     remaining_days: int
@@ -92,9 +99,16 @@ def prorated_amount(*, paid: int, period_start: datetime.date, period_end: datet
 
 
 def cancellation_quote(*, service_request: ServiceRequest, today: datetime.date | None = None) -> CancellationQuote:
-    subscription = service_request.subscription
-    if subscription is None:
+    """R11 for the request's subscription: what staff may refund today."""
+    if service_request.subscription is None:
         raise ValidationError(_("This request does not name a subscription."))
+    return subscription_cancellation_quote(subscription=service_request.subscription, today=today)
+
+
+def subscription_cancellation_quote(
+    *, subscription: Subscription, today: datetime.date | None = None
+) -> CancellationQuote:
+    """R11, the one rule: staff's eligibility and the partner's quote before filing both come from here."""
     today = today or timezone.localdate()
     payment = last_term_payment(subscription)
     paid = payment.amount if payment else 0
@@ -110,6 +124,7 @@ def cancellation_quote(*, service_request: ServiceRequest, today: datetime.date 
         days_since_payment=days,
         within_window=within,
         benefits_activated=activated,
+        benefits_activated_on=benefits_activated_on(subscription) if activated else None,
         full_eligible=within and not activated and payment is not None,
         refundable=refundable_amount(payment=payment) if payment else 0,
         remaining_days=min(max((end - max(today, start)).days, 0), (end - start).days),

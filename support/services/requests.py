@@ -27,7 +27,7 @@ from ..models import (
     ServiceRequest,
     StatusChange,
 )
-from ..validators import validate_attachment
+from ..validators import cancellation_reason_clean, validate_attachment
 from .clock import clock_events_for_status_change, clock_first_response, clock_record
 
 logger = logging.getLogger(__name__)
@@ -101,9 +101,14 @@ def request_file(
     subscription: Subscription | None = None,
     order=None,
     wants_cancellation: bool = False,
+    cancellation_reason: str = "",
+    cancellation_reason_other: str = "",
     uploads=(),
 ) -> ServiceRequest:
-    """File a service request for the user's organisation; a named subscription gets a timeline entry."""
+    """File a service request for the user's organisation; a named subscription gets a timeline entry.
+
+    A cancellation is filed through ``cancellation_request_file``, which also records the refund quote.
+    """
     organization = user.organization
     if subscription is not None and subscription.organization_id != organization.pk:
         raise ValidationError(_("That subscription does not belong to your organisation."))
@@ -114,6 +119,9 @@ def request_file(
         wants_cancellation = False
     if wants_cancellation and (subscription is None or subscription.status not in LIVE_STATUSES):
         raise ValidationError(_("Choose the live subscription you want cancelled."))
+    cancellation_reason, cancellation_reason_other = cancellation_reason_clean(
+        wants_cancellation=wants_cancellation, reason=cancellation_reason, other=cancellation_reason_other
+    )
     service_request = ServiceRequest(
         organization=organization,
         requester=user,
@@ -124,6 +132,8 @@ def request_file(
         subscription=subscription,
         order=order,
         wants_cancellation=wants_cancellation,
+        cancellation_reason=cancellation_reason,
+        cancellation_reason_other=cancellation_reason_other,
         status=S.OPEN,
     )
     service_request.full_clean(exclude=["number"])

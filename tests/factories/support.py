@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 
 from membership.models import User
 from support import services
-from support.models import ProblemType, ServiceRequest, Severity
+from support.models import CancellationReason, ProblemType, ServiceRequest, Severity
 from tests.factories.membership import PASSWORD, UserFactory
 
 STAFF_CODENAMES = ["view_servicerequest", "change_servicerequest", "view_cancellationdecision"]
@@ -33,7 +33,7 @@ class StaffFactory(factory.Factory):
 
 
 class ServiceRequestFactory(factory.Factory):
-    """A service request filed by ``user`` (about ``subscription`` if given) through request_file."""
+    """A service request filed by ``user`` (about ``subscription`` if given) through the filing services."""
 
     class Meta:
         model = ServiceRequest
@@ -45,10 +45,16 @@ class ServiceRequestFactory(factory.Factory):
     problem_type = factory.LazyAttribute(
         lambda o: ProblemType.INVOICE_PAYMENT if o.subscription is not None else ProblemType.OTHER
     )
+    # A cancellation gives a reason and is filed through cancellation_request_file (which records the quote).
+    cancellation_reason = factory.LazyAttribute(
+        lambda o: CancellationReason.TOO_EXPENSIVE if o.wants_cancellation else ""
+    )
     title = "Help please"
     description = "Please look into it."
     severity = Severity.MODERATE
 
     @classmethod
-    def _create(cls, model_class, **kwargs):
+    def _create(cls, model_class, *, wants_cancellation, cancellation_reason, **kwargs):
+        if wants_cancellation:
+            return services.cancellation_request_file(cancellation_reason=cancellation_reason, **kwargs)
         return services.request_file(**kwargs)

@@ -275,6 +275,7 @@ def _journey(*, language, target, shot, admin, org_name, grace, bill):
     expect(option).to_have_count(1)
     which.select_option(value=option.get_attribute("value"))
     admin.get_by_label(label["wants_cancellation"]).check()
+    admin.get_by_label(label["cancellation_reason"], exact=True).check()
     admin.get_by_label(field_label(label["title"])).fill(label["request_title"])
     admin.get_by_label(field_label(label["description"])).fill(label["request_description"])
     shot(admin, "cancellation_request")

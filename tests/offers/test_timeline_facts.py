@@ -20,7 +20,7 @@ from offers.models import LicenseKey, TimelineKind
 from offers.selectors import subscription_timeline
 from offers.services import benefit_activate, license_key_issue, seat_assign, timeline_add
 from offers.services.subscriptions import subscription_turn_off_auto_renewal
-from support.models import ProblemType, Severity
+from support.models import CancellationReason, ProblemType, Severity
 from support.services import request_file
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -97,6 +97,7 @@ def subscription(org, stripe_settings):
         severity=Severity.choices[0][0],
         subscription=subscription,
         wants_cancellation=True,
+        cancellation_reason=CancellationReason.TOO_EXPENSIVE,
     )
     subscription_turn_off_auto_renewal(subscription=subscription, actor=admin)
     for kind, data in WRITTEN_DIRECTLY.items():

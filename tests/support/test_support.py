@@ -96,7 +96,7 @@ class TestFiling:
         client = client_for(global_admin)
         response = client.post(
             reverse("support:request_new"),
-            _form(subscription=subscription.pk, wants_cancellation="on"),
+            _form(subscription=subscription.pk, wants_cancellation="on", cancellation_reason="too_expensive"),
         )
         service_request = ServiceRequest.objects.get()
         assert response.status_code == 302 and response.url == service_request.get_absolute_url()
