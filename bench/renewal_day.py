@@ -17,7 +17,8 @@ The run (timed): the sweep (offers.services.subscriptions_sweep with the task's 
 renewal task per due subscription. Every RENEWAL_DAY_REPORT_EVERY seconds (10; 2 below 1,000 due) a line: renewals done, renewals/s
 over the interval and overall, the queue's depth (LLEN) and the 429s so far. Once half are renewed, one
 worker is SIGKILLed (its whole process group); the other finishes. The run ends when every due subscription
-is renewed (or after 3 × the limit).
+is renewed (or after 3 × the limit, or the visibility timeout plus a second plus the
+renewal task's patience if longer).
 
 Checks: at localstripe (asked directly, not through the limiter), the succeeded PaymentIntents and charges,
 and per order the PaymentIntents that succeeded (duplicates: any beyond one); at the proxy, the distinct
@@ -365,7 +366,7 @@ def run(processes, parts, env, folder, queue, broker, stripe_url, proxy_url, str
 
     from offers.models import Order, OrderKind, OrderStatus, Subscription
     from offers.services import subscriptions_sweep
-    from offers.tasks import enqueue_action
+    from offers.tasks import enqueue_action, renewal_patience_seconds
 
     client = redis.Redis.from_url(broker)
     due_ids = list(Subscription.objects.filter(current_period_end=today, auto_renew=True).values_list("pk", flat=True))
@@ -385,7 +386,10 @@ def run(processes, parts, env, folder, queue, broker, stripe_url, proxy_url, str
     log("sweep: %d renewals enqueued in %.1f s" % (client.llen(queue), time.monotonic() - phase_start))
     killed = None
     last_time, last_count = phase_start, 0
-    deadline = phase_start + max(3 * LIMIT, 60)
+    # Patience from the settings, not a round figure: a killed worker's message is back after the
+    # visibility timeout and the next restore scan (every second here), and a renewal it finds blocked
+    # is retried for up to the task's patience (offers.tasks.renewal_patience_seconds).
+    deadline = phase_start + max(3 * LIMIT, VISIBILITY + 1 + renewal_patience_seconds())
     log("%8s %9s %12s %12s %8s %8s" % ("t (s)", "renewed", "renewals/s", "overall/s", "queue", "429s"))
     done = 0
     while True:

@@ -14,6 +14,7 @@ after its service: the beat schedule and messages already queued refer to that n
 
 import logging
 import random
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -35,21 +36,40 @@ def subscriptions_sweep(today=None):
     return len(actions)
 
 
-# "in_progress": another run holds the renewal, or a dead run's attempt is too fresh to settle yet.
-# Either resolves within seconds (the live run ends; the attempt ages past the gateway's timeout),
-# so the task looks again a few times rather than leaving it to tomorrow's sweep: this is how a
-# renewal whose worker was killed, and whose message a live duplicate had already taken, is still
-# charged the same day. Countdowns stay far below the broker's visibility timeout.
-IN_PROGRESS_RETRIES = 6
+# "in_progress" (another run holds the renewal, or a dead run's attempt is too fresh to settle) and
+# "unavailable" (Stripe timed out or kept answering 429, e.g. the look-up of a killed run's attempt on
+# a loaded machine) pass, so the task looks again rather than leaving the renewal to tomorrow's sweep:
+# this is how a renewal whose worker was killed is still charged the same day. It keeps looking for a
+# time, not a number of tries, because what it waits for is a time: a live run holds the claim at
+# most the task's time limit, and a dead run's attempt is settled once older than the gateway's
+# timeout (services.renewals._claimed_stale_after); past both the blocker has ended, so the patience
+# is bounded. After it an outage is left to the next sweep, as before. Each look is a try-lock or a
+# few reads; a retry resolved by another run finds the renewal "not_due".
+def renewal_patience_seconds():
+    return ACTION_LIMITS["time_limit"] + settings.STRIPE_TIMEOUT_SECONDS
 
 
-@shared_task(name="offers.tasks.renew_subscription", bind=True, **ACTION_LIMITS, **IDEMPOTENT)
-def subscription_renew(self, subscription_id, today):
-    """Charge a due automatic renewal (or its retry) off-session."""
+TRANSIENT_OUTCOMES = ("in_progress", "unavailable")
+
+
+# max_retries=None: the patience above bounds the retries, not Celery's default count of three.
+@shared_task(name="offers.tasks.renew_subscription", bind=True, max_retries=None, **ACTION_LIMITS, **IDEMPOTENT)
+def subscription_renew(self, subscription_id, today, first_tried_at=None):
+    """Charge a due automatic renewal (or its retry) off-session.
+
+    ``first_tried_at``: when the first run of this renewal today began (epoch seconds), carried by
+    its retries so that their patience counts from there.
+    """
+    started = time.time()
+    first_tried_at = started if first_tried_at is None else first_tried_at
     outcome = services.subscription_renew(subscription_id=subscription_id, today=today).outcome
-    if outcome == "in_progress" and not self.request.is_eager and self.request.retries < IN_PROGRESS_RETRIES:
+    if (
+        outcome in TRANSIENT_OUTCOMES
+        and not self.request.is_eager
+        and started - first_tried_at < renewal_patience_seconds()
+    ):
         countdown = settings.STRIPE_TIMEOUT_SECONDS * random.uniform(0.5, 1.0)
-        raise self.retry(countdown=countdown, max_retries=IN_PROGRESS_RETRIES)
+        raise self.retry(args=[subscription_id, today], kwargs={"first_tried_at": first_tried_at}, countdown=countdown)
     return outcome
 
 
