@@ -161,8 +161,8 @@ def fill(today, card_ids):
     """TOTAL subscriptions, DUE of them ending today with auto-renewal on and a card; the rest not due."""
     from django.db import connection
 
+    from bench.subscription_rows import subscription_row
     from billing.models import PaymentMethod
-    from membership.dates import add_months
     from membership.models import Organization
     from offers.demo_catalogue import load_demo_catalogue
     from offers.models import Subscription, SubscriptionStatus
@@ -189,19 +189,8 @@ def fill(today, card_ids):
     )
     day = datetime.timedelta(days=1)
 
-    def row(organization, end, *, status=SubscriptionStatus.ACTIVE, auto_renew=True, **extra):
-        return Subscription(
-            organization=organization,
-            offer=offer,
-            status=status,
-            auto_renew=auto_renew,
-            started_on=add_months(end, -12),
-            current_period_start=add_months(end, -12),
-            current_period_end=end,
-            price_amount=offer.price_amount,
-            currency=offer.currency,
-            **extra,
-        )
+    def row(organization, end, **fields):
+        return subscription_row(offer, organization, end, **fields)
 
     rows = [row(orgs[i], today, payment_method=cards[i]) for i in range(DUE)]
     for i, organization in enumerate(orgs[DUE:]):

@@ -114,7 +114,7 @@ def _fill(total):
     """total subscriptions of which DUE are due on TODAY; the rest end later, or are expired/cancelled."""
     from django.db import connection
 
-    from membership.dates import add_months
+    from bench.subscription_rows import subscription_row
     from membership.models import ActivityEntry, Organization
     from offers.demo_catalogue import load_demo_catalogue
     from offers.models import Reminder, Subscription, SubscriptionStatus
@@ -126,19 +126,8 @@ def _fill(total):
     offer = load_demo_catalogue()
     orgs = Organization.objects.bulk_create([Organization(name="Bench %d" % i) for i in range(total)], batch_size=5000)
 
-    def row(organization, end, *, status=SubscriptionStatus.ACTIVE, auto_renew=True, **extra):
-        return Subscription(
-            organization=organization,
-            offer=offer,
-            status=status,
-            auto_renew=auto_renew,
-            started_on=add_months(end, -12),
-            current_period_start=add_months(end, -12),
-            current_period_end=end,
-            price_amount=offer.price_amount,
-            currency=offer.currency,
-            **extra,
-        )
+    def row(organization, end, **fields):
+        return subscription_row(offer, organization, end, **fields)
 
     day = datetime.timedelta(days=1)
     due_rows = (
