@@ -29,3 +29,10 @@ class SupportConfig(AppConfig):
         from offers import cancellation_page
 
         cancellation_page.register("support:new_cancellation")
+
+        # The staff's admin home shows the programme at a glance (support.programme). Django admin's
+        # own index view and site stay Django's, so every app may still link to admin:index; only
+        # its template changes, and that template reads the dashboard.
+        from django.contrib import admin
+
+        admin.site.index_template = "admin/programme_index.html"

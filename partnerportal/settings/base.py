@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "offers",
     "billing",
     "support",
-    "staff",  # the staff's side: the admin home's dashboard (reads offers, billing, support, membership)
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
-apps="membership offers billing support staff"
+apps="membership offers billing support"
 status=0
 for app in ${1:-$apps root}; do
   if [ "$app" = root ]; then

@@ -15,7 +15,7 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ("membership", "offers", "billing", "support", "staff")
+APPS = ("membership", "offers", "billing", "support")
 NOT_SOURCE = (
     ".venv",
     "var",

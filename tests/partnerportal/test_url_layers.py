@@ -121,7 +121,7 @@ def upward_links(files, owners, order):
 
 
 def test_the_layers_are_the_importlinter_ones():
-    assert layers() == ["staff", "support", "offers", "billing", "membership", "partnerportal"]
+    assert layers() == ["support", "offers", "billing", "membership", "partnerportal"]
 
 
 def test_no_app_links_to_a_view_of_a_higher_layer():

@@ -29,8 +29,9 @@ from django.utils import timezone
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus
 from membership.dates import add_months
 from offers.models import Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
-from support import sla
-from support.models import RequestStatus, ServiceRequest
+
+from .. import sla
+from ..models import RequestStatus, ServiceRequest
 
 MONTHS = 12
 HORIZON_DAYS = 30

@@ -2,8 +2,8 @@
 
 from django import template
 
-from ..dashboard import dashboard_blocks
-from ..selectors import programme_at_a_glance
+from ..programme.dashboard import dashboard_blocks
+from ..programme.selectors import programme_at_a_glance
 
 register = template.Library()
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy
 from offers.models import SubscriptionStatus
 from partnerportal.i18n import choice_labels
 from partnerportal.money import format_money, money_decimal
-from support.models import RequestStatus
 
+from ..models import RequestStatus
 from .charts import bar_chart
 from .selectors import Figure, Glance, cancellation_reason_field
 

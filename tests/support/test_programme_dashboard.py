@@ -21,8 +21,8 @@ from billing.models import Payment, PaymentStatus, RefundStatus
 from membership.dates import add_months
 from offers.models import Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from partnerportal.money import format_money
-from staff.selectors import cancellation_reason_field, month_start, programme_at_a_glance, staff_zone
 from support.models import RequestStatus, ServiceRequest
+from support.programme.selectors import cancellation_reason_field, month_start, programme_at_a_glance, staff_zone
 from tests.factories.billing import PaymentFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import OfferFactory, OrderFactory, OrderPaymentFactory, SubscriptionFactory
