@@ -10,9 +10,9 @@ from offers.models import SubscriptionStatus
 from partnerportal.i18n import choice_labels
 from partnerportal.money import format_money, money_decimal
 
-from ..models import RequestStatus
+from ..models import CancellationReason, RequestStatus
 from .charts import bar_chart
-from .selectors import Figure, Glance, cancellation_reason_field
+from .selectors import Figure, Glance
 
 SLA_LABELS = {
     "breached": gettext_lazy("Breached"),
@@ -193,9 +193,7 @@ def _lifecycle_block(glance: Glance) -> Block:
 
 def _reasons_block(glance: Glance) -> Block:
     title = _("Cancellation reasons")
-    if glance.cancellation_reasons is None:
-        return Block("reasons", title, [], note=_("Cancellation requests do not record a reason yet."))
-    labels = {str(value): str(label) for value, label in cancellation_reason_field().flatchoices}
+    labels = choice_labels(CancellationReason)
     reasons = sorted(glance.cancellation_reasons.items(), key=lambda item: -item[1].value)
     table = Table(
         title, [_("Reason"), _("Requests")], [(labels.get(str(value), str(value)), [_count(f)]) for value, f in reasons]

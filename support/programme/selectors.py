@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -38,7 +37,6 @@ HORIZON_DAYS = 30
 RENEWAL_KINDS = (OrderKind.RENEWAL, OrderKind.AUTO_RENEWAL)
 OPEN_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.IN_PROGRESS, RequestStatus.WAITING_ON_PARTNER)
 # Written by support when a cancellation request names its reason; read only when the model has it.
-CANCELLATION_REASON_FIELD = "cancellation_reason"
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class Glance:
     # "new", "renewed", "cancelled", "expired" -> month -> Figure
     lifecycle: dict[str, dict[datetime.date, Figure]]
     # None when the request model has no cancellation reason yet; value -> Figure otherwise.
-    cancellation_reasons: dict[str, Figure] | None = field(default=None)
+    cancellation_reasons: dict[str, Figure] = field(default_factory=dict)
 
     @property
     def currencies(self) -> list[str]:
@@ -105,14 +103,6 @@ def _month_of(value) -> datetime.date:
 
 def _iso(value) -> str:
     return value.isoformat()
-
-
-def cancellation_reason_field():
-    """The request model's cancellation-reason field, or None while support has not added it."""
-    try:
-        return ServiceRequest._meta.get_field(CANCELLATION_REASON_FIELD)
-    except FieldDoesNotExist:
-        return None
 
 
 def programme_at_a_glance(*, now: datetime.datetime | None = None) -> Glance:
@@ -299,21 +289,17 @@ def _lifecycle(first: datetime.date, end: datetime.date) -> dict:
     return result
 
 
-def _cancellation_reasons() -> dict[str, Figure] | None:
-    """Requests per cancellation reason, once support's requests record one (else None, no query)."""
-    reason = cancellation_reason_field()
-    if reason is None:
-        return None
+def _cancellation_reasons() -> dict[str, Figure]:
+    """Cancellation requests per reason (the stored choice), each linked to the queue filtered by it."""
     rows = (
-        ServiceRequest.objects.exclude(**{reason.name + "__isnull": True})
-        .exclude(**{reason.name: ""})
+        ServiceRequest.objects.exclude(cancellation_reason="")
         .order_by()
-        .values(reason.name)
+        .values("cancellation_reason")
         .annotate(n=Count("pk"))
     )
     return {
-        row[reason.name]: Figure(
-            row["n"], changelist_url(ServiceRequest, **{reason.name + "__exact": row[reason.name]})
+        row["cancellation_reason"]: Figure(
+            row["n"], changelist_url(ServiceRequest, cancellation_reason__exact=row["cancellation_reason"])
         )
         for row in rows
     }

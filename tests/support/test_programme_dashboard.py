@@ -19,10 +19,11 @@ from django.utils import timezone, translation
 
 from billing.models import Payment, PaymentStatus, RefundStatus
 from membership.dates import add_months
+from membership.models import Role
 from offers.models import Order, OrderKind, OrderStatus, Subscription, SubscriptionStatus
 from partnerportal.money import format_money
-from support.models import RequestStatus, ServiceRequest
-from support.programme.selectors import cancellation_reason_field, month_start, programme_at_a_glance, staff_zone
+from support.models import CancellationReason, RequestStatus, ServiceRequest
+from support.programme.selectors import month_start, programme_at_a_glance, staff_zone
 from tests.factories.billing import PaymentFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import OfferFactory, OrderFactory, OrderPaymentFactory, SubscriptionFactory
@@ -252,13 +253,29 @@ def test_the_home_is_in_russian_for_a_russian_reader(client):
     assert "Подписки по состояниям" in body
 
 
-def test_cancellation_reasons_show_only_once_requests_record_them(client):
+def test_each_cancellation_reason_counts_the_requests_its_link_lists(client):
+    subscriptions = [SubscriptionFactory() for _ in range(3)]
+    for subscription, reason in zip(
+        subscriptions,
+        [CancellationReason.TOO_EXPENSIVE, CancellationReason.TOO_EXPENSIVE, CancellationReason.BOUGHT_BY_MISTAKE],
+        strict=True,
+    ):
+        owner = UserFactory(organization=subscription.organization, roles=[Role.GLOBAL_ADMIN])
+        ServiceRequestFactory(
+            user=owner, subscription=subscription, wants_cancellation=True, cancellation_reason=reason
+        )
+    ServiceRequestFactory()  # not a cancellation: no reason, not counted
+    reasons = programme_at_a_glance().cancellation_reasons
+    assert {reason: figure.value for reason, figure in reasons.items()} == {"too_expensive": 2, "bought_by_mistake": 1}
+    for reason, figure in reasons.items():
+        listed = _listed_ids(client, figure.url)
+        assert len(listed) == figure.value
+        assert set(ServiceRequest.objects.filter(pk__in=listed).values_list("cancellation_reason", flat=True)) == {
+            reason
+        }
     client.force_login(StaffFactory(superuser=True))
     body = _glance_html(client.get(reverse("admin:index")).content.decode())
-    assert 'id="glance-reasons"' in body
-    if cancellation_reason_field() is None:
-        assert programme_at_a_glance().cancellation_reasons is None
-        assert "Cancellation requests do not record a reason yet." in body
+    assert 'id="glance-reasons"' in body and "It is too expensive" in body and "It was bought by mistake" in body
 
 
 @pytest.mark.parametrize("size", [1, 4])
