@@ -224,7 +224,7 @@ def is_cacheable_request(request):
     return is_enabled() and request.method in ("GET", "HEAD") and getattr(user, "is_authenticated", False)
 
 
-def reader_key(request, name, *vary_on):
+def reader_key(request, name):
     """The cache key of what `name` shows this reader now: everything it can depend on.
 
     The release, the page's path and query, the reader, their language, today's date (renewal
@@ -235,7 +235,6 @@ def reader_key(request, name, *vary_on):
     parts = [
         release(),
         name,
-        *(str(value) for value in vary_on),
         request.get_full_path(),
         str(request.user.pk),
         translation.get_language() or "",
