@@ -147,3 +147,46 @@ def language_options():
 def formatted_date(value, arg=None):
     """Django's ``date`` filter, memoised: the same text for the same value, format, language and zone."""
     return date_text(value, arg, localize=False)  # the template engine converted it (expects_localtime)
+
+
+# The pager's per-page values, as placeholders in its drawing (plain letters, left alone by escaping).
+PAGER_SLOTS = ("query", "number", "count", "previous", "next")
+PAGER_SLOT = "portal-pager-slot-%s-7e2a"
+PAGER_SLOT_PATTERN = re.compile("portal-pager-slot-(%s)-7e2a" % "|".join(PAGER_SLOTS))
+
+
+@lru_cache(maxsize=64)
+def _pager(language, has_previous, has_next, urlconf, script_prefix):
+    slot = {name: PAGER_SLOT % name for name in PAGER_SLOTS}
+    page = {
+        "has_other_pages": True,
+        "has_previous": has_previous,
+        "has_next": has_next,
+        "number": slot["number"],
+        "paginator": {"num_pages": slot["count"]},
+        "previous_page_number": slot["previous"],
+        "next_page_number": slot["next"],
+    }
+    return render_to_string("partials/pager.html", {"page": page, "query": slot["query"]})
+
+
+@register.simple_tag
+def pager(page, query=""):
+    """``{% include "partials/pager.html" %}`` for ``page``, drawn once per (language, which links) in a process.
+
+    The pager's words and markup depend only on the language and on whether there is a previous and
+    a next page; the numbers and the rest of the query string ("status=open&") are put in per
+    request, escaped. Through the template engine the partial cost as much as a page of rows.
+    """
+    if not page.has_other_pages():
+        return ""
+    has_previous, has_next = page.has_previous(), page.has_next()
+    values = {
+        "query": escape(query),
+        "number": page.number,
+        "count": page.paginator.num_pages,
+        "previous": page.number - 1 if has_previous else "",
+        "next": page.number + 1 if has_next else "",
+    }
+    drawing = _pager(translation.get_language(), has_previous, has_next, *fast_urls.url_key())
+    return mark_safe(PAGER_SLOT_PATTERN.sub(lambda match: str(values[match.group(1)]), drawing))
