@@ -118,7 +118,10 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(name="payment_amount_positive", condition=models.Q(amount__gt=0)),
         ]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="payment_org_created_idx")]
+        # Billing history reads an organisation's payments newest first with the id as tie-break: with
+        # the id in the index the page stops after its rows instead of sorting all of them (the sort
+        # grew with the history).
+        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="payment_org_created_id_idx")]
 
     def __str__(self):
         return f"{self.reference} #{self.attempt}"
