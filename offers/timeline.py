@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.services import decline_message
 from partnerportal.formatting import date_text
+from partnerportal.i18n import choice_labels, localized_value, texts
 from partnerportal.i18n import gettext as _
-from partnerportal.i18n import localized_value
 from partnerportal.money import format_money
 
 
@@ -96,7 +96,7 @@ def _term(data):
 def _failure_reason(data) -> str:
     code = data.get("reason", "")
     if code in RENEWAL_REASONS:
-        return str(RENEWAL_REASONS[code])
+        return texts(RENEWAL_REASONS)[code]
     if code:
         return decline_message(code)
     return data.get("message", "")  # an entry written before reasons were codes
@@ -111,11 +111,11 @@ def _renewal_failed(data):
 
 
 def _expired(data):
-    return str(EXPIRY_REASONS[data["reason"]])
+    return texts(EXPIRY_REASONS)[data["reason"]]
 
 
 def _reminder(data):
-    return str(ReminderKind(data["reminder"]).label)
+    return choice_labels(ReminderKind)[data["reminder"]]
 
 
 def _payment_failed(data):
@@ -136,12 +136,12 @@ def _request_filed(data):
 def _cancelled(data):
     return _("Cancelled through service request %(request)s (%(refund)s)") % {
         "request": data["request"],
-        "refund": REFUND_KINDS[data["refund"]],
+        "refund": texts(REFUND_KINDS)[data["refund"]],
     }
 
 
 def _refunded(data):
-    values = {"amount": money(data), "refund": REFUND_KINDS[data["refund"]], "request": data["request"]}
+    values = {"amount": money(data), "refund": texts(REFUND_KINDS)[data["refund"]], "request": data["request"]}
     if data.get("order"):
         values["order"] = data["order"]
         return _("%(amount)s refunded (%(refund)s) for order %(order)s, service request %(request)s") % values

@@ -10,7 +10,9 @@ import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.utils import dateformat, formats, timezone, translation
+from django.utils import dateformat, formats, timezone
+
+from partnerportal.i18n import current_language, current_zone
 
 
 @lru_cache(maxsize=8192)
@@ -28,7 +30,7 @@ def _date_text(value, fmt, language, zone):
 
 def date_formatter(fmt=None):
     """``date_text`` for many values in one request: the language and the zone are looked up once."""
-    language, zone = translation.get_language(), timezone.get_current_timezone()
+    language, zone = current_language(), current_zone()
     use_tz = settings.USE_TZ
 
     def format_one(value):
@@ -46,9 +48,9 @@ def date_text(value, fmt=None, *, localize=True):
     if value in (None, ""):
         return ""
     if localize and isinstance(value, datetime.datetime) and settings.USE_TZ and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = value.astimezone(current_zone())  # timezone.localtime, with the pinned zone
     try:
         # The zone object, not its name: naming it costs more than the memo saves.
-        return _date_text(value, fmt, translation.get_language(), timezone.get_current_timezone())
+        return _date_text(value, fmt, current_language(), current_zone())
     except TypeError:  # an unhashable value: format it as the date filter would
         return _date_text.__wrapped__(value, fmt, None, None)

@@ -13,6 +13,8 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision
 from django.utils import translation
 
+from partnerportal.i18n import current_language
+
 # English is the portal's international English: CLDR's "en" (US English) writes every dollar as a
 # bare "$", so a partner outside the US cannot tell US$ from CA$; "en_001" (English, world) writes US$.
 BABEL_LOCALES = {"en": "en_001"}
@@ -54,7 +56,7 @@ def _whole_pattern(locale: Locale):
 
 def format_money(amount: int, currency: str, *, language: str | None = None, drop_zero_minor: bool = False) -> str:
     """The amount in the reader's locale; ``drop_zero_minor`` writes a whole amount as "US$100" (benefits)."""
-    return _formatted(int(amount), currency, language or translation.get_language() or "en", drop_zero_minor)
+    return _formatted(int(amount), currency, language or current_language() or "en", drop_zero_minor)
 
 
 # babel's pattern.apply costs ~40 µs a call and a list page formats one amount per row, while the

@@ -12,7 +12,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from partnerportal.formatting import date_formatter
-from partnerportal.i18n import gettext
+from partnerportal.i18n import gettext, pinned_locale
 from partnerportal.money import format_money
 
 register = template.Library()
@@ -51,6 +51,11 @@ def _document(document, download, label):
 @register.simple_tag
 def payment_rows(payments):
     """The table rows of Billing history's payments (billing.selectors.billing_history_page) and their refunds."""
+    with pinned_locale():  # an amount and a date a row: the language and zone read once
+        return _payment_rows(payments)
+
+
+def _payment_rows(payments):
     download, receipt, refund_label = (
         _text(gettext("Download (PDF)")),
         _text(gettext("Receipt")),

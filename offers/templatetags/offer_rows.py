@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from membership.activity_verbs import ACTIVITY_VERBS
 from partnerportal.formatting import date_formatter
-from partnerportal.i18n import gettext
+from partnerportal.i18n import gettext, pinned_locale
 
 register = template.Library()
 
@@ -33,18 +33,19 @@ def timeline_rows(entries):
     portal = _text(gettext(settings.PORTAL_NAME))
     when = date_formatter("DATETIME_FORMAT")
     rows = []
-    for entry in entries:
-        detail = entry.detail
-        what = labels.get(entry.verb)
-        if what is None:
-            what = labels[entry.verb] = _text(ACTIVITY_VERBS.get(entry.verb, entry.verb))
-        rows.append(
-            TIMELINE
-            % {
-                "date": _text(when(entry.created_at)),
-                "who": _text(entry.actor_name) if entry.actor_name else portal,
-                "what": what,
-                "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
-            }
-        )
+    with pinned_locale():  # each detail says amounts and dates: the language and zone read once
+        for entry in entries:
+            detail = entry.detail
+            what = labels.get(entry.verb)
+            if what is None:
+                what = labels[entry.verb] = _text(ACTIVITY_VERBS.get(entry.verb, entry.verb))
+            rows.append(
+                TIMELINE
+                % {
+                    "date": _text(when(entry.created_at)),
+                    "who": _text(entry.actor_name) if entry.actor_name else portal,
+                    "what": what,
+                    "detail": ' <span class="reason">%s</span>' % _text(detail) if detail else "",
+                }
+            )
     return mark_safe("".join(rows))
