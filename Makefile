@@ -14,6 +14,8 @@
 #   make bench     install Debian's wrk when it is missing, run bench/run_all.py when it exists
 #   make renewal-day  bench/renewal_day.py: 10,000 renewals due (RENEWAL_DAY_DUE=n) on PostgreSQL, two
 #                  Celery workers on Redis (one killed midway), localstripe behind a 25 requests/s limiter
+#   make soak      bench/soak.py: ten minutes (SOAK_SECONDS=n) of mixed load at 80 % of capacity on the
+#                  production-like stack, with purchases, requests, staff and the sweep; per minute
 #   make mutation  mutation testing of the rule functions (mutmut; scripts/mutation.py), not in CI
 #
 # Works from a fresh clone with python3.11 (or python3) and make; apt-get
@@ -35,7 +37,7 @@ PDF_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-c
 # Folders compilemessages must not walk into (the venv holds Django's own catalogues).
 I18N_SKIP := --ignore=$(VENV) --ignore=var --ignore=artifacts --ignore=node_modules
 
-.PHONY: help venv setup run browsers lint test bench renewal-day mutation
+.PHONY: help venv setup run browsers lint test bench renewal-day soak mutation
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -132,6 +134,12 @@ bench: setup
 # drops its own database (renewal_day_bench) and uses Redis database 14. About 8 minutes at 10,000 due.
 renewal-day: setup
 	$(PY) bench/renewal_day.py
+
+# The production-like stack on its own ports and database (prodstack_soak, made afresh), Redis
+# databases 5 and 6; about 12 minutes. A benchmark for a quiet machine, not in CI.
+soak: setup
+	@command -v wrk >/dev/null || { $(APT_GET) update && $(APT_GET) install -y wrk; }
+	$(PY) bench/soak.py
 
 # Every mutant of the rule functions is killed by the fast suite or listed, with its reason, in
 # mutation-equivalents.txt; an unexplained survivor fails the target. Takes about ten minutes.

@@ -229,12 +229,17 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Modules with tasks outside an app's tasks.py (autodiscovery only imports tasks.py).
 CELERY_IMPORTS = ["billing.reconciliation", "offers.emails", "support.emails"]
+# The sweep runs daily at 02:00; SUBSCRIPTION_SWEEP_EVERY_MINUTES=n runs it every n minutes instead
+# (bench/soak.py: the sweep runs while the portal is under load).
+SUBSCRIPTION_SWEEP_EVERY_MINUTES = env.int("SUBSCRIPTION_SWEEP_EVERY_MINUTES", default=0)
 # Only one beat runs. Every task below is safe to run twice: the services' guards and
 # unique constraints make a repeated run a no-op.
 CELERY_BEAT_SCHEDULE = {
     "daily-subscription-sweep": {
         "task": "offers.tasks.sweep_subscriptions",
-        "schedule": crontab(hour=2, minute=0),
+        "schedule": crontab(minute="*/%d" % SUBSCRIPTION_SWEEP_EVERY_MINUTES)
+        if SUBSCRIPTION_SWEEP_EVERY_MINUTES
+        else crontab(hour=2, minute=0),
     },
     "daily-azure-credit-grant": {
         "task": "offers.tasks.grant_monthly_credits",
