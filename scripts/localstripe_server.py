@@ -64,8 +64,62 @@ def _load(store):
 # middleware, once per request.
 Store.dump_to_disk = _dump
 Store.try_load_from_disk = _load
-Store.__setitem__ = dict.__setitem__
-Store.__delitem__ = dict.__delitem__
+
+# localstripe lists a kind of object by scanning every key of the store ("charge:…", "customer:…"),
+# and a charge's answer lists its refunds about a dozen times (refunds, amount_refunded, refunded):
+# each payment cost time in proportion to everything the fake had ever made, so a renewal day of
+# thousands of charges ran at a few a second, the fake at a full core (bench/renewal_day.py). The
+# store keeps an index by kind beside the dict, in the store's own order, and lists read it.
+_by_kind: dict[str, dict] = {}
+
+
+def _kind(key):
+    return key.split(":", 1)[0]
+
+
+def _set(store, key, value):
+    dict.__setitem__(store, key, value)
+    _by_kind.setdefault(_kind(key), {})[key] = value
+
+
+def _delete(store, key):
+    dict.__delitem__(store, key)
+    _by_kind.get(_kind(key), {}).pop(key, None)
+
+
+def _clear(store):
+    dict.clear(store)
+    _by_kind.clear()
+
+
+def _reindex(store):
+    _by_kind.clear()
+    for key, value in dict.items(store):
+        _by_kind.setdefault(_kind(key), {})[key] = value
+
+
+def _load_and_index(store):
+    _load(store)
+    _reindex(store)
+
+
+Store.__setitem__ = _set
+Store.__delitem__ = _delete
+Store.clear = _clear
+Store.try_load_from_disk = _load_and_index
+_reindex(localstripe.resources.store)
+
+
+def _list_all(cls, url, limit=None, starting_after=None, **kwargs):
+    # localstripe's StripeObject._api_list_all, reading the index instead of every key.
+    if kwargs:
+        raise localstripe.resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+    listed = localstripe.resources.List(url, limit=limit, starting_after=starting_after)
+    listed._list = list(_by_kind.get(cls.object, {}).values())
+    return listed
+
+
+localstripe.resources.StripeObject._api_list_all = classmethod(_list_all)
 
 from localstripe.server import app  # noqa: E402  (must come after the patch)
 
