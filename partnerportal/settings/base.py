@@ -285,6 +285,9 @@ RENEWAL_WINDOW_DAYS_BEFORE = env.int("RENEWAL_WINDOW_DAYS_BEFORE", default=30)
 RENEWAL_WINDOW_DAYS_AFTER = env.int("RENEWAL_WINDOW_DAYS_AFTER", default=30)
 RENEWAL_RETRY_DAYS = [1, 3, 7]
 REFUND_FULL_WITHIN_DAYS = 30
+# Four eyes on large refunds (product.md R23): a refund above this many minor units of the charge's
+# currency (400.00) goes out only once a second, different member of finance staff approves it.
+REFUND_SECOND_APPROVAL_ABOVE = env.int("REFUND_SECOND_APPROVAL_ABOVE", default=40000)
 
 # Service levels of service requests (product.md R22). The staff's business hours, in their time
 # zone (the seller is in Dublin): Monday to Friday, 09:00-18:00, without the public holidays of

@@ -18,6 +18,7 @@ from ..models import (
     Severity,
     StatusChange,
 )
+from .decisions import approvals_list
 
 
 class ServiceRequestAdminForm(forms.ModelForm):
@@ -161,11 +162,27 @@ class CancellationDecisionInline(ParentPermissionsMixin, admin.TabularInline):
     model = CancellationDecision
     extra = 0
     can_delete = False
-    fields = ["refund_kind", "amount", "currency", "status", "failure_message", "refund", "decided_by", "decided_at"]
+    fields = [
+        "refund_kind",
+        "amount",
+        "currency",
+        "status",
+        "approvals",
+        "failure_message",
+        "refund",
+        "decided_by",
+        "decided_at",
+    ]
     readonly_fields = fields
 
+    @admin.display(description=_("approvals"))
+    def approvals(self, obj):
+        return approvals_list(obj)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("decided_by", "refund")
+        return (
+            super().get_queryset(request).select_related("decided_by", "refund").prefetch_related("approvals__approver")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False

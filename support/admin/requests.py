@@ -1,4 +1,7 @@
-"""The staff workflow in Django admin: the service request queue, its actions, and cancellation processing."""
+"""The staff workflow in Django admin: the service request queue, its actions, a request's page and canned replies.
+
+Processing a cancellation (the decision and its approvals) is in ``cancellation``; its pages hang off this admin.
+"""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -6,11 +9,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -18,23 +19,19 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin import ReadOnlyAdmin
 from membership.models import Organization, User
 from partnerportal.ids import parse_id
 
 from .. import selectors, services, sla
-from ..canned_replies import PLACEHOLDERS, canned_reply_fill
+from ..canned_replies import canned_reply_fill
 from ..models import (
-    CancellationDecision,
-    CannedReply,
-    DecisionStatus,
-    RefundKind,
     RequestMessage,
     RequestStatus,
     ServiceRequest,
     SlaTarget,
 )
-from ..quote_text import change_sentence, quote_computed_on, quote_sentence, quote_short
+from ..quote_text import quote_computed_on, quote_sentence
+from .cancellation import ProcessCancellationMixin
 from .filters import NUMBER_SEARCH, AgeFilter, AssigneeFilter, CappedCountPaginator, ServiceLevelFilter
 from .inlines import (
     AttachmentInline,
@@ -78,7 +75,7 @@ def _status_action(to_status):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
+class ServiceRequestAdmin(ProcessCancellationMixin, admin.ModelAdmin):
     form = ServiceRequestAdminForm
     change_form_template = "admin/support/servicerequest/change_form.html"
     list_display = [
@@ -362,139 +359,3 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             "canned_reply_language": filled.language if filled else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)
-
-    # --- Process cancellation -------------------------------------------------------------------
-
-    def get_urls(self):
-        custom = [
-            path(
-                "<path:object_id>/process-cancellation/",
-                self.admin_site.admin_view(self.process_cancellation_view),
-                name="support_servicerequest_process_cancellation",
-            )
-        ]
-        return custom + super().get_urls()
-
-    def process_cancellation_view(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or obj.subscription_id is None:
-            raise Http404
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        can_refund = request.user.has_perm(services.REFUND_PERMISSION)
-        change_url = reverse("admin:support_servicerequest_change", args=[obj.pk])
-        quote = services.cancellation_quote(service_request=obj)
-        decisions = obj.decisions.select_related("refund", "decided_by")
-        completed = next((d for d in decisions if d.status == DecisionStatus.COMPLETED), None)
-        last_failed = next((d for d in decisions if d.status == DecisionStatus.FAILED), None)
-        kinds = [(kind, label, quote.amount_for(kind)) for kind, label in RefundKind.choices]
-        context = {
-            **self._quote_comparison(obj, quote),
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": obj,
-            "title": gettext("Process cancellation of %(number)s") % {"number": obj.number},
-            "quote": quote,
-            "kinds": kinds,
-            "completed": completed,
-            "last_failed": last_failed if completed is None else None,
-            "can_refund": can_refund,
-            "change_url": change_url,
-            "default_kind": RefundKind.FULL if quote.full_eligible else RefundKind.PRORATED,
-            "full_within_days": settings.REFUND_FULL_WITHIN_DAYS,
-        }
-        if request.method == "POST" and completed is None:
-            if not can_refund:
-                raise PermissionDenied(
-                    gettext("Only staff with the billing permission can process cancellations and refunds.")
-                )
-            kind = request.POST.get("refund_kind", "")
-            if kind not in RefundKind.values:
-                messages.error(request, gettext("Choose a refund option."))
-                return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
-            amount = quote.amount_for(kind)
-            if not request.POST.get("post"):
-                # Django admin's own pattern (delete_selected): an intermediate page that posts the
-                # choice again with post=yes, so nothing moves money before staff confirm it.
-                return self._cancellation_confirmation(request, obj, context, kind=kind, amount=amount)
-            expected = parse_id(request.POST.get("expected_amount"))
-            if expected is None:
-                # The reviewed amount did not come back: the choice must be reviewed again.
-                messages.error(
-                    request, gettext("The amount has changed since you reviewed it. Review the decision again.")
-                )
-                return HttpResponseRedirect(request.path)
-            try:
-                services.cancellation_process(
-                    service_request=obj, refund_kind=kind, actor=request.user, expected_amount=expected
-                )
-            except services.CancellationError as exc:
-                messages.error(request, gettext("The cancellation was not completed: %(error)s") % {"error": exc})
-                return HttpResponseRedirect(request.path)
-            messages.success(
-                request, gettext("Subscription cancelled and request %(number)s resolved.") % {"number": obj.number}
-            )
-            return HttpResponseRedirect(change_url)
-        return TemplateResponse(request, "admin/support/servicerequest/process_cancellation.html", context)
-
-    def _quote_comparison(self, obj, quote):
-        """The quote the partner saw when filing, beside today's eligibility, and why they differ."""
-        recorded = services.recorded_quote(obj)
-        if recorded is None:
-            return {"recorded_quote": None}
-        today = services.refund_quote_from(quote, computed_at=timezone.now())
-        changes = services.quote_changes(recorded=recorded, current=today)
-        return {
-            "recorded_quote": quote_sentence(recorded),
-            "quote_summary": gettext("Quoted on %(date)s: %(then)s; today: %(now)s.")
-            % {"date": quote_computed_on(recorded), "then": quote_short(recorded), "now": quote_short(today)},
-            "quote_changes": [change_sentence(change) for change in changes],
-        }
-
-    def _cancellation_confirmation(self, request, obj, context, *, kind, amount):
-        """The intermediate page: what will happen, and the choice posted again with post=yes."""
-        return TemplateResponse(
-            request,
-            "admin/support/servicerequest/process_cancellation_confirmation.html",
-            {
-                **context,
-                "title": gettext("Confirm the cancellation of %(number)s") % {"number": obj.number},
-                "process_url": request.path,
-                "chosen_kind": kind,
-                "chosen_label": RefundKind(kind).label,
-                "chosen_amount": amount,
-            },
-        )
-
-
-@admin.register(CancellationDecision)
-class CancellationDecisionAdmin(ReadOnlyAdmin):
-    list_display = [
-        "request",
-        "subscription",
-        "refund_kind",
-        "amount",
-        "currency",
-        "status",
-        "decided_by",
-        "decided_at",
-    ]
-    list_filter = ["status", "refund_kind"]
-    list_select_related = ["request", "subscription__offer", "subscription__organization", "decided_by"]
-    search_fields = ["=request__number"]
-
-
-@admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
-    list_display = ["title", "is_active", "updated_at"]
-    list_filter = ["is_active"]
-    search_fields = ["title", "body_en", "body_ru"]
-    fields = ["title", "body_en", "body_ru", "is_active"]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        names = ", ".join("{%s} (%s)" % (name, label) for name, label in PLACEHOLDERS.items())
-        help_text = gettext("Placeholders filled from the request: %(names)s.") % {"names": names}
-        for field in ("body_en", "body_ru"):
-            form.base_fields[field].help_text = help_text
-        return form

@@ -1,14 +1,13 @@
-"""Writes of support, re-exported here: ``requests`` (filing, conversation, status, assignment) and
-``cancellation`` (R11: the quote staff see, and processing their decision), ``clock`` (R22: the
+"""Writes of support, re-exported here: ``requests`` (filing, conversation, status, assignment),
+``cancellation`` (R11: the quote staff see), ``decisions`` (R11, R23: staff's decision, its approvals
+by finance staff (two different ones above a threshold) and processing it), ``clock`` (R22: the
 service-level clocks' events, stored deadlines and breach warnings), ``refund_quote`` (R21: the
 partner's quote before filing, kept on the request, and what changed since)."""
 
 from .cancellation import (
-    CancellationError,
     CancellationQuote,
     benefits_activated,
     benefits_activated_on,
-    cancellation_process,
     cancellation_quote,
     last_term_payment,
     prorated_amount,
@@ -21,6 +20,13 @@ from .clock import (
     sla_recompute,
     sla_warn,
     sla_warnings_send,
+)
+from .decisions import (
+    CancellationError,
+    approvals_needed,
+    cancellation_process,
+    cancellation_reject,
+    check_refund_permission,
 )
 from .refund_quote import (
     QuoteChange,
@@ -56,11 +62,14 @@ __all__ = [
     "REFUND_PERMISSION",
     "S",
     "TRANSITIONS",
+    "approvals_needed",
     "benefits_activated",
     "benefits_activated_on",
     "cancellation_process",
     "cancellation_quote",
+    "cancellation_reject",
     "cancellation_request_file",
+    "check_refund_permission",
     "check_transition",
     "clock_events_for_status_change",
     "clock_first_response",

@@ -15,11 +15,10 @@ from billing.services import billing_profile_save
 from membership.models import Role
 from offers.demo_catalogue import load_demo_catalogue
 from offers.emails import send_lifecycle_email
-from support import services as support_services
 from support.models import RefundKind
 from tests.factories.membership import UserFactory
 from tests.factories.offers import SubscriptionFactory
-from tests.factories.support import ServiceRequestFactory, StaffFactory
+from tests.factories.support import ServiceRequestFactory, cancellation_processed
 from tests.helpers.checkout import buy, to_review
 
 PROFILE = {
@@ -129,9 +128,7 @@ class TestDocuments:
         assert "Purchase order" not in buyer_client.get(first.get_absolute_url()).content.decode()
         # The next invoice (cancel, then buy again) carries the PO, on its page and in its PDF.
         request = ServiceRequestFactory(user=buyer, subscription=order.subscription, wants_cancellation=True)
-        support_services.cancellation_process(
-            service_request=request, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=order.amount
-        )
+        cancellation_processed(service_request=request, refund_kind=RefundKind.FULL, expected_amount=order.amount)
         note = CreditNote.objects.get(invoice=first)
         assert note.purchase_order == "" and note.buyer_contact_email == ""  # a credit note repeats its invoice
         second, _order = bought(buyer_client, offer)
@@ -194,9 +191,7 @@ class TestMoneyEmails:
         request = ServiceRequestFactory(user=buyer, subscription=order.subscription, wants_cancellation=True)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            support_services.cancellation_process(
-                service_request=request, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=order.amount
-            )
+            cancellation_processed(service_request=request, refund_kind=RefundKind.FULL, expected_amount=order.amount)
         note = CreditNote.objects.get(invoice=invoice)
         (to_contact,) = [m for m in mail.outbox if m.to == ["ap@contoso.example"]]
         assert f"Your credit note {note.number} is attached (PDF)." in to_contact.body

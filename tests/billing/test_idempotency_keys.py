@@ -188,6 +188,11 @@ class TestRefund:
         request = ServiceRequestFactory(user=global_admin, subscription=subscription, wants_cancellation=True)
         staff = StaffFactory()
         del wire[:]  # the purchase made by paid_subscription is not under test here
+        # Above the four-eyes threshold (R23): a first approval by someone else sends nothing yet.
+        support_services.cancellation_process(
+            service_request=request, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=payment.amount
+        )
+        assert wire == []
         WireSpy.faults[:] = ["unreached"]
         with pytest.raises(support_services.CancellationError):
             support_services.cancellation_process(

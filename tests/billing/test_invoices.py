@@ -21,12 +21,11 @@ from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Order, OrderStatus
 from offers.services import subscription_renew
 from partnerportal.money import format_money
-from support import services as support_services
 from support.models import RefundKind
 from tests.factories.billing import DECLINED_CARD, CardFactory, PaymentFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
-from tests.factories.support import ServiceRequestFactory, StaffFactory
+from tests.factories.support import ServiceRequestFactory, cancellation_processed
 from tests.helpers.checkout import buy, to_review
 from tests.helpers.lifecycle import at
 
@@ -243,9 +242,7 @@ class TestCreditNote:
         request = ServiceRequestFactory(user=buyer, subscription=order.subscription, wants_cancellation=True)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            support_services.cancellation_process(
-                service_request=request, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=PRICE
-            )
+            cancellation_processed(service_request=request, refund_kind=RefundKind.FULL, expected_amount=PRICE)
         note = CreditNote.objects.get(invoice=invoice)
         (email,) = mail.outbox
         assert f"Your credit note {note.number} (PDF): http://" in email.body

@@ -1,5 +1,6 @@
 """The cancellation path end to end: a partner files a cancellation request, staff process it in admin with a full
-refund, and the partner sees the request resolved and the subscription cancelled (real browser)."""
+refund (two of them: it is above the four-eyes threshold), and the partner sees the request resolved and the
+subscription cancelled (real browser)."""
 
 import pytest
 
@@ -44,6 +45,7 @@ def test_partner_files_staff_refund_partner_sees_it_cancelled(
     partner = UserFactory(organization=org, roles=[Role.GLOBAL_ADMIN], email="partner@contoso.example")
     subscription, payment = paid_subscription(org, user=partner)
     User.objects.create_superuser(email="staff@support.example", password=PASSWORD)
+    User.objects.create_superuser(email="staff2@support.example", password=PASSWORD)
 
     # Partner: Support → Service requests → Report problems with Partner Center → New request.
     _partner_login(page, base, partner.email)
@@ -83,6 +85,20 @@ def test_partner_files_staff_refund_partner_sees_it_cancelled(
     page.click("#review-button")
     assert "Full refund of US$475.00" in page.inner_text("#confirm-text")
     _shot(page, "4_staff_confirm")
+    page.click("#confirm-button")
+    page.wait_for_selector(".messagelist .success")
+    # US$475.00 is above the four-eyes threshold (R23): a second member of staff approves it.
+    assert "is recorded" in page.inner_text(".messagelist .success")
+    assert not Refund.objects.exists()
+    page.click("#logout-form button")
+    page.wait_for_load_state()
+    page.goto(base + "/admin/login/")
+    page.fill("#id_username", "staff2@support.example")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(base + "/admin/support/servicerequest/%d/process-cancellation/" % service_request.pk)
+    page.click("#review-button")
+    assert "Full refund of US$475.00" in page.inner_text("#confirm-text")
     page.click("#confirm-button")
     page.wait_for_selector(".messagelist .success")
     assert "resolved" in page.inner_text(".messagelist .success")

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 
 from membership.models import User
 from support import services
-from support.models import CancellationReason, ProblemType, ServiceRequest, Severity
+from support.models import CancellationReason, DecisionStatus, ProblemType, ServiceRequest, Severity
 from tests.factories.membership import PASSWORD, UserFactory
 
 STAFF_CODENAMES = ["view_servicerequest", "change_servicerequest", "view_cancellationdecision"]
@@ -58,3 +58,20 @@ class ServiceRequestFactory(factory.Factory):
         if wants_cancellation:
             return services.cancellation_request_file(cancellation_reason=cancellation_reason, **kwargs)
         return services.request_file(**kwargs)
+
+
+def cancellation_processed(*, service_request, refund_kind, expected_amount=None, approvers=None):
+    """Staff's cancellation decision approved to the end, through support.services.cancellation_process.
+
+    One member of finance staff approves it, and a second, different one when its refund is above
+    settings.REFUND_SECOND_APPROVAL_ABOVE (R23); returns the decision as the last approval left it.
+    """
+    approvers = list(approvers or (StaffFactory(), StaffFactory()))
+    decision = None
+    for approver in approvers:
+        decision = services.cancellation_process(
+            service_request=service_request, refund_kind=refund_kind, actor=approver, expected_amount=expected_amount
+        )
+        if decision.status != DecisionStatus.AWAITING_APPROVAL:
+            break
+    return decision

@@ -40,6 +40,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300), p
 PASSWORD = "Journey-pass-2026!"
 STAFF_EMAIL = "staff@partner.example"  # the demo superuser of `manage.py load_demo_data`
 STAFF_PASSWORD = "demo-pass-2026"
+FINANCE_EMAIL = "finance@partner.example"  # the demo's "Finance staff" member, the second pair of eyes (R23)
 DAYS_LEFT = 10  # the term is moved to end this many days from today: inside the R8 renewal window
 
 # Run through `manage.py shell -c` on the target, so a server in another process sees the change.
@@ -285,7 +286,7 @@ def _journey(*, language, target, shot, admin, org_name, grace, bill):
     expect(admin.locator("#subscription-status")).to_have_text(label["subscription_active"])
     shot(admin, "request_filed")
 
-    # 8. Staff in /admin/: the request → Process cancellation → full refund → confirm.
+    # 8. Staff in /admin/: the request → Process cancellation → full refund → confirm, twice (two people).
     staff = open_browser(browser)
     staff.goto(base + "/admin/login/")
     staff.fill("#id_username", STAFF_EMAIL)
@@ -301,6 +302,21 @@ def _journey(*, language, target, shot, admin, org_name, grace, bill):
     staff.locator("#review-button").click()
     expect(staff.locator("#confirm-text")).to_contain_text("Full refund of US$475.00")
     shot(staff, "staff_confirm_refund")
+    staff.locator("#confirm-button").click()
+    # US$475.00 is above the four-eyes threshold (R23): the demo's finance member gives the second approval.
+    expect(staff.locator(".messagelist .success")).to_contain_text("is recorded")
+    staff.locator("#logout-form button").click()
+    staff.goto(base + "/admin/login/")
+    staff.fill("#id_username", FINANCE_EMAIL)
+    staff.fill("#id_password", STAFF_PASSWORD)
+    staff.locator("input[type=submit]").click()
+    expect(staff).to_have_url(url_path("/admin/"))
+    staff.goto(base + "/admin/support/servicerequest/")
+    staff.get_by_role("link", name=number, exact=True).click()
+    staff.locator("#process-cancellation").click()
+    expect(staff.locator("#awaiting-approval")).to_contain_text(STAFF_EMAIL)
+    staff.locator("#review-button").click()
+    expect(staff.locator("#approval-note")).to_contain_text("Your approval is the second")
     staff.locator("#confirm-button").click()
     expect(staff.locator(".messagelist .success")).to_contain_text("resolved")
     shot(staff, "staff_processed")

@@ -200,10 +200,13 @@ def test_staff_processing_a_cancellation_in_admin_shows_cancelled_resolved_and_r
     assert text(request_page, id="subscription-status") == "Active"
     assert texts(history, "tr", class_="refund") == []
 
-    staff = signed_in(StaffFactory())
     process = reverse("admin:support_servicerequest_process_cancellation", args=[service_request.pk])
+    decision = {"refund_kind": RefundKind.FULL, "expected_amount": "47500", "post": "yes"}
+    # US$475.00 is above the four-eyes threshold (R23): two members of finance staff approve it.
+    assert signed_in(StaffFactory()).post(process, decision).status_code == 302
+    staff = signed_in(StaffFactory())
     with TestCase.captureOnCommitCallbacks(execute=True):
-        done = staff.post(process, {"refund_kind": RefundKind.FULL, "expected_amount": "47500", "post": "yes"})
+        done = staff.post(process, decision)
     assert done.status_code == 302
 
     assert text(get(partner, details_url(subscription)), data_testid="status") == "Cancelled"

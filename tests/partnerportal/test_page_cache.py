@@ -64,13 +64,15 @@ class TestOwner:
 
     def test_every_model_of_the_portal_declares_its_owner_or_is_known_to_show_on_no_page(self):
         # A new model must say whose pages show it; a forgotten one would leave pages stale.
-        # Support's clock events and canned replies are staff-only (admin); a sent reply is a RequestMessage.
+        # Support's clock events, canned replies and refund approvals are staff-only (admin); a sent reply is a
+        # RequestMessage.
         shown_on_no_page = {
             "billing.documentcounter",
             "billing.webhookevent",
             "membership.usersession",
             "support.clockevent",
             "support.cannedreply",
+            "support.refundapproval",
         }
         portal = {"membership", "billing", "offers", "support"}
         undeclared = {

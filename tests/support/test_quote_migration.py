@@ -69,6 +69,8 @@ def test_old_requests_get_no_reason_and_no_quote_and_render(old_schema, client):
     _migrate(AFTER)
     _migrate(BEFORE)
     _migrate(AFTER)
+    # The pages below are today's code: they read the schema of every later migration too.
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     old = ServiceRequest.objects.get(pk=pk)
     assert (old.cancellation_reason, old.cancellation_reason_other, old.quote_kind, old.quote_currency) == (
         "",

@@ -19,7 +19,7 @@ from support import services
 from support.models import CancellationDecision, DecisionStatus, RefundKind, RequestStatus
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import paid_subscription
-from tests.factories.support import ServiceRequestFactory, StaffFactory
+from tests.factories.support import ServiceRequestFactory, StaffFactory, cancellation_processed
 from tests.fixtures_infra import *  # noqa: F401,F403
 from tests.helpers.localstripe import localstripe_refunds
 
@@ -48,6 +48,15 @@ def _closed_port():
 
 def _process_url(service_request):
     return reverse("admin:support_servicerequest_process_cancellation", args=[service_request.pk])
+
+
+def _first_approval(service_request, kind=RefundKind.FULL, amount=PRICE):
+    """US$475.00 is above the four-eyes threshold (R23): another member of finance staff approves first."""
+    decision = services.cancellation_process(
+        service_request=service_request, refund_kind=kind, actor=StaffFactory(), expected_amount=amount
+    )
+    assert decision.status == DecisionStatus.AWAITING_APPROVAL and decision.refund_id is None
+    return decision
 
 
 # --- billing.refunds ----------------------------------------------------------------------------
@@ -182,10 +191,14 @@ class TestProcessCancellation:
         review = client.post(_process_url(cancellation), {"refund_kind": RefundKind.FULL})
         assert "Confirm: Full refund of US$475.00" in review.content.decode()
         assert not Refund.objects.exists()  # reviewing changes nothing
+        data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
         with django_capture_on_commit_callbacks(execute=True):
-            done = client.post(
-                _process_url(cancellation), {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
-            )
+            first = client.post(_process_url(cancellation), data)
+        # Above the four-eyes threshold (R23): the first approval moves nothing and tells no one.
+        assert first.status_code == 302 and not Refund.objects.exists() and mail.outbox == []
+        client.force_login(StaffFactory())
+        with django_capture_on_commit_callbacks(execute=True):
+            done = client.post(_process_url(cancellation), data)
         assert done.status_code == 302
         refund = Refund.objects.get()
         assert (refund.payment, refund.amount, refund.status) == (payment, PRICE, RefundStatus.SUCCEEDED)
@@ -253,9 +266,7 @@ class TestProcessCancellation:
         subscription, _ = paid_subscription(org, user=russian)
         request = ServiceRequestFactory(user=russian, subscription=subscription, wants_cancellation=True)
         with django_capture_on_commit_callbacks(execute=True):
-            services.cancellation_process(
-                service_request=request, refund_kind=RefundKind.FULL, actor=StaffFactory(), expected_amount=PRICE
-            )
+            cancellation_processed(service_request=request, refund_kind=RefundKind.FULL, expected_amount=PRICE)
         assert len(mail.outbox) == 1
         email = mail.outbox[0]
         assert email.subject == f"Ваша подписка отменена (запрос на обслуживание {request.number})"
@@ -277,6 +288,7 @@ class TestProcessCancellation:
 
     def test_double_submit_makes_one_refund(self, client, cancellation, bought, localstripe_process):
         _, payment = bought
+        _first_approval(cancellation)
         client.force_login(StaffFactory())
         data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
         first = client.post(_process_url(cancellation), data)
@@ -296,6 +308,7 @@ class TestProcessCancellation:
         self, client, cancellation, bought, settings, localstripe_process
     ):
         subscription, payment = bought
+        _first_approval(cancellation)
         client.force_login(StaffFactory())
         data = {"refund_kind": RefundKind.FULL, "expected_amount": PRICE, "post": "yes"}
         reachable = settings.STRIPE_API_BASE
@@ -325,6 +338,7 @@ class TestProcessCancellation:
     ):
         subscription, payment = bought
         refund_create(payment=payment, amount=10000, decision_key="goodwill-credit")
+        _first_approval(cancellation)
         client.force_login(StaffFactory())
         response = client.post(
             _process_url(cancellation),
@@ -355,9 +369,9 @@ class TestProcessCancellation:
         assert subscription.status == SubscriptionStatus.ACTIVE
         assert not Refund.objects.exists() and not CancellationDecision.objects.exists()
         assert localstripe_refunds(localstripe_process, payment.stripe_payment_intent_id) == []
-        # A superuser holds every permission.
-        superuser = StaffFactory(superuser=True)
-        services.cancellation_process(service_request=cancellation, refund_kind=RefundKind.FULL, actor=superuser)
+        # A superuser holds every permission (and above the threshold, a second one approves too).
+        superusers = [StaffFactory(superuser=True), StaffFactory(superuser=True)]
+        cancellation_processed(service_request=cancellation, refund_kind=RefundKind.FULL, approvers=superusers)
         assert Refund.objects.get().status == RefundStatus.SUCCEEDED
 
     def test_a_partner_cannot_reach_the_admin_view(self, client, cancellation, global_admin):

@@ -1,5 +1,6 @@
 """Load demo organisations, users and the offer catalogue; running it twice changes nothing."""
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -20,6 +21,14 @@ DEMO_USERS = [
     ("Fabrikam Solutions", "global@fabrikam.example", "Fiona", "Fabrikam", [Role.GLOBAL_ADMIN]),
 ]
 STAFF_EMAIL = "staff@partner.example"
+# One staff member of each group (made by support's migration 0007_staff_groups, R23): the agent
+# answers and assigns requests; finance approves refunds, and is the second pair of eyes beside the
+# superuser on a refund above the threshold.
+STAFF_USERS = [
+    # (e-mail, first name, last name, group, what the login list says)
+    ("agent@partner.example", "Alex", "Agent", "Support agents", "support agent"),
+    ("finance@partner.example", "Fay", "Finance", "Finance staff", "finance staff"),
+]
 
 
 class Command(BaseCommand):
@@ -46,6 +55,8 @@ class Command(BaseCommand):
             role_names = ", ".join(str(Role(role).label) for role in roles)
             self.stdout.write(f"  {email:<28} {role_names:<18} {org_name}")
         self.stdout.write(f"  {STAFF_EMAIL:<28} {'staff superuser':<18} /admin/")
+        for email, _first, _last, _group, label in STAFF_USERS:
+            self.stdout.write(f"  {email:<28} {label:<18} /admin/")
         if subscription_lines:
             self.stdout.write("Demo subscriptions (try `manage.py run_subscription_sweep --today <a year from now>`):")
             for line in subscription_lines:
@@ -71,6 +82,13 @@ class Command(BaseCommand):
             User.objects.create_superuser(
                 email=STAFF_EMAIL, password=DEMO_PASSWORD, first_name="Sam", last_name="Staff"
             )
+        for email, first, last, group_name, _label in STAFF_USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email, password=DEMO_PASSWORD, first_name=first, last_name=last, is_staff=True
+                )
+            user.groups.add(Group.objects.get(name=group_name))
         offer = load_demo_catalogue()
         self._license_key_pool(offer)
         return offer
