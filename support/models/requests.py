@@ -152,8 +152,10 @@ class ServiceRequest(models.Model):
             models.Index(fields=["status", "-created_at"], name="sr_status_created_idx"),
             models.Index(fields=["assignee", "status", "-created_at"], name="sr_assignee_status_idx"),
             models.Index(fields=["-created_at", "-id"], name="sr_created_idx"),
-            # The partner's list: one organisation's requests, newest first.
-            models.Index(fields=["organization", "-created_at"], name="sr_org_created_idx"),
+            # The partner's list: one organisation's requests, newest first, the id breaking ties, so a
+            # page stops after its rows instead of sorting all of them; filtered by status, the same.
+            models.Index(fields=["organization", "-created_at", "-id"], name="sr_org_created_id_idx"),
+            models.Index(fields=["organization", "status", "-created_at", "-id"], name="sr_org_status_created_idx"),
             # The staff queue's default order (time left) and its "breached"/"within 1 h" filters.
             models.Index(fields=["sla_due_at"], name="sr_sla_due_idx"),
             # The warning task's scan: only requests whose warning is owed.
