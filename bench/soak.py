@@ -17,9 +17,10 @@
    while Python threads make about 1 % of the requests whole purchases through the wizard
    (bench/load.py) and, now and then, file a service request and read the staff's admin queue and
    a request in admin. Each minute also reads the resident memory (RSS) of every gunicorn and
-   Celery process, the stack's PostgreSQL connections and the kernel's TCP counters (listen
-   queue overflows, retransmissions, timeouts), which are where a long p99 of a loopback server
-   comes from when the machine is not the cause.
+   Celery process, the stack's PostgreSQL connections, the kernel's TCP counters (listen queue
+   overflows, retransmissions, timeouts), the machine's CPU shares (busy, iowait, the hypervisor's
+   steal) and how late a probe process that only sleeps 1 ms at a time woke up at worst: a long
+   p99 with the probe late by as much is the machine, not the server.
 5. Checks: no answer >= 500, the last minute's p99 <= 1.2 x the first's, RSS growth <= 10 %,
    PostgreSQL connections flat, and every purchase that reached the confirmation paid once
    (one succeeded payment per order, one invoice per payment). Prints the table and a last line:
@@ -127,6 +128,58 @@ def tcp_counters():
                 if prefix in ("TcpExt", "Tcp") and name in TCP_COUNTERS:
                     values[name] = int(number)
     return values
+
+
+def cpu_times():
+    """The machine's CPU time so far (/proc/stat's first line): busy, idle, iowait and steal, in ticks."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return {"busy": user + nice + system + irq + softirq, "idle": idle, "iowait": iowait, "steal": steal}
+
+
+def cpu_shares(before, after):
+    """{busy, iowait, steal}: each as a percentage of the time between two cpu_times()."""
+    spent = {name: after[name] - before[name] for name in before}
+    total = sum(spent.values()) or 1
+    return {name: 100 * spent[name] / total for name in ("busy", "iowait", "steal")}
+
+
+# A process that does nothing but sleep 1 ms at a time, and says each second how late its longest
+# wake-up was. A server's p99 of hundreds of ms with this probe late by as much is the machine (the
+# CPUs taken, or the hypervisor's steal), not the server.
+STALL_PROBE = """
+import sys, time
+window, worst = time.monotonic(), 0.0
+while True:
+    before = time.monotonic()
+    time.sleep(0.001)
+    worst = max(worst, time.monotonic() - before - 0.001)
+    if before - window >= 1:
+        print("%.1f" % (worst * 1000), flush=True)
+        window, worst = before, 0.0
+"""
+
+
+class StallProbe:
+    """The probe's per-second worst lateness (ms), collected by a thread; ``take()`` the worst since the last."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", STALL_PROBE], stdout=subprocess.PIPE, text=True)
+        self.worst, self.lock = 0.0, threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            with self.lock:
+                self.worst = max(self.worst, float(line))
+
+    def take(self):
+        with self.lock:
+            worst, self.worst = self.worst, 0.0
+        return worst
+
+    def stop(self):
+        self.process.kill()
 
 
 def database_connections():
@@ -331,12 +384,15 @@ def main(argv=None):
             purchases_per_second=target * 0.01 / REQUESTS_PER_PURCHASE,
         )
         rows = []
+        probe = StallProbe()
         background.start()
         try:
             for minute in range(1, minutes + 1):
-                before = tcp_counters()
+                before, cpu_before = tcp_counters(), cpu_times()
+                probe.take()
                 run = wrk_paced(base, entries, segment, pause)
-                after = tcp_counters()
+                after, cpu_after = tcp_counters(), cpu_times()
+                run.update(stall=probe.take(), cpu=cpu_shares(cpu_before, cpu_after))
                 rss = rss_by_service(stack_dir)
                 run.update(
                     minute=minute,
@@ -348,7 +404,8 @@ def main(argv=None):
                 )
                 rows.append(run)
                 print(
-                    "minute %2d: %6.0f req/s  p50 %6.1f ms  p99 %7.1f ms  non-200 %d  errors %d  RSS %s  pg %d  tcp %s"
+                    "minute %2d: %6.0f req/s  p50 %6.1f ms  p99 %7.1f ms  non-200 %d  errors %d  RSS %s  pg %d  "
+                    "probe late %.0f ms  cpu %s  tcp %s"
                     % (
                         minute,
                         run["rps"],
@@ -358,12 +415,15 @@ def main(argv=None):
                         run["errors"],
                         {k: "%d MiB" % (v // 1024) for k, v in run["rss"].items()},
                         run["connections"],
+                        run["stall"],
+                        " ".join("%s %.0f%%" % item for item in run["cpu"].items()),
                         {k: v for k, v in run["tcp"].items() if v},
                     ),
                     flush=True,
                 )
         finally:
             background.finish()
+            probe.stop()
 
         paid, not_once, without_invoice = paid_once(buyer_emails)
         errors = sum(row["errors"] for row in rows) + background.server_errors
@@ -371,12 +431,27 @@ def main(argv=None):
         rss_first, rss_last = sum(first["rss"].values()), sum(last["rss"].values())
         growth = (rss_last - rss_first) * 100 / rss_first if rss_first else 0.0
         print(
-            "\n%-7s %8s %8s %8s %8s %7s %10s %10s %10s %5s %s"
-            % ("minute", "req/s", "p50 ms", "p99 ms", "non-200", "errors", "gunicorn", "celery", "beat", "pg", "tcp")
+            "\n%-7s %8s %8s %8s %8s %7s %10s %10s %10s %5s %6s %5s %6s %s"
+            % (
+                "minute",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "non-200",
+                "errors",
+                "gunicorn",
+                "celery",
+                "beat",
+                "pg",
+                "late",
+                "busy",
+                "steal",
+                "tcp",
+            )
         )
         for row in rows:
             print(
-                "%-7d %8.0f %8.1f %8.1f %8d %7d %9.0fM %9.0fM %9.0fM %5d %s"
+                "%-7d %8.0f %8.1f %8.1f %8d %7d %9.0fM %9.0fM %9.0fM %5d %6.0f %4.0f%% %5.1f%% %s"
                 % (
                     row["minute"],
                     row["rps"],
@@ -388,6 +463,9 @@ def main(argv=None):
                     row["rss"].get("worker", 0) / 1024,
                     row["rss"].get("beat", 0) / 1024,
                     row["connections"],
+                    row["stall"],
+                    row["cpu"]["busy"],
+                    row["cpu"]["steal"],
                     " ".join("%s=%d" % (k, v) for k, v in row["tcp"].items() if v) or "-",
                 )
             )
