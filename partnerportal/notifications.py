@@ -8,6 +8,10 @@ caller's choice, often "the organisation's users with these roles"
 (``membership.selectors.organization_users_with_roles``).
 
 Send after the write commits (``transaction.on_commit`` or a task), never inside it.
+
+Links are absolute, on the configured public address (``site_url``), never on the host a request
+came in on. A recipient who cannot sign in (a ``Recipient``: an invitee, a billing contact) gets no
+portal link it could not open: the invitation's signed link, or the document attached as a PDF.
 """
 
 from collections.abc import Callable, Iterable
@@ -17,6 +21,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
+
+
+def site_url(path: str) -> str:
+    """An absolute link for e-mails on the portal's public address (settings.PORTAL_BASE_URL)."""
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,14 @@ def render_notification(*, template: str, recipient, context: dict | None = None
     offer name, say); it runs under the recipient's language, like the templates.
     """
     with translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE):
-        values = {"PORTAL_NAME": settings.PORTAL_NAME, **(context or {}), "user": recipient}
+        values = {
+            **(context or {}),
+            # The portal's name as the reader knows it (the root catalogue translates it), and the
+            # language for the HTML part's lang attribute (no request, so no context processor).
+            "PORTAL_NAME": translation.gettext(settings.PORTAL_NAME),
+            "LANGUAGE_CODE": translation.get_language(),
+            "user": recipient,
+        }
         if context_for is not None:
             values.update(context_for(recipient))
         subject = render_to_string(f"{template}_subject.txt", values)
