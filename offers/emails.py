@@ -142,6 +142,7 @@ def order_confirmation_send(order_id: int) -> int:
         template="offers/emails/order_confirmed",
         recipients=with_billing_contact(_order_recipients(order), organization_id=order.organization_id),
         attachments_for=document_attachments(invoice),
+        event="order:%d:confirmed" % order.pk,  # a task run twice, or redelivered, tells once
         context={
             "order": order,
             "invoice": invoice,

@@ -37,6 +37,8 @@ def send_request_email(service_request_id, event, **ids):
         "recipient": recipient,
         "url": site_url(reverse("support:request_detail", args=[service_request.pk])),
     }
+    # What happened, so that a task run twice (or redelivered) tells it once: the id of the row it describes.
+    key = "request:%d:%s:%s" % (service_request.pk, event, ",".join("%s" % ids[name] for name in sorted(ids)))
     if event == "reply":
         message = RequestMessage.objects.filter(pk=ids.get("message_id"), is_internal=False).first()
         if message is None:  # never mail an internal note
@@ -78,6 +80,7 @@ def send_request_email(service_request_id, event, **ids):
         context=context,
         context_for=offer_name,
         attachments_for=attachments,
+        event=key,
     )
 
 
@@ -103,4 +106,6 @@ def sla_warning_email(clock_event_id):
         "staff_time_zone": settings.STAFF_TIME_ZONE,
         "url": site_url(reverse("admin:support_servicerequest_change", args=[event.request_id])),
     }
-    return notify(template="support/email/sla_warning", recipients=recipients, context=context)
+    return notify(
+        template="support/email/sla_warning", recipients=recipients, context=context, event="sla_warning:%d" % event.pk
+    )

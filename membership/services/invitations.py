@@ -48,6 +48,7 @@ def _invitation_send(invitation_id: int, base_url: str | None) -> None:
             "url": invitation_url(invitation, base_url),
             "expires_at": invitation.created_at + INVITATION_MAX_AGE,
         },
+        event="invitation:%d" % invitation.pk,
     )
 
 
