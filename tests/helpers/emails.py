@@ -155,14 +155,15 @@ def request_cancelled(world):
     """A cancellation with a full refund: the credit note goes to the requester and the contact."""
     invoice, order = world.bought()
     service_request = world.request(subscription=order.subscription, wants_cancellation=True)
-    refunder = StaffFactory()
-    committed(
-        support.cancellation_process,
-        service_request=service_request,
-        refund_kind=RefundKind.FULL,
-        actor=refunder,
-        expected_amount=order.amount,
-    )
+    # A full refund is above the four-eyes threshold (R23): two members of finance staff approve it.
+    for approver in (StaffFactory(), StaffFactory()):
+        committed(
+            support.cancellation_process,
+            service_request=service_request,
+            refund_kind=RefundKind.FULL,
+            actor=approver,
+            expected_amount=order.amount,
+        )
 
 
 def sla_warning(world):

@@ -171,13 +171,14 @@ class TestTheEmailTasks:
         world = World(client)
         invoice, order = world.bought()
         service_request = world.request(subscription=order.subscription, wants_cancellation=True)
-        staff = StaffFactory()
-        for _ in range(2):  # a second decision is a no-op
+        first, second = StaffFactory(), StaffFactory()
+        # Two approvals (the refund is above the four-eyes threshold), then the second again: a no-op.
+        for approver in (first, second, second):
             committed(
                 support.cancellation_process,
                 service_request=service_request,
                 refund_kind=RefundKind.FULL,
-                actor=staff,
+                actor=approver,
                 expected_amount=order.amount,
             )
         decision = CancellationDecision.objects.get(request=service_request)
