@@ -87,3 +87,18 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def staff_groups(db):
+    """The staff groups support's migration makes (R23), made again with its list when a transactional test
+    before this one flushed the database (a flush keeps the tables and permissions, not the migrations' rows)."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    migration = importlib.import_module("support.migrations.0007_staff_groups")
+    for name, by_app in migration.GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        for app_label, codenames in by_app.items():
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))

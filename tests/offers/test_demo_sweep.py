@@ -15,7 +15,7 @@ def _subscription(org_name):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_subscriptions_a_year_ahead(stripe_settings):
+def test_demo_subscriptions_a_year_ahead(stripe_settings, staff_groups):
     out = StringIO()
     call_command("load_demo_data", stdout=out)
     assert "Demo subscriptions" in out.getvalue()
