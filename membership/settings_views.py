@@ -84,7 +84,6 @@ def invite(request):
                 actor=request.user,
                 email=form.cleaned_data["email"],
                 roles=form.cleaned_data["roles"],
-                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

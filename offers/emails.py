@@ -4,7 +4,6 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +11,7 @@ from billing import selectors as billing_selectors
 from billing.emails import document_attachments, with_billing_contact
 from membership.permissions import BILLING_ROLES
 from membership.selectors import organization_users_with_roles
-from partnerportal.notifications import notify, render_notification
+from partnerportal.notifications import notify, render_notification, site_url
 
 from .models import Order, OrderStatus, Subscription
 from .selectors import lifecycle_email_recipients
@@ -43,12 +42,6 @@ FAILURE_REASONS = {
 }
 
 
-def portal_url(path: str) -> str:
-    """An absolute link for e-mails; PORTAL_BASE_URL (optional setting) names the public address."""
-    base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return base + path
-
-
 def _context(subscription: Subscription, extra: dict) -> dict:
     order = None
     if extra.get("order_id"):
@@ -57,7 +50,7 @@ def _context(subscription: Subscription, extra: dict) -> dict:
     invoice = billing_selectors.invoice_for_reference(reference=order.number) if order is not None else None
     return {
         "invoice": invoice,
-        "invoice_url": portal_url(invoice.get_pdf_url()) if invoice else "",
+        "invoice_url": site_url(invoice.get_pdf_url()) if invoice else "",
         "subscription": subscription,
         "organization": subscription.organization,
         "card": renewal_card(subscription),
@@ -71,10 +64,9 @@ def _context(subscription: Subscription, extra: dict) -> dict:
         "attempt": extra.get("attempt"),
         "final": bool(extra.get("final")),
         "next_attempt_on": datetime.date.fromisoformat(next_attempt_on) if next_attempt_on else None,
-        "details_url": portal_url(subscription.get_absolute_url()),
-        "pay_now_url": portal_url(reverse("subscriptions:pay_now", args=[subscription.pk])),
-        "offers_url": portal_url(reverse("offers:offer_list")),
-        "PORTAL_NAME": settings.PORTAL_NAME,
+        "details_url": site_url(subscription.get_absolute_url()),
+        "pay_now_url": site_url(reverse("subscriptions:pay_now", args=[subscription.pk])),
+        "offers_url": site_url(reverse("offers:offer_list")),
     }
 
 
@@ -150,10 +142,11 @@ def order_confirmation_send(order_id: int) -> int:
         template="offers/emails/order_confirmed",
         recipients=with_billing_contact(_order_recipients(order), organization_id=order.organization_id),
         attachments_for=document_attachments(invoice),
+        event="order:%d:confirmed" % order.pk,  # a task run twice, or redelivered, tells once
         context={
             "order": order,
             "invoice": invoice,
-            "invoice_url": portal_url(invoice.get_pdf_url()) if invoice else "",
+            "invoice_url": site_url(invoice.get_pdf_url()) if invoice else "",
         },
         context_for=_offer_name(order),
     )

@@ -138,6 +138,8 @@ export STRIPE_JS_URL=http://$HOST:$STRIPE_PORT/js.stripe.com/v3/
 export EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 export EMAIL_FILE_PATH=$DIR/mail
 export PRODSTACK_URL=http://$HOST:$WEB_PORT
+# The e-mails' links name the public address (settings.PORTAL_BASE_URL): this stack's.
+export PORTAL_BASE_URL=http://$HOST:$WEB_PORT
 export PYTHONUNBUFFERED=1
 EOF
     umask 022

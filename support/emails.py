@@ -11,17 +11,11 @@ from django.urls import reverse
 from billing import selectors as billing_selectors
 from billing.emails import document_attachments, with_billing_contact
 from membership.models import User
-from partnerportal.notifications import notify
+from partnerportal.notifications import notify, site_url
 
 from .models import CancellationDecision, ClockEvent, ClockEventKind, RequestMessage, ServiceRequest, StatusChange
 
 logger = logging.getLogger(__name__)
-
-
-def _absolute(path):
-    """An absolute link; PORTAL_BASE_URL (optional setting, as in offers.emails) names the public address."""
-    base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000")
-    return base.rstrip("/") + path
 
 
 # Registered under its first module's name: messages already queued refer to it.
@@ -41,8 +35,10 @@ def send_request_email(service_request_id, event, **ids):
     context = {
         "service_request": service_request,
         "recipient": recipient,
-        "url": _absolute(reverse("support:request_detail", args=[service_request.pk])),
+        "url": site_url(reverse("support:request_detail", args=[service_request.pk])),
     }
+    # What happened, so that a task run twice (or redelivered) tells it once: the id of the row it describes.
+    key = "request:%d:%s:%s" % (service_request.pk, event, ",".join("%s" % ids[name] for name in sorted(ids)))
     if event == "reply":
         message = RequestMessage.objects.filter(pk=ids.get("message_id"), is_internal=False).first()
         if message is None:  # never mail an internal note
@@ -63,7 +59,7 @@ def send_request_email(service_request_id, event, **ids):
         refund_id = context["decision"].refund_id
         credit_note = billing_selectors.credit_note_for_refund(refund_id=refund_id) if refund_id else None
         context["credit_note"] = credit_note
-        context["credit_note_url"] = _absolute(credit_note.get_pdf_url()) if credit_note else ""
+        context["credit_note_url"] = site_url(credit_note.get_pdf_url()) if credit_note else ""
     else:
         logger.error("Unknown service request e-mail %r", event)
         return
@@ -84,6 +80,7 @@ def send_request_email(service_request_id, event, **ids):
         context=context,
         context_for=offer_name,
         attachments_for=attachments,
+        event=key,
     )
 
 
@@ -107,6 +104,8 @@ def sla_warning_email(clock_event_id):
         "due_at": datetime.datetime.fromisoformat(event.data["due_at"]) if event.data.get("due_at") else None,
         "share": round(settings.SLA_WARNING_SHARE * 100),
         "staff_time_zone": settings.STAFF_TIME_ZONE,
-        "url": _absolute(reverse("admin:support_servicerequest_change", args=[event.request_id])),
+        "url": site_url(reverse("admin:support_servicerequest_change", args=[event.request_id])),
     }
-    return notify(template="support/email/sla_warning", recipients=recipients, context=context)
+    return notify(
+        template="support/email/sla_warning", recipients=recipients, context=context, event="sla_warning:%d" % event.pk
+    )

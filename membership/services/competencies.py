@@ -83,6 +83,7 @@ def _competency_reminder_send(reminder_id: int) -> None:
             organization_id=competency.organization_id, roles=[Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN]
         ),
         context={"competency": competency, "expires_on_iso": reminder.expires_on.isoformat()},
+        event="competency_reminder:%d" % reminder.pk,
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerportal import page_cache
-from partnerportal.notifications import Recipient, notify
+from partnerportal.notifications import Recipient, notify, site_url
 
 from ..models import Invitation, Role, User
 from ..permissions import Action, require
@@ -30,11 +30,13 @@ def invitation_token(invitation: Invitation) -> str:
     )
 
 
-def invitation_url(invitation: Invitation, base_url: str) -> str:
-    return base_url.rstrip("/") + reverse("membership:invitation_accept", args=[invitation_token(invitation)])
+def invitation_url(invitation: Invitation, base_url: str | None = None) -> str:
+    """The link the invitee follows: on the configured public address unless ``base_url`` names another."""
+    path = reverse("membership:invitation_accept", args=[invitation_token(invitation)])
+    return base_url.rstrip("/") + path if base_url else site_url(path)
 
 
-def _invitation_send(invitation_id: int, base_url: str) -> None:
+def _invitation_send(invitation_id: int, base_url: str | None) -> None:
     invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
     # The invitee has no account, hence no language yet: write in the inviter's.
     language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
@@ -46,12 +48,18 @@ def _invitation_send(invitation_id: int, base_url: str) -> None:
             "url": invitation_url(invitation, base_url),
             "expires_at": invitation.created_at + INVITATION_MAX_AGE,
         },
+        event="invitation:%d" % invitation.pk,
     )
 
 
 @transaction.atomic
-def invitation_create(*, actor: User, email: str, roles, base_url: str) -> Invitation:
-    """A Global admin invites someone by e-mail into the admin's own organisation with chosen roles."""
+def invitation_create(*, actor: User, email: str, roles, base_url: str | None = None) -> Invitation:
+    """A Global admin invites someone by e-mail into the admin's own organisation with chosen roles.
+
+    The link is on settings.PORTAL_BASE_URL, not on the host the admin's request named (a forged
+    Host header must not put someone else's address into an invitation); ``base_url`` is for tests
+    whose server listens elsewhere.
+    """
     require(actor, Action.MANAGE_USERS, organization_id=actor.organization_id)
     email = User.objects.normalize_email(email).strip().lower()
     wanted = sorted({Role(role).value for role in roles})

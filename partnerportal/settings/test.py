@@ -17,6 +17,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # other processes to see it sets CACHE_URL (then base's settings apply).
 if "CACHE_URL" not in os.environ:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The e-mails' links are on the public address: the test client's own host, so a test follows them.
+PORTAL_BASE_URL = "http://testserver"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

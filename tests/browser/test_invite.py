@@ -48,6 +48,12 @@ def _invite_and_join(page, base, org):
     return link
 
 
+@pytest.fixture(autouse=True)
+def _links_to_the_live_server(live_server, settings):
+    """The invitation's link names the configured public address: here, the live server."""
+    settings.PORTAL_BASE_URL = live_server.url
+
+
 def test_global_admin_invites_a_billing_admin_who_signs_in(live_server, browser_page):
     page, base = browser_page, live_server.url
     org = OrganizationFactory(name="Contoso Partners")

@@ -55,6 +55,8 @@ def live_server_target(request) -> InProcessTarget:
     _require_test_database()
     live_server = request.getfixturevalue("live_server")
     request.getfixturevalue("stripe_settings")
+    # The e-mails' links name the configured public address: here, the live server.
+    request.getfixturevalue("settings").PORTAL_BASE_URL = live_server.url
     # No localstripe_webhook here: on SQLite the live server's threads share one in-memory connection,
     # and a webhook delivered while a page is being answered breaks both (seen: "cannot release
     # savepoint"). The checkout does not need the webhook; the production-like stack has its own.
