@@ -221,6 +221,7 @@ def main():
         import django
 
         django.setup()
+        from django.core.cache import cache
         from django.core.management import call_command
         from django.db import connection
         from django.test import Client
@@ -249,8 +250,6 @@ def main():
         # A copy: the next request empties the log that the capture reads from.
         captured = list(capture.captured_queries)
         # The charts are kept under keys made of their figures; a first read after a change draws them.
-        from django.core.cache import cache
-
         cache.clear()
         started = time.perf_counter()
         client.get("/admin/")

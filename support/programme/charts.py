@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from pygal.style import Style
 
 # Change it when the drawing below changes, so that no picture drawn the old way is served.
-DRAWING = 1
+DRAWING = 3
 KEEP_SECONDS = 7 * 24 * 3600
 
 STYLE = Style(
@@ -33,9 +33,15 @@ STYLE = Style(
     foreground_subtle="#666",
     font_family="-apple-system, 'Segoe UI', system-ui, Roboto, sans-serif",
     colors=("#417690", "#ba2121", "#2e7d32", "#e0a800", "#6f42c1", "#795548"),
-    value_font_size=11,
-    title_font_size=15,
+    # Large for a 600-pixel drawing: a phone shows it about half size, a desktop about full size.
+    label_font_size=14,
+    major_label_font_size=14,
+    value_font_size=14,
+    legend_font_size=14,
+    title_font_size=17,
 )
+# Figures are printed on the bars only while each bar is wide enough for one; the table has them all.
+MOST_BARS_WITH_VALUES = 16
 
 
 def _without_scripts(root):
@@ -72,14 +78,17 @@ def _draw(*, title, labels, series, formatter) -> str:
         js=[],
         disable_xml_declaration=True,
         no_prefix=False,
-        print_values=True,
+        print_values=len(labels) * len(series) <= MOST_BARS_WITH_VALUES,
         print_zeroes=False,
         show_legend=len(series) > 1,
         legend_at_bottom=True,
-        legend_at_bottom_columns=min(len(series), 4) or 1,
-        x_label_rotation=30 if len(labels) > 6 else 0,
-        width=720,
-        height=300,
+        # Two legend entries a row: "New subscriptions" and its Russian need half the width.
+        legend_at_bottom_columns=min(len(series), 2) or 1,
+        x_label_rotation=40 if len(labels) > 4 else 0,
+        truncate_label=-1,
+        truncate_legend=-1,
+        width=600,
+        height=340,
         style=STYLE,
         tooltip_fancy_mode=False,
         show_y_guides=True,
@@ -88,6 +97,11 @@ def _draw(*, title, labels, series, formatter) -> str:
     )
     if formatter is not None:
         config.formatter = formatter
+    counts = [value for _name, values in series for value in values]
+    if all(isinstance(value, int) for value in counts):
+        # Counts get whole-number guides (0, 1, 2…), not pygal's 0.4, 0.8…
+        step = max(1, -(-max(counts, default=0) // 5))
+        config.y_labels = list(range(0, max(counts, default=0) + step + 1, step))
     chart = pygal.Bar(config)
     chart.title = title
     chart.x_labels = labels

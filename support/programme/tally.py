@@ -26,6 +26,8 @@ until they commit; the ledger writes are short transactions, so that wait is sho
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 QUARTER_HOUR = 900
 DAY = 86400
 GRAINS = (QUARTER_HOUR, DAY)
@@ -263,8 +265,6 @@ def uninstall(schema_editor) -> None:
 
 def rebuild(connection) -> None:
     """Recount both tallies from the ledger, in one transaction (after a bulk load without triggers)."""
-    from django.db import transaction
-
     _check(connection.vendor)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":

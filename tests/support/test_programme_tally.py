@@ -12,9 +12,11 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import translation
 
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -25,6 +27,7 @@ from support.programme.selectors import month_start, programme_at_a_glance
 from tests.factories.billing import PaymentFactory, RefundFactory
 from tests.factories.membership import OrganizationFactory
 from tests.factories.offers import OfferFactory, OrderFactory, SubscriptionFactory
+from tests.factories.support import StaffFactory
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -180,8 +183,6 @@ def test_each_month_holds_exactly_the_payments_between_its_edges(zone):
 
 
 def test_a_chart_is_drawn_once_for_the_same_figures_and_again_when_one_changes(monkeypatch):
-    from django.core.cache import cache
-
     cache.clear()
     drawn = []
     draw = charts._draw
@@ -199,3 +200,20 @@ def test_a_chart_is_drawn_once_for_the_same_figures_and_again_when_one_changes(m
         charts.bar_chart(title="Subscriptions", labels=["Active", "Expired"], series=[("n", [3, 1])])
     assert first == again and "<svg" in first and changed != first
     assert len(drawn) == 3
+
+
+def test_a_count_chart_has_whole_number_guides_and_a_money_chart_keeps_its_own():
+    cache.clear()
+    counts = charts.bar_chart(title="Requests", labels=["Open", "Closed"], series=[("Requests", [2, 1])])
+    assert ">1<" in counts and ">2<" in counts
+    assert ">0.5<" not in counts and ">1.5<" not in counts and ">0.4<" not in counts
+    money = charts.bar_chart(title="Revenue", labels=["01.2026"], series=[("Revenue", [0.5])])
+    assert "<svg" in money
+
+
+def test_no_cancellation_yet_reads_none_rather_than_an_empty_table(client):
+    client.force_login(StaffFactory(superuser=True))
+    body = client.get(reverse("admin:index")).content.decode()
+    section = body[body.index('id="glance-reasons"') :]
+    section = section[: section.index("</section>")]
+    assert '<th scope="row">None</th>' in section
