@@ -21,7 +21,9 @@ and the triggers keep these equal to the rows they count through every ``DELETE`
 ``rebuild()`` recomputes both from the ledger (the migration and the benchmark's bulk fill use it).
 
 Concurrent writers of the same quarter-hour and currency wait for each other on one tally row
-until they commit; the ledger writes are short transactions, so that wait is short too.
+until they commit; the ledger writes are short transactions, so that wait is short too. On
+PostgreSQL each trigger writes its tally rows in key order (see ``_postgresql_upsert``); SQLite has
+one writer at a time.
 """
 
 from dataclasses import dataclass
@@ -82,73 +84,71 @@ def _changed(columns) -> str:
     return " OR ".join("OLD.%s IS DISTINCT FROM NEW.%s" % (c, c) for c in columns)
 
 
+def _postgresql_upsert(tally: str, key: tuple[str, ...], changes: list[str]) -> str:
+    """One statement: the rows' changes netted per key, keys changed by nothing left out, and the
+    rest written in key order, so that two writers always lock tally rows in the same order (a
+    subscription expiring while another is revived must not deadlock on the two state rows)."""
+    columns = ", ".join(key)
+    return (
+        "INSERT INTO {tally} AS t ({columns}, n, amount) SELECT {columns}, SUM(dn), SUM(da) FROM ({changes}) AS d"
+        " GROUP BY {columns} HAVING SUM(dn) <> 0 OR SUM(da) <> 0 ORDER BY {columns}"
+        " ON CONFLICT ({columns}) DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;"
+    ).format(tally=tally, columns=columns, changes=" UNION ALL ".join(changes))
+
+
+def _postgresql_trigger(function: str, table: str, body: str, changed: str, truncate: str) -> list[str]:
+    return [
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
+        f"CREATE FUNCTION {function}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {truncate}"
+        " RETURN NULL; END $$",
+        f"CREATE TRIGGER {function} AFTER INSERT OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {function}_update AFTER UPDATE ON {table} FOR EACH ROW WHEN ({changed})"
+        f" EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {function}_truncate AFTER TRUNCATE ON {table} FOR EACH STATEMENT"
+        f" EXECUTE FUNCTION {function}_truncate()",
+    ]
+
+
 def _postgresql_triggers() -> list[str]:
     statements = []
     for flow in FLOWS:
-        function = "support_programme_tally_%s" % flow.source
-
-        def counts(row, flow=flow):
-            return "(%s) AND %s.%s IS NOT NULL" % (flow.condition.format(r=row), row, flow.moment)
-
-        def add(row, sign, flow=flow):
-            values = ", ".join(
-                "({grain}, {bucket}, '{source}', {r}.currency, {sign}1, {sign}{r}.amount)".format(
-                    grain=grain,
-                    bucket=_bucket("postgresql", row + "." + flow.moment, grain),
-                    source=flow.source,
-                    r=row,
-                    sign=sign,
+        changes = []
+        # OLD is null on INSERT and NEW on DELETE: their rows are left out by TG_OP.
+        for row, sign, operation in (("OLD", "-", "INSERT"), ("NEW", "", "DELETE")):
+            for grain in GRAINS:
+                changes.append(
+                    "SELECT {grain} AS grain, {bucket} AS bucket, '{source}'::varchar AS source,"
+                    " {r}.currency AS currency, {sign}1 AS dn, {sign}{r}.amount AS da"
+                    " WHERE TG_OP <> '{operation}' AND ({condition}) AND {r}.{moment} IS NOT NULL".format(
+                        grain=grain,
+                        bucket=_bucket("postgresql", row + "." + flow.moment, grain),
+                        source=flow.source,
+                        r=row,
+                        sign=sign,
+                        operation=operation,
+                        condition=flow.condition.format(r=row),
+                        moment=flow.moment,
+                    )
                 )
-                for grain in GRAINS
-            )
-            return (
-                "INSERT INTO %s AS t (grain, bucket, source, currency, n, amount) VALUES %s"
-                " ON CONFLICT (grain, bucket, source, currency) DO UPDATE"
-                " SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;" % (TALLY, values)
-            )
-
-        statements += [
-            "CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            " IF TG_OP <> 'INSERT' THEN IF {old_counts} THEN {remove} END IF; END IF;"
-            " IF TG_OP <> 'DELETE' THEN IF {new_counts} THEN {add} END IF; END IF;"
-            " RETURN NULL; END $$".format(
-                f=function,
-                old_counts=counts("OLD"),
-                remove=add("OLD", "-"),
-                new_counts=counts("NEW"),
-                add=add("NEW", ""),
-            ),
-            f"CREATE FUNCTION {function}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            f" DELETE FROM {TALLY} WHERE source = '{flow.source}'; RETURN NULL; END $$",
-            f"CREATE TRIGGER {function} AFTER INSERT OR DELETE ON {flow.table} FOR EACH ROW EXECUTE FUNCTION {function}()",
-            "CREATE TRIGGER {f}_update AFTER UPDATE ON {table} FOR EACH ROW WHEN ({changed})"
-            " EXECUTE FUNCTION {f}()".format(
-                f=function, table=flow.table, changed=_changed((*flow.columns, flow.moment, "amount", "currency"))
-            ),
-            f"CREATE TRIGGER {function}_truncate AFTER TRUNCATE ON {flow.table} FOR EACH STATEMENT EXECUTE FUNCTION {function}_truncate()",
-        ]
-    add = (
-        "INSERT INTO {tally} AS t (status, currency, n, amount) VALUES ({r}.status, {r}.currency, {sign}1,"
-        " {sign}{r}.price_amount) ON CONFLICT (status, currency) DO UPDATE"
-        " SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;"
-    )
-    function = "support_programme_subscriptions"
-    statements += [
-        "CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-        " IF TG_OP <> 'INSERT' THEN {remove} END IF; IF TG_OP <> 'DELETE' THEN {add} END IF;"
-        " RETURN NULL; END $$".format(
-            f=function,
-            remove=add.format(tally=SUBSCRIPTIONS, r="OLD", sign="-"),
-            add=add.format(tally=SUBSCRIPTIONS, r="NEW", sign=""),
-        ),
-        f"CREATE FUNCTION {function}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-        f" DELETE FROM {SUBSCRIPTIONS}; RETURN NULL; END $$",
-        f"CREATE TRIGGER {function} AFTER INSERT OR DELETE ON {SUBSCRIPTION_TABLE} FOR EACH ROW EXECUTE FUNCTION {function}()",
-        "CREATE TRIGGER {f}_update AFTER UPDATE ON {table} FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {f}()".format(
-            f=function, table=SUBSCRIPTION_TABLE, changed=_changed(("status", "currency", "price_amount"))
-        ),
-        f"CREATE TRIGGER {function}_truncate AFTER TRUNCATE ON {SUBSCRIPTION_TABLE} FOR EACH STATEMENT EXECUTE FUNCTION {function}_truncate()",
+        statements += _postgresql_trigger(
+            "support_programme_tally_%s" % flow.source,
+            flow.table,
+            _postgresql_upsert(TALLY, ("grain", "bucket", "source", "currency"), changes),
+            _changed((*flow.columns, flow.moment, "amount", "currency")),
+            "DELETE FROM %s WHERE source = '%s';" % (TALLY, flow.source),
+        )
+    changes = [
+        "SELECT OLD.status AS status, OLD.currency AS currency, -1 AS dn, -OLD.price_amount AS da"
+        " WHERE TG_OP <> 'INSERT'",
+        "SELECT NEW.status, NEW.currency, 1, NEW.price_amount WHERE TG_OP <> 'DELETE'",
     ]
+    statements += _postgresql_trigger(
+        "support_programme_subscriptions",
+        SUBSCRIPTION_TABLE,
+        _postgresql_upsert(SUBSCRIPTIONS, ("status", "currency"), changes),
+        _changed(("status", "currency", "price_amount")),
+        "DELETE FROM %s;" % SUBSCRIPTIONS,
+    )
     return statements
 
 
