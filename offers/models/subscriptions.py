@@ -77,6 +77,22 @@ class Subscription(models.Model):
         indexes = [
             # The daily sweep selects live subscriptions by end date.
             models.Index(fields=["status", "current_period_end"], name="subscription_due_idx"),
+            # The staff's admin home (support.programme): live terms ending within 30 days, read from
+            # the index alone, and the months' new, cancelled and expired subscriptions.
+            models.Index(
+                fields=["current_period_end", "auto_renew", "currency", "price_amount"],
+                condition=models.Q(status="active"),
+                name="subscription_active_end_idx",
+            ),
+            models.Index(fields=["started_on"], name="subscription_started_idx"),
+            models.Index(
+                fields=["cancelled_at"],
+                condition=models.Q(cancelled_at__isnull=False),
+                name="subscription_cancelled_idx",
+            ),
+            models.Index(
+                fields=["expired_at"], condition=models.Q(expired_at__isnull=False), name="subscription_expired_idx"
+            ),
         ]
 
     def __str__(self):

@@ -160,6 +160,11 @@ class ServiceRequest(models.Model):
             models.Index(fields=["sla_due_at"], name="sr_sla_due_idx"),
             # The warning task's scan: only requests whose warning is owed.
             models.Index(fields=["sla_warn_at"], name="sr_sla_warn_idx"),
+            # The staff's admin home: requests by state and deadline, and cancellations by reason.
+            models.Index(fields=["status", "sla_due_at"], name="sr_status_sla_idx"),
+            models.Index(
+                fields=["cancellation_reason"], condition=~models.Q(cancellation_reason=""), name="sr_reason_idx"
+            ),
         ]
 
     def __str__(self):

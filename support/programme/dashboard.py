@@ -195,9 +195,9 @@ def _reasons_block(glance: Glance) -> Block:
     title = _("Cancellation reasons")
     labels = choice_labels(CancellationReason)
     reasons = sorted(glance.cancellation_reasons.items(), key=lambda item: -item[1].value)
-    table = Table(
-        title, [_("Reason"), _("Requests")], [(labels.get(str(value), str(value)), [_count(f)]) for value, f in reasons]
-    )
+    rows = [(labels.get(str(value), str(value)), [_count(f)]) for value, f in reasons]
+    # No cancellation yet: say so, rather than show a table of headings alone.
+    table = Table(title, [_("Reason"), _("Requests")], rows or [(_("None"), [Cell("0")])])
     chart = ""
     if reasons:
         chart = bar_chart(
