@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0003_billing_contact_purchase_order"),
         ("offers", "0006_programme_glance_indexes"),
-        ("support", "0006_programme_glance_indexes"),
+        ("support", "0009_programme_glance_indexes"),
     ]
 
     operations = [migrations.RunPython(install, uninstall)]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('membership', '0005_activity_object_index'),
         ('offers', '0006_programme_glance_indexes'),
-        ('support', '0005_cancellation_reason_and_quote'),
+        ('support', '0008_request_list_indexes_with_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
