@@ -46,6 +46,11 @@ def billing_profile(*, organization):
     return BillingProfile.objects.filter(organization=organization).first()
 
 
+def billing_currency_fixed(*, organization_id) -> bool:
+    """R19: the billing currency is fixed once the organisation has paid anything (its first purchase)."""
+    return Payment.objects.filter(organization_id=organization_id, status=PaymentStatus.SUCCEEDED).exists()
+
+
 def organization_invoice(*, organization, pk):
     """One invoice of the organisation; another organisation's id answers 404 (R12)."""
     return get_object_or_404(Invoice.objects.filter(organization=organization), pk=pk)

@@ -4,7 +4,7 @@
 and the wizard's steps; ``charging``: charging an order once; ``renewals``: automatic renewal;
 ``reminders``: expiry and reminders; ``sweep``: the daily sweep and the service of each of its
 actions; ``notices``: lifecycle e-mails on commit; ``benefits``: the Action Pack benefits (keys,
-seats, monthly credits).
+seats, monthly credits); ``currency``: staff change a billing currency (R19).
 """
 
 from .benefits import (
@@ -25,6 +25,7 @@ from .charging import (
     order_confirm_payment,
     order_payment_settled,
 )
+from .currency import billing_currency_change
 from .orders import (
     CHARGEABLE_STATUSES,
     OPEN_STATUSES,
@@ -60,6 +61,7 @@ __all__ = [
     "OutcomeStatus",
     "RenewalResult",
     "benefit_activate",
+    "billing_currency_change",
     "check_can_buy",
     "check_can_renew",
     "check_chargeable",
