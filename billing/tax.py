@@ -18,23 +18,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from stdnum.eu import vat as eu_vat
 from stdnum.util import clean
 
 from .models import TaxRate, TaxReason
+from .models.tax import tax_mention
 
 # The 27 member states (ISO 3166-1 alpha-2). Northern Ireland's XI VAT numbers are not a country here.
 EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
 # A VAT number starts with its country's code, except Greece's (EL).
 VAT_PREFIX = {"GR": "EL"}
-
-MENTIONS = {
-    TaxReason.REVERSE_CHARGE: _(
-        "Reverse charge: VAT to be accounted for by the recipient, Article 196 Council Directive 2006/112/EC"
-    ),
-    TaxReason.OUTSIDE_SCOPE: _("Outside the scope of EU VAT"),
-}
 
 ZERO = Decimal("0.00")
 
@@ -64,12 +57,6 @@ class TaxAmounts:
     net: int
     tax: int
     gross: int
-
-
-def tax_mention(reason: str) -> str:
-    """The legal mention of a stored reason, in the active language."""
-    mention = MENTIONS.get(reason)
-    return str(mention) if mention else ""
 
 
 def has_valid_vat_number(vat_number: str, country: str) -> bool:
@@ -117,3 +104,14 @@ def tax_amounts(net: int, rate: Decimal) -> TaxAmounts:
         raise ValueError("a net amount is never negative")
     tax = int((Decimal(int(net)) * Decimal(rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return TaxAmounts(net=int(net), tax=tax, gross=int(net) + tax)
+
+
+def tax_share(amount: int, *, total: int, total_tax: int) -> TaxAmounts:
+    """The net and tax inside ``amount``, a part of a ``total`` that carried ``total_tax``: a credit note
+    of a refund reverses the invoice's tax in proportion (half up), and net + tax is the refund."""
+    if not 0 <= amount <= total:
+        raise ValueError("a part is between nothing and the whole")
+    if total == 0:
+        return TaxAmounts(net=0, tax=0, gross=0)
+    tax = int((Decimal(int(total_tax)) * int(amount) / int(total)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return TaxAmounts(net=int(amount) - tax, tax=tax, gross=int(amount))

@@ -14,7 +14,21 @@ class TaxReason(models.TextChoices):
     DOMESTIC = "domestic", _("VAT of the seller's country")
     REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
     EU_CONSUMER = "eu_consumer", _("VAT of the buyer's EU country")
-    OUTSIDE_SCOPE = "outside_scope", _("Outside the scope of EU VAT")
+    OUTSIDE_SCOPE = "outside_scope", _("No EU VAT: buyer outside the EU")
+
+
+MENTIONS = {
+    TaxReason.REVERSE_CHARGE: _(
+        "Reverse charge: VAT to be accounted for by the recipient, Article 196 Council Directive 2006/112/EC"
+    ),
+    TaxReason.OUTSIDE_SCOPE: _("Outside the scope of EU VAT"),
+}
+
+
+def tax_mention(reason: str) -> str:
+    """The legal mention an invoice prints for a tax reason, in the active language ("" when none)."""
+    mention = MENTIONS.get(reason)
+    return str(mention) if mention else ""
 
 
 class TaxRate(models.Model):

@@ -1,8 +1,11 @@
-"""Prices by currency and day (R19): what an offer costs in a currency on a day."""
+"""Prices by currency and day (R19): what an offer costs in a currency on a day.
+
+A read outside the selectors package because offers.rules (which the selectors import) needs it.
+"""
 
 import datetime
 
-from ..models import Offer, OfferPrice
+from .models import Offer, OfferPrice
 
 
 def price_of(*, offer: Offer, currency: str, on_date: datetime.date) -> int | None:
