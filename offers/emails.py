@@ -5,7 +5,6 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +15,8 @@ from membership.selectors import organization_users_with_roles
 from partnerportal.notifications import notify, render_notification
 
 from .models import Order, OrderStatus, Subscription
-from .rules import renewal_price
 from .selectors import lifecycle_email_recipients
-from .selectors.lifecycle import renewal_card
+from .selectors.lifecycle import renewal_card, renewal_charge
 from .terms import renewal_window
 
 logger = logging.getLogger(__name__)
@@ -51,19 +49,13 @@ def portal_url(path: str) -> str:
     return base + path
 
 
-def _renewal_amount(subscription: Subscription) -> int:
-    try:
-        return renewal_price(subscription).gross
-    except ValidationError:  # not sold in its currency, no rate on record: what it last paid
-        return subscription.price_amount
-
-
 def _context(subscription: Subscription, extra: dict) -> dict:
     order = None
     if extra.get("order_id"):
         order = Order.objects.filter(pk=extra["order_id"], subscription=subscription).first()
     next_attempt_on = extra.get("next_attempt_on")
     invoice = billing_selectors.invoice_for_reference(reference=order.number) if order is not None else None
+    charge = renewal_charge(subscription) if order is None else None
     return {
         "invoice": invoice,
         "invoice_url": portal_url(invoice.get_pdf_url()) if invoice else "",
@@ -71,9 +63,9 @@ def _context(subscription: Subscription, extra: dict) -> dict:
         "organization": subscription.organization,
         "card": renewal_card(subscription),
         "order": order,
-        # R19: what the renewal charges (price and tax of its day); an e-mail about an order, that order's total.
-        "amount": order.amount if order is not None else _renewal_amount(subscription),
-        "currency": order.currency if order is not None else subscription.currency,
+        # R19: an e-mail about an order says its total; the others what the renewal charges (price and tax of its day).
+        "amount": order.amount if order is not None else charge[0],
+        "currency": order.currency if order is not None else charge[1],
         "period_end": subscription.current_period_end,
         "renew_until": renewal_window(subscription.current_period_end)[1],
         "days_left": extra.get("days_left"),

@@ -245,3 +245,19 @@ def test_the_reminder_before_the_renewal_says_its_amount(client, offer, rates, s
     TaxRate.objects.create(country="IE", rate=Decimal("24"), effective_from=subscription.current_period_end)
     _, text, _ = render_lifecycle_email(template="upcoming_renewal", subscription=subscription, user=buyer)
     assert "€545.60" in text, text  # 440.00 + 24 % of the renewal day, not the 541.20 paid today
+
+
+def test_pay_now_and_the_reminders_say_what_the_renewal_charges(client, offer, rates, stripe_settings):
+    from offers.selectors import renewal_charge
+
+    client.force_login(buyer_in("contoso-ie"))
+    order = to_review(client, offer)
+    buy(client, order)
+    subscription = Order.objects.get(pk=order.pk).subscription
+    assert renewal_charge(subscription) == (54120, "EUR")
+    TaxRate.objects.create(country="IE", rate=Decimal("24"), effective_from=subscription.current_period_end)
+    assert renewal_charge(subscription) == (54560, "EUR")
+    renewal = order_for_auto_renewal(subscription=subscription, card=subscription.payment_method)
+    # Once the term's order exists, its amount is the one (a later rate change does not move it).
+    TaxRate.objects.filter(country="IE", rate=Decimal("24")).update(rate=Decimal("25"))
+    assert renewal_charge(subscription) == (renewal.amount, "EUR") == (54560, "EUR")
