@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Payment, PaymentMethod, Refund, WebhookEvent
+from partnerportal.effective import has_taken_effect
+
+from .models import Payment, PaymentMethod, Refund, TaxRate, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +56,32 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["stripe_event_id", "type", "received_at", "processed_at", "error"]
     list_filter = ["type"]
     search_fields = ["stripe_event_id"]
+
+
+class EffectiveDatedAdmin(admin.ModelAdmin):
+    """Rows with an effective date: one that has taken effect is shown read-only and cannot be deleted."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and has_taken_effect(obj.effective_from):
+            return [f.name for f in self.model._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and has_taken_effect(obj.effective_from):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # "Delete selected" asks no row whether it has taken effect: one row at a time, from its page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(EffectiveDatedAdmin):
+    """R19's rates: staff add a country's new rate with the day it takes effect."""
+
+    list_display = ["country", "rate", "effective_from"]
+    list_filter = ["country"]
+    search_fields = ["country"]

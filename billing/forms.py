@@ -49,6 +49,7 @@ class BillingProfileForm(forms.ModelForm):
             "postal_code",
             "country",
             "tax_id",
+            "currency",
             "purchase_order",
             "billing_contact_email",
             "billing_contact_language",
@@ -60,6 +61,24 @@ class BillingProfileForm(forms.ModelForm):
         self.organization = organization
         # Only asked when there is a contact to write to; the portal's default language otherwise.
         self.fields["billing_contact_language"].required = False
+        # R19: chosen before the first purchase (USD unless chosen), shown but fixed after it.
+        currencies = list(dict.fromkeys([*settings.BILLING_CURRENCIES, instance.currency]))
+        currency = forms.ChoiceField(
+            label=_("Billing currency"),
+            choices=[(code, code) for code in currencies],
+            required=False,
+            initial=instance.currency,
+            help_text=self.fields["currency"].help_text,
+        )
+        if instance.pk is not None and selectors.billing_currency_fixed(organization_id=organization.pk):
+            currency.disabled = True
+            currency.help_text = _(
+                "Fixed since your first purchase. Partner Center Support can change it while no subscription is live."
+            )
+        self.fields["currency"] = currency
+
+    def clean_currency(self):
+        return self.cleaned_data.get("currency") or self.instance.currency
 
     def clean_billing_contact_language(self):
         return self.cleaned_data.get("billing_contact_language") or settings.LANGUAGE_CODE

@@ -1,6 +1,7 @@
 """Billing > Billing history: what the organisation paid for each order, receipts, the reconciliation file."""
 
 import csv
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -45,6 +46,27 @@ def _decimal(amount, currency):
     return str(money_decimal(amount, currency))
 
 
+def _tax_columns(row, currency, sign=1):
+    """Net, tax (minor and major units), rate and reason of the row's document (R19); blank without one.
+
+    A document from before R19 has no reason: its net is its amount and its tax nothing.
+    """
+    if row["document_amount"] is None:
+        return ["", "", "", "", "", ""]
+    taxed = bool(row["tax_reason"])
+    net = sign * (row["net_amount"] if taxed else row["document_amount"])
+    tax = sign * (row["tax_amount"] if taxed else 0)
+    rate = row["tax_rate"] if taxed else 0
+    return [
+        net,
+        _decimal(net, currency),
+        tax,
+        _decimal(tax, currency),
+        str(Decimal(str(rate)).quantize(Decimal("0.01"))),
+        row["tax_reason"],
+    ]
+
+
 @role_required(Action.VIEW_BILLING)
 def reconciliation_csv(request):
     """Payments and refunds of the organisation, one row each, for the partner's accounting."""
@@ -67,6 +89,12 @@ def reconciliation_csv(request):
             "refund_id",
             "attempt",
             "card_last4",
+            "net_minor",
+            "net",
+            "tax_minor",
+            "tax",
+            "tax_rate",
+            "tax_reason",
         ]
     )
     for payment in selectors.reconciliation_rows(organization=organization):
@@ -87,6 +115,7 @@ def reconciliation_csv(request):
                 "",
                 payment["attempt"],
                 payment["card_last4"] or "",
+                *_tax_columns(payment, payment["currency"]),
             ]
         )
         for refund in payment["refunds"]:
@@ -105,6 +134,7 @@ def reconciliation_csv(request):
                     refund["stripe_refund_id"] or "",
                     payment["attempt"],
                     "",
+                    *_tax_columns(refund, refund["currency"], sign=-1),
                 ]
             )
     return response

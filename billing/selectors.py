@@ -46,6 +46,11 @@ def billing_profile(*, organization):
     return BillingProfile.objects.filter(organization=organization).first()
 
 
+def billing_currency_fixed(*, organization_id) -> bool:
+    """R19: the billing currency is fixed once the organisation has paid anything (its first purchase)."""
+    return Payment.objects.filter(organization_id=organization_id, status=PaymentStatus.SUCCEEDED).exists()
+
+
 def organization_invoice(*, organization, pk):
     """One invoice of the organisation; another organisation's id answers 404 (R12)."""
     return get_object_or_404(Invoice.objects.filter(organization=organization), pk=pk)
@@ -165,12 +170,14 @@ def reconciliation_rows(*, organization):
     None) and ``refunds`` (dicts, oldest first).
     """
     line_select, line_joins = order_lines.sql("p.reference")
+    # R19: the net and the tax of a payment are its invoice's, those of a refund its credit note's.
     payments = dict_rows(
         "SELECT p.id, p.reference, p.created_at, p.succeeded_at, p.status, p.amount, p.currency, "
-        "p.stripe_payment_intent_id, p.attempt, pm.last4 AS card_last4, %s "
-        "FROM %s p LEFT JOIN %s pm ON pm.id = p.payment_method_id %s "
+        "p.stripe_payment_intent_id, p.attempt, pm.last4 AS card_last4, "
+        "i.net_amount, i.tax_amount, i.tax_rate, i.tax_reason, i.amount AS document_amount, %s "
+        "FROM %s p LEFT JOIN %s pm ON pm.id = p.payment_method_id LEFT JOIN %s i ON i.payment_id = p.id %s "
         "WHERE p.organization_id = %%s ORDER BY p.created_at DESC, p.id DESC"
-        % (line_select, Payment._meta.db_table, PaymentMethod._meta.db_table, line_joins),
+        % (line_select, Payment._meta.db_table, PaymentMethod._meta.db_table, Invoice._meta.db_table, line_joins),
         [organization.pk],
         [Payment._meta.get_field("created_at"), Payment._meta.get_field("succeeded_at")],
     )
@@ -180,9 +187,11 @@ def reconciliation_rows(*, organization):
         payment["refunds"] = []
         by_payment[payment["id"]] = payment
     refunds = dict_rows(
-        "SELECT r.payment_id, r.created_at, r.succeeded_at, r.status, r.amount, r.currency, r.stripe_refund_id "
-        "FROM %s r JOIN %s p ON p.id = r.payment_id WHERE p.organization_id = %%s ORDER BY r.created_at, r.id"
-        % (Refund._meta.db_table, Payment._meta.db_table),
+        "SELECT r.payment_id, r.created_at, r.succeeded_at, r.status, r.amount, r.currency, r.stripe_refund_id, "
+        "c.net_amount, c.tax_amount, c.tax_rate, c.tax_reason, c.amount AS document_amount "
+        "FROM %s r JOIN %s p ON p.id = r.payment_id LEFT JOIN %s c ON c.refund_id = r.id "
+        "WHERE p.organization_id = %%s ORDER BY r.created_at, r.id"
+        % (Refund._meta.db_table, Payment._meta.db_table, CreditNote._meta.db_table),
         [organization.pk],
         [Refund._meta.get_field("created_at"), Refund._meta.get_field("succeeded_at")],
     )

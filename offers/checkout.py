@@ -18,6 +18,7 @@ from django.views import View
 from billing import selectors as billing_selectors
 from billing.card_entry import card_entry_context, card_save
 from billing.forms import BillingProfileForm, ChoosePaymentMethodForm
+from billing.tax import tax_mention
 from membership.decorators import partner_required
 from membership.permissions import Action, denial_reason, user_can
 
@@ -154,6 +155,7 @@ class CheckoutStep(View):
             "steps": steps_for(self.order),
             "current_step": self.step,
             "is_renewal": self.order.kind == OrderKind.RENEWAL,
+            "tax_mention": tax_mention(self.order.tax_reason),
         }
         context.update(extra)
         return context
@@ -291,6 +293,12 @@ class ReviewStep(CheckoutStep):
     preconditions = ("check_not_finished", "check_terms_accepted", "check_billing_profile", "check_payment_method")
 
     def get(self, request, order_id):
+        # R19: the total shown is the one of today (price, rate, profile), and Buy charges exactly it.
+        try:
+            self.order = services.order_reprice(order=self.order)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("offers:offer_list"))
         return self.render_review()
 
     def render_review(self, client_secret="", status=200):

@@ -1,8 +1,10 @@
 """The demo catalogue of product.md: the seed's Action Pack offer, its benefits and terms."""
 
+import datetime
+
 from django.db import transaction
 
-from .models import BenefitKind, Offer, OfferBenefit, OfferTerms
+from .models import BenefitKind, Offer, OfferBenefit, OfferPrice, OfferTerms
 from .selectors import ACTION_PACK_CODE
 
 ACTION_PACK = {
@@ -21,6 +23,9 @@ ACTION_PACK = {
     "currency": "USD",
     "term_months": 12,
 }
+# R19: the price in each currency the demo sells in (minor units), in force since long before the demo.
+PRICES = [("USD", 47500), ("EUR", 44000), ("RUB", 4200000)]
+PRICES_SINCE = datetime.date(2000, 1, 1)
 
 # (code, kind, name, name_ru, quantity, unit, unit_ru); offers.benefit_text writes each as the seed says it.
 BENEFITS = [
@@ -113,6 +118,10 @@ TERMS_BODY_RU = (
 def load_demo_catalogue() -> Offer:
     """Create or update the Action Pack offer; safe to run again."""
     offer, _ = Offer.objects.update_or_create(code=ACTION_PACK_CODE, defaults=ACTION_PACK)
+    for currency, amount in PRICES:
+        # Only when the currency has no price yet: staff's later prices are theirs, and the past stays.
+        if not OfferPrice.objects.filter(offer=offer, currency=currency).exists():
+            OfferPrice.objects.create(offer=offer, currency=currency, amount=amount, effective_from=PRICES_SINCE)
     for position, (code, kind, name, name_ru, quantity, unit, unit_ru) in enumerate(BENEFITS):
         OfferBenefit.objects.update_or_create(
             offer=offer,

@@ -4,6 +4,11 @@
 Fabrikam renews (R6), Northwind expires with its after-expiry reminder (R7, R9), and Adventure
 Works' renewal is declined and goes past due (R10).
 
+Each demo organisation has a billing profile that shows one case of R19 (prices per currency and
+tax): Contoso in Ireland pays Irish VAT (23 %) in EUR, Fabrikam in Germany with a VAT number is
+reverse-charged in EUR, Northwind in the United States and Adventure Works in Russia are outside
+the scope of EU VAT and pay in USD and RUB.
+
 Cards are created on the server, which only a test-mode Stripe (localstripe) allows. `make run`
 keeps localstripe's state in var/localstripe.pickle beside the SQLite database, so a restart finds
 the demo customers and cards again. When only that file was removed (the database kept), each run
@@ -17,9 +22,10 @@ from django.db import transaction
 from billing import services as billing_services
 from billing.gateways import GatewayError, get_gateway
 from billing.gateways.testmode import server_side_card
-from billing.models import PaymentMethod
+from billing.models import BillingProfile, PaymentMethod
 from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
+from partnerportal.money import money_decimal
 
 from . import services
 from .models import LIVE_STATUSES, Subscription, SubscriptionStatus
@@ -39,6 +45,34 @@ DEMO_SUBSCRIPTIONS = [
 ]
 
 
+# organisation: (legal name, street, postal code, city, country, tax ID, billing currency)
+DEMO_BILLING_PROFILES = {
+    "Contoso Partners": ("Contoso Partners Ltd.", "1 Grand Canal Square", "D02 P820", "Dublin", "IE", "", "EUR"),
+    "Fabrikam Solutions": ("Fabrikam Solutions GmbH", "Hauptstraße 1", "10115", "Berlin", "DE", "DE136695976", "EUR"),
+    "Northwind Traders": ("Northwind Traders Inc.", "1 Market Street", "94105", "San Francisco", "US", "", "USD"),
+    "Adventure Works": ("ООО «Адвенчер Воркс»", "ул. Тверская, 1", "125009", "Москва", "RU", "7707083893", "RUB"),
+}
+
+
+def demo_billing_profile(*, organization, actor):
+    """The demo organisation's billing profile (R19's case it shows), unless it has one already."""
+    known = DEMO_BILLING_PROFILES.get(organization.name)
+    if known is None or BillingProfile.objects.filter(organization=organization).exists():
+        return
+    legal_name, street, postal_code, city, country, tax_id, currency = known
+    billing_services.billing_profile_save(
+        organization=organization,
+        actor=actor,
+        legal_name=legal_name,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        tax_id=tax_id,
+        currency=currency,
+    )
+
+
 def load_demo_subscriptions(*, offer, password, stdout=None) -> list[str]:
     """Buy the demo subscriptions that do not exist yet; returns one line per organisation."""
     gateway = get_gateway()
@@ -51,6 +85,7 @@ def load_demo_subscriptions(*, offer, password, stdout=None) -> list[str]:
     for org_name, email, first_name, auto_renew, renewal_card in DEMO_SUBSCRIPTIONS:
         admin = _demo_admin(org_name, email, first_name, password)
         organization = admin.organization
+        demo_billing_profile(organization=organization, actor=admin)
         try:
             _refresh_stale_stripe_objects(gateway, organization)
             subscription = _live_subscription(organization, offer)
@@ -67,11 +102,20 @@ def load_demo_subscriptions(*, offer, password, stdout=None) -> list[str]:
         subscription.refresh_from_db()
         lines.append(
             f"  {email:<32} {org_name:<20} Action Pack until {subscription.current_period_end}, "
-            f"auto-renewal {'on' if subscription.auto_renew else 'off'}"
+            f"auto-renewal {'on' if subscription.auto_renew else 'off'}, {_paid(subscription)}"
         )
         if renewal_card == DECLINING_CARD:
             lines.append(_pay_now_hint(subscription))
     return lines
+
+
+def _paid(subscription) -> str:
+    """What the purchase charged, as R19 made it: "EUR 440.00 + 0.00 VAT (reverse_charge)"."""
+    order = subscription.orders.filter(kind="purchase", status="paid").first()
+    if order is None or not order.tax_reason:
+        return f"{subscription.currency} {money_decimal(subscription.price_amount, subscription.currency)}"
+    net, tax = (money_decimal(amount, order.currency) for amount in (order.net_amount, order.tax_amount))
+    return f"{order.currency} {net} + {tax} VAT ({order.tax_reason})"
 
 
 def _pay_now_hint(subscription) -> str:

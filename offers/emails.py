@@ -15,7 +15,7 @@ from partnerportal.notifications import notify, render_notification, site_url
 
 from .models import Order, OrderStatus, Subscription
 from .selectors import lifecycle_email_recipients
-from .selectors.lifecycle import renewal_card
+from .selectors.lifecycle import renewal_card, renewal_charge
 from .terms import renewal_window
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def _context(subscription: Subscription, extra: dict) -> dict:
         order = Order.objects.filter(pk=extra["order_id"], subscription=subscription).first()
     next_attempt_on = extra.get("next_attempt_on")
     invoice = billing_selectors.invoice_for_reference(reference=order.number) if order is not None else None
+    charge = renewal_charge(subscription) if order is None else None
     return {
         "invoice": invoice,
         "invoice_url": site_url(invoice.get_pdf_url()) if invoice else "",
@@ -55,8 +56,9 @@ def _context(subscription: Subscription, extra: dict) -> dict:
         "organization": subscription.organization,
         "card": renewal_card(subscription),
         "order": order,
-        "amount": subscription.price_amount,
-        "currency": subscription.currency,
+        # R19: an e-mail about an order says its total; the others what the renewal charges (price and tax of its day).
+        "amount": order.amount if order is not None else charge[0],
+        "currency": order.currency if order is not None else charge[1],
         "period_end": subscription.current_period_end,
         "renew_until": renewal_window(subscription.current_period_end)[1],
         "days_left": extra.get("days_left"),

@@ -18,7 +18,7 @@ from membership.permissions import Action
 
 from .models import Subscription, SubscriptionStatus
 from .rules import auto_renewal_term
-from .selectors import renewal_card, subscription_for_organization
+from .selectors import renewal_card, renewal_charge, subscription_for_organization
 from .services import OutcomeStatus, subscription_pay_now, subscription_pay_now_confirm
 
 
@@ -40,8 +40,11 @@ def _render(request, subscription, *, form=None, client_secret="", status=200):
         chosen = request.GET.get("card") or getattr(renewal_card(subscription), "pk", None)
         form = ChoosePaymentMethodForm(payment_methods=methods, initial={"payment_method": chosen})
     start = subscription.current_period_end
+    amount, currency = renewal_charge(subscription)
     context = {
         "subscription": subscription,
+        "amount": amount,
+        "currency": currency,
         "offer_name": subscription.offer.localized("name"),
         "term_start": start,
         "term_end": auto_renewal_term(period_end=start, months=subscription.offer.term_months)[1],

@@ -6,7 +6,7 @@ Every screen, service, task and admin action asks these functions; none repeats 
 * R6, R8 and R10, the term an order buys: ``purchase_term``, ``renewal_term`` and ``auto_renewal_term``
   (date arithmetic in ``terms`` and ``membership.dates``);
 * R8, whether a subscription may be renewed by hand today: ``renewal_decision``;
-* what an order costs: ``order_price``.
+* what an order costs, R19's price of the day in the billing currency and its tax: ``order_price``.
 
 They only decide; wording a refusal for a page or an error is the caller's business, because the
 details page explains the window ("Renewal opens 30 days before …") where the wizard refuses.
@@ -15,19 +15,27 @@ details page explains the window ("Renewal opens 30 days before …") where the 
 import datetime
 import enum
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.models import BillingProfile
+from billing.tax import TaxRateMissing, tax_amounts, tax_for
 from membership.dates import add_months
 
-from .models import LIVE_STATUSES, Offer, Subscription, SubscriptionStatus
+from .models import LIVE_STATUSES, Offer, Order, OrderStatus, Subscription, SubscriptionStatus
+from .prices import price_of
 from .terms import auto_renewal_term, renewal_term, renewal_window
 
 __all__ = [
+    "OrderPrice",
     "RenewalDecision",
     "RenewalVerdict",
     "auto_renewal_term",
     "order_price",
+    "renewal_price",
     "purchase_refusal",
     "purchase_term",
     "renewal_decision",
@@ -51,13 +59,98 @@ def purchase_term(*, today: datetime.date, months: int) -> tuple[datetime.date, 
     return today, add_months(today, months)
 
 
-def order_price(*, offer: Offer) -> tuple[int, str]:
-    """What a purchase or a renewal by hand costs: today's catalogue price, in minor units.
+@dataclass(frozen=True)
+class OrderPrice:
+    """What an order costs (R19): net price of the day, its tax, and the total that is charged."""
 
-    An automatic renewal charges the price agreed at the last purchase or renewal instead, which
-    the subscription keeps (``Subscription.price_amount``).
+    net: int
+    tax: int
+    gross: int
+    currency: str
+    rate: Decimal
+    reason: str  # billing.models.TaxReason
+
+    def order_fields(self) -> dict:
+        """The order's columns for this price (``amount`` is what is charged: the total)."""
+        return {
+            "amount": self.gross,
+            "currency": self.currency,
+            "net_amount": self.net,
+            "tax_amount": self.tax,
+            "tax_rate": self.rate,
+            "tax_reason": self.reason,
+        }
+
+
+def order_price(
+    *,
+    offer: Offer,
+    organization=None,
+    on_date: datetime.date | None = None,
+    currency: str | None = None,
+    kept_net: int | None = None,
+) -> OrderPrice:
+    """What a purchase or a renewal costs on a day (R19), in minor units of the billing currency.
+
+    The currency is ``currency`` (an automatic renewal's: its subscription's) or else the billing
+    profile's, or the offer's own while the organisation has no profile. The net is the offer's
+    price of that day in it (``price_of``); ``kept_net`` (the subscription's last price) stands in
+    when the offer is no longer sold in that currency, else the offer cannot be bought in it. The
+    tax is R19's for the profile's country and VAT number on that day, rounded once, half up.
     """
-    return offer.price_amount, offer.currency
+    on_date = on_date or timezone.localdate()
+    profile = None
+    if organization is not None:
+        profile = BillingProfile.objects.filter(organization_id=getattr(organization, "pk", organization)).first()
+    currency = currency or (profile.currency if profile else offer.currency)
+    net = price_of(offer=offer, currency=currency, on_date=on_date)
+    if net is None:
+        net = kept_net
+    if net is None:
+        raise ValidationError(
+            _("This offer is not sold in %(currency)s, your billing currency.") % {"currency": currency},
+            code="not_sold_in_currency",
+        )
+    try:
+        decision = tax_for(
+            buyer_country=str(profile.country) if profile else "",
+            vat_number=profile.tax_id if profile else "",
+            on_date=on_date,
+        )
+    except TaxRateMissing as exc:
+        raise ValidationError(
+            _("The VAT rate of your country is not available yet. Please try again later or contact support."),
+            code="tax_rate_missing",
+        ) from exc
+    amounts = tax_amounts(net, decision.rate)
+    return OrderPrice(
+        net=amounts.net,
+        tax=amounts.tax,
+        gross=amounts.gross,
+        currency=currency,
+        rate=decision.rate,
+        reason=decision.reason,
+    )
+
+
+def renewal_price(subscription: Subscription, on_date: datetime.date | None = None) -> OrderPrice:
+    """What the automatic renewal on ``on_date`` (the term's end by default) charges: R19's price and tax
+    of that day in the subscription's currency. When the offer is no longer sold in that currency, the
+    net of the last paid order stands in (a subscription from before R19: what it last paid)."""
+    last = (
+        Order.objects.filter(subscription=subscription, status=OrderStatus.PAID)
+        .order_by("-paid_at", "-id")
+        .values_list("net_amount", "amount", "tax_reason")
+        .first()
+    )
+    kept_net = subscription.price_amount if last is None else (last[0] if last[2] else last[1])
+    return order_price(
+        offer=subscription.offer,
+        organization=subscription.organization_id,
+        on_date=on_date or subscription.current_period_end,
+        currency=subscription.currency,
+        kept_net=kept_net,
+    )
 
 
 class RenewalVerdict(enum.Enum):

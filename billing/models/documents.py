@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from membership.models import Organization
 
 from .payments import Payment, Refund
+from .tax import TaxReason, tax_mention
 
 
 class DocumentSeries(models.TextChoices):
@@ -63,8 +64,14 @@ class Document(models.Model):
     item_name_ru = models.CharField(_("item (Russian)"), max_length=200, blank=True)
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True)
+    # The gross (net + tax): what was charged or given back (R19). A document from before R19 has no
+    # tax reason, and its net is its amount.
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
+    net_amount = models.PositiveIntegerField(_("net amount in minor units"), default=0)
+    tax_amount = models.PositiveIntegerField(_("tax in minor units"), default=0)
+    tax_rate = models.DecimalField(_("VAT rate in percent"), max_digits=5, decimal_places=2, default=0)
+    tax_reason = models.CharField(_("tax reason"), max_length=20, choices=TaxReason.choices, blank=True)
 
     page_cache_owner = "organization_id"
 
@@ -74,6 +81,16 @@ class Document(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def net(self) -> int:
+        """The net of the line and of the total (a document from before R19: its amount)."""
+        return self.net_amount if self.tax_reason else self.amount
+
+    @property
+    def tax_mention(self) -> str:
+        """The legal mention of the document's tax reason, in the reader's language (R19)."""
+        return tax_mention(self.tax_reason)
 
     @property
     def item_name(self):
@@ -97,6 +114,10 @@ class Invoice(Document):
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_year_sequence_unique"),
             models.UniqueConstraint(fields=["reference"], name="invoice_one_per_order"),
             models.CheckConstraint(name="invoice_amount_positive", condition=models.Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="invoice_amount_is_net_plus_tax",
+                condition=models.Q(tax_reason="") | models.Q(amount=models.F("net_amount") + models.F("tax_amount")),
+            ),
             models.CheckConstraint(name="invoice_sequence_positive", condition=models.Q(sequence__gt=0)),
         ]
 
@@ -123,6 +144,10 @@ class CreditNote(Document):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="credit_note_year_sequence_unique"),
             models.CheckConstraint(name="credit_note_amount_positive", condition=models.Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="credit_note_amount_is_net_plus_tax",
+                condition=models.Q(tax_reason="") | models.Q(amount=models.F("net_amount") + models.F("tax_amount")),
+            ),
             models.CheckConstraint(name="credit_note_sequence_positive", condition=models.Q(sequence__gt=0)),
         ]
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,15 @@ class BillingProfile(models.Model):
     country = CountryField(_("country"))
     tax_id = models.CharField(
         _("tax ID"), max_length=32, blank=True, help_text=_("For example a VAT number (DE123456789) or an INN.")
+    )
+    # R19: the currency of every charge and document. Chosen at the first purchase and fixed after it
+    # (billing.services.profile); only staff change it then, and only while no subscription is live.
+    currency = models.CharField(
+        _("billing currency"),
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$")],
+        help_text=_("Your invoices and charges are in this currency. It is fixed at your first purchase."),
     )
     # Who receives the money e-mails besides the organisation's admins (invoices, credit notes,
     # receipts, renewal reminders), in its own language; not a user of the portal.

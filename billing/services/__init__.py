@@ -37,7 +37,7 @@ from .payments import (
     payment_reference,
     payment_settle_alone,
 )
-from .profile import billing_profile_save
+from .profile import billing_currency_set, billing_profile_save
 from .settlement import Settlement, announce, register_handler
 from .webhooks import webhook_event_process, webhook_event_record
 
@@ -49,6 +49,7 @@ __all__ = [
     "Settlement",
     "announce",
     "attempt_result",
+    "billing_currency_set",
     "billing_profile_save",
     "credit_note_issue",
     "customer_ensure",

@@ -11,6 +11,7 @@ payment), so it cannot take part in a lock cycle.
 import datetime
 import logging
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils import timezone
 from membership.models import Organization
 
 from ..models import BillingProfile, CreditNote, DocumentCounter, DocumentSeries, Invoice, Payment, Refund
+from ..tax import tax_share
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,29 @@ class InvoiceLine:
     item_name_ru: str = ""
     term_start: datetime.date | None = None
     term_end: datetime.date | None = None
+    # R19's snapshot of the order (its net + tax is the payment's amount); no reason: before R19, untaxed.
+    net_amount: int | None = None
+    tax_amount: int = 0
+    tax_rate: Decimal = Decimal("0")
+    tax_reason: str = ""
+
+    def tax_fields(self, amount: int) -> dict:
+        """The document's tax columns for a payment of ``amount``."""
+        if not self.tax_reason:
+            return {}
+        net, tax = self.net_amount or 0, self.tax_amount
+        if net + tax != amount:
+            # A payment of an earlier price of the order (an attempt settled late): the order's rate
+            # applies to what was actually charged, so the invoice still adds up to the money.
+            logger.warning("Invoice line %s: net %s + tax %s is not the payment's %s", self.item_code, net, tax, amount)
+            tax = int((Decimal(amount) * self.tax_rate / (100 + self.tax_rate)).quantize(Decimal(1), ROUND_HALF_UP))
+            net = amount - tax
+        return {
+            "net_amount": net,
+            "tax_amount": tax,
+            "tax_rate": self.tax_rate,
+            "tax_reason": self.tax_reason,
+        }
 
 
 def document_number_next(*, series: str, year: int) -> tuple[int, str]:
@@ -100,6 +125,7 @@ def invoice_issue(*, payment: Payment, line: InvoiceLine) -> Invoice:
             term_end=line.term_end,
             amount=payment.amount,
             currency=payment.currency,
+            **line.tax_fields(payment.amount),
             **_seller(),
             **_buyer(payment.organization_id),
         )
@@ -145,6 +171,16 @@ def credit_note_issue(*, refund: Refund) -> CreditNote | None:
                 "term_end",
             )
         }
+        tax = {}
+        if invoice.tax_reason:
+            # The refund's share of the invoice's tax, half up; the rest of it is net (R19).
+            share = tax_share(refund.amount, total=invoice.amount, total_tax=invoice.tax_amount)
+            tax = {
+                "net_amount": share.net,
+                "tax_amount": share.tax,
+                "tax_rate": invoice.tax_rate,
+                "tax_reason": invoice.tax_reason,
+            }
         note = CreditNote(
             organization_id=refund.organization_id,
             invoice=invoice,
@@ -155,6 +191,7 @@ def credit_note_issue(*, refund: Refund) -> CreditNote | None:
             issue_date=today,
             amount=refund.amount,
             currency=refund.currency,
+            **tax,
             **copied,
         )
         note.full_clean(validate_constraints=False)

@@ -3,6 +3,7 @@
 from .benefits import BenefitActivation, CreditGrant, LicenseKey, SeatAssignment
 from .catalogue import BenefitKind, LocalizedFieldsMixin, Offer, OfferBenefit, OfferTerms, TermsAcceptance
 from .orders import Order, OrderKind, OrderStatus
+from .prices import OfferPrice
 from .subscriptions import (
     LIVE_STATUSES,
     Reminder,
@@ -21,6 +22,7 @@ __all__ = [
     "LocalizedFieldsMixin",
     "Offer",
     "OfferBenefit",
+    "OfferPrice",
     "OfferTerms",
     "Order",
     "OrderKind",

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Payment, PaymentMethod
+from billing.models import Payment, PaymentMethod, TaxReason
 from membership.models import Organization
 
 from .catalogue import Offer, TermsAcceptance
@@ -69,8 +69,14 @@ class Order(models.Model):
         blank=True,
         related_name="orders",
     )
+    # What is charged: net + tax (R19). The tax snapshot is the one of the day the order was priced
+    # (offers.rules.order_price); an order from before R19 has no reason and its net is its amount.
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
+    net_amount = models.PositiveIntegerField(_("net amount in minor units"), default=0)
+    tax_amount = models.PositiveIntegerField(_("tax in minor units"), default=0)
+    tax_rate = models.DecimalField(_("VAT rate in percent"), max_digits=5, decimal_places=2, default=0)
+    tax_reason = models.CharField(_("tax reason"), max_length=20, choices=TaxReason.choices, blank=True)
     term_start = models.DateField(_("term starts"), null=True, blank=True)
     term_end = models.DateField(_("term ends"), null=True, blank=True)
     failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
@@ -95,6 +101,10 @@ class Order(models.Model):
                 fields=["subscription", "term_start"],
                 condition=models.Q(kind="auto_renewal"),
                 name="order_one_auto_renewal_per_term",
+            ),
+            models.CheckConstraint(
+                name="order_amount_is_net_plus_tax",
+                condition=models.Q(tax_reason="") | models.Q(amount=models.F("net_amount") + models.F("tax_amount")),
             ),
             models.CheckConstraint(
                 name="order_paid_has_time", condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False)

@@ -38,7 +38,8 @@ class Subscription(models.Model):
     started_on = models.DateField(_("first purchased on"))
     current_period_start = models.DateField(_("current term starts"))
     current_period_end = models.DateField(_("current term ends"))
-    # The renewal price is the price agreed at purchase or last renewal, not today's catalogue.
+    # What the last purchase or renewal charged (R19: net + tax), shown as the next charge. A renewal
+    # charges the price and the tax of its own day (offers.rules.renewal_price).
     price_amount = models.PositiveIntegerField(_("price in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
     payment_method = models.ForeignKey(

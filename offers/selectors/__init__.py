@@ -1,5 +1,6 @@
 """Reads of offers, one module per subject, re-exported here."""
 
+from ..prices import offer_currencies, price_of  # noqa: F401
 from .benefits import (  # noqa: F401
     BenefitRow,
     credit_balance,
@@ -21,6 +22,6 @@ from .catalogue import (  # noqa: F401
     subscription_timeline,
     subscription_timeline_page,
 )
-from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, select_due  # noqa: F401
+from .lifecycle import as_date, next_reminder, reminders_owed, renewal_card, renewal_charge, select_due  # noqa: F401
 from .orders import order_line_sql, organization_order  # noqa: F401
 from .tiers import MembershipOverview, MembershipTiers, membership_overview, organization_tiers  # noqa: F401

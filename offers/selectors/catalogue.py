@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
 
-from billing.models import PaymentMethod
+from billing.models import BillingProfile, PaymentMethod
 from membership.activity_verbs import activity_text
 from membership.models import ActivityEntry, Organization, Role, User, person_name
 from membership.selectors import object_activity, organization_users_with_roles
@@ -15,7 +15,7 @@ from partnerportal.paging import paged
 from partnerportal.sql import dict_rows, read, select_list
 
 from ..benefit_text import benefit_phrase
-from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferTerms, Subscription
+from ..models import LIVE_STATUSES, Offer, OfferBenefit, OfferPrice, OfferTerms, Subscription
 from ..rules import renewal_decision
 
 ACTION_PACK_CODE = "action-pack"
@@ -150,7 +150,7 @@ class CatalogueOffer:
     code: str
     localized_name: str
     localized_description: str
-    price_amount: int
+    price_amount: int | None  # None: not sold in the organisation's currency
     currency: str
     term_months: int
     benefits: list = field(default_factory=list)
@@ -161,23 +161,43 @@ class CatalogueOffer:
     renewal_opens_on: object = None
 
 
-def catalogue():
+def catalogue(*, organization_id=None, today: datetime.date | None = None):
     """Active offers with their benefits in one query.
 
     The offers page is the portal's busiest read; measured on the SQLite bench server
     (bench/sqlite_server.py), building these two querysets (SQL compilation and model instances)
     cost more than the rest of the view, so this selector reads plain rows in a single LEFT JOIN
     instead.
+
+    With ``organization_id`` and ``today``, each offer's price is the one of that day in the
+    organisation's billing currency (R19, as ``selectors.prices.price_of`` reads it), found by the
+    same query; ``price_amount`` is None when the offer is not sold in that currency.
     """
     localized, language = localizer(), get_language()
+    profile_currency = (
+        f"COALESCE((SELECT bp.currency FROM {BillingProfile._meta.db_table} bp WHERE bp.organization_id = %s),"
+        " o.currency)"
+    )
+    if organization_id is not None and today is not None:
+        price_columns = (
+            f"{profile_currency} AS sell_currency,"
+            f" (SELECT pr.amount FROM {OfferPrice._meta.db_table} pr WHERE pr.offer_id = o.id"
+            f" AND pr.effective_from <= %s AND pr.currency = {profile_currency}"
+            " ORDER BY pr.effective_from DESC LIMIT 1) AS sell_amount,"
+        )
+        params = [organization_id, today, organization_id, True]
+    else:
+        price_columns = "o.currency AS sell_currency, NULL AS sell_amount,"
+        params = [True]
     rows = dict_rows(
         "SELECT o.id, o.code, o.name, o.name_ru, o.description, o.description_ru, o.price_amount, o.currency,"
+        f" {price_columns}"
         " o.term_months, b.id AS benefit_id, b.name AS benefit_name, b.name_ru AS benefit_name_ru, b.quantity,"
         " b.unit, b.unit_ru, b.kind"
         f" FROM {Offer._meta.db_table} o LEFT JOIN {OfferBenefit._meta.db_table} b ON b.offer_id = o.id"
         " WHERE o.is_active = %s"
         " ORDER BY o.position, o.name, o.id, b.position, b.id",
-        [True],
+        params,
     )
     offers = {}
     for row in rows:
@@ -188,8 +208,8 @@ def catalogue():
                 code=row["code"],
                 localized_name=localized(row["name"], row["name_ru"]),
                 localized_description=localized(row["description"], row["description_ru"]),
-                price_amount=row["price_amount"],
-                currency=row["currency"],
+                price_amount=_sell_amount(row),
+                currency=row["sell_currency"],
                 term_months=row["term_months"],
             )
         if row["benefit_id"] is not None:
@@ -207,13 +227,20 @@ def catalogue():
     return list(offers.values())
 
 
+def _sell_amount(row):
+    """The price row of the day, else the opening price in the offer's own currency (price_of's rule)."""
+    if row["sell_amount"] is not None:
+        return row["sell_amount"]
+    return row["price_amount"] if row["sell_currency"] == row["currency"] else None
+
+
 def offers_page(*, organization, today):
     """Available offers with their benefits, and purchased offers: two queries whatever the data size.
 
     Each offer gets ``live_subscription`` (R3) and ``renewal_open`` (R8) computed from the one
     subscription query, so the page costs the same with 1 or 200 orders and subscriptions.
     """
-    offers = catalogue()
+    offers = catalogue(organization_id=organization.pk, today=today)
     names = {offer.pk: offer.localized_name for offer in offers}
     # The organisation's subscriptions, newest first, without a join, in SQL: the ORM's compiler cost
     # more than the query itself on this page (measured on bench/sqlite_server.py).

@@ -7,6 +7,7 @@ Pure functions of a subscription and a day, shared by the sweep, the tasks and t
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -14,7 +15,8 @@ from django.utils import timezone
 from billing.models import PaymentMethod
 from partnerportal import sql
 
-from ..models import Reminder, ReminderKind, Subscription, SubscriptionStatus
+from ..models import Order, OrderKind, Reminder, ReminderKind, Subscription, SubscriptionStatus
+from ..rules import renewal_price
 
 
 def as_date(value) -> datetime.date:
@@ -194,3 +196,25 @@ def select_due(today) -> list[DueAction]:
     actions.extend(DueAction(SweepAction.RENEW, sub_id) for sub_id in queries["retries"])
     actions.extend(DueAction(SweepAction.REMIND, sub_id) for _end, sub_id in queries["reminders"])
     return actions
+
+
+def renewal_charge(subscription: Subscription) -> tuple[int, str]:
+    """What the term's automatic renewal charges (amount, currency), for the reminder and Pay now (R19).
+
+    The term's renewal order once it exists (its price and tax were set for the renewal day), else
+    the price and tax of the renewal day; what the subscription last paid when neither can be known.
+    """
+    order = (
+        Order.objects.filter(
+            subscription=subscription, kind=OrderKind.AUTO_RENEWAL, term_start=subscription.current_period_end
+        )
+        .values_list("amount", "currency")
+        .first()
+    )
+    if order is not None:
+        return order
+    try:
+        price = renewal_price(subscription)
+    except ValidationError:  # no longer sold in its currency and nothing kept, or no rate on record
+        return subscription.price_amount, subscription.currency
+    return price.gross, price.currency

@@ -4,7 +4,7 @@
 and the wizard's steps; ``charging``: charging an order once; ``renewals``: automatic renewal;
 ``reminders``: expiry and reminders; ``sweep``: the daily sweep and the service of each of its
 actions; ``notices``: lifecycle e-mails on commit; ``benefits``: the Action Pack benefits (keys,
-seats, monthly credits).
+seats, monthly credits); ``currency``: staff change a billing currency (R19).
 """
 
 from .benefits import (
@@ -25,6 +25,7 @@ from .charging import (
     order_confirm_payment,
     order_payment_settled,
 )
+from .currency import billing_currency_change
 from .orders import (
     CHARGEABLE_STATUSES,
     OPEN_STATUSES,
@@ -33,6 +34,7 @@ from .orders import (
     check_chargeable,
     order_accept_terms,
     order_for_auto_renewal,
+    order_reprice,
     order_set_payment_method,
     order_start_purchase,
     order_start_renewal,
@@ -60,6 +62,7 @@ __all__ = [
     "OutcomeStatus",
     "RenewalResult",
     "benefit_activate",
+    "billing_currency_change",
     "check_can_buy",
     "check_can_renew",
     "check_chargeable",
@@ -73,6 +76,7 @@ __all__ = [
     "order_confirm_payment",
     "order_for_auto_renewal",
     "order_payment_settled",
+    "order_reprice",
     "order_set_payment_method",
     "order_start_purchase",
     "order_start_renewal",

@@ -32,6 +32,9 @@ from .subscriptions import subscription_create_for_order, subscription_renew_for
 
 logger = logging.getLogger(__name__)
 
+# The order's tax snapshot, which check_chargeable sets for the day of the charge (R19).
+TAX_SNAPSHOT = ["net_amount", "tax_amount", "tax_rate", "tax_reason"]
+
 # A pending attempt older than this outlived any request or task time limit: its worker died.
 STALE_ATTEMPT_AFTER = datetime.timedelta(minutes=5)
 
@@ -125,7 +128,7 @@ def order_charge(
             )
             order.status = OrderStatus.PROCESSING
             order.failure_message = ""
-            order.save(update_fields=["status", "failure_message", "term_start", "term_end"])
+            order.save(update_fields=["status", "failure_message", "term_start", "term_end", *TAX_SNAPSHOT])
     if pending:
         # Buy again while authentication is pending: look at where the PaymentIntent stands.
         return order_confirm_payment(order_id=order_id, actor=actor)
@@ -246,6 +249,10 @@ def _invoice_line(order: Order) -> InvoiceLine:
         item_name_ru=order.offer.name_ru,
         term_start=order.term_start,
         term_end=order.term_end,
+        net_amount=order.net_amount,
+        tax_amount=order.tax_amount,
+        tax_rate=order.tax_rate,
+        tax_reason=order.tax_reason,
     )
 
 

@@ -1,7 +1,9 @@
 """Orders: Subscribe now, Renew subscriptions and the automatic renewal's order, and the wizard's steps.
 
-An order is built in one place (``_order_new``) at the price ``rules.order_price`` (or, for an
-automatic renewal, the price the subscription keeps) for the term ``rules`` gives.
+An order is built in one place (``_order_new``) at the price ``rules.order_price`` gives (R19: the
+price of the day in the billing currency, and its tax; an automatic renewal's day is its renewal
+day) for the term ``rules`` gives. A purchase or a renewal by hand is priced again for the day it
+is charged (``order_reprice``), and Buy refuses a total the partner has not seen.
 """
 
 import datetime
@@ -26,6 +28,7 @@ from ..rules import (
     purchase_refusal,
     purchase_term,
     renewal_decision,
+    renewal_price,
     renewal_term,
 )
 
@@ -78,6 +81,11 @@ def check_chargeable(order: Order, today) -> None:
         .exists()
     ):
         raise ValidationError(_("Another payment for this offer is in progress. Please wait for it to finish."))
+    price = check_price_seen(order, today)
+    if price is not None:
+        # The tax snapshot of the day it is charged (the total is the one the partner saw).
+        for name, value in price.order_fields().items():
+            setattr(order, name, value)
     if order.kind == OrderKind.PURCHASE:
         if order.terms_acceptance_id is None:
             raise ValidationError(_("Accept the terms before you buy."))
@@ -110,20 +118,53 @@ def _auto_renewal_number(subscription: Subscription, term_start: datetime.date) 
     return "AR-%06d-%s" % (subscription.pk, term_start.strftime("%Y%m%d"))
 
 
-def _order_new(*, kind, organization_id, offer, number=None, amount=None, currency=None, **fields) -> Order:
-    """An unsaved draft order; the price is the catalogue's unless the caller keeps an agreed one."""
-    if amount is None:
-        amount, currency = order_price(offer=offer)
+def _order_new(*, kind, organization_id, offer, price, number=None, **fields) -> Order:
+    """An unsaved draft order at ``price`` (an ``OrderPrice``: net, tax and the total it charges)."""
     return Order(
         number=number or _new_order_number(),
         organization_id=organization_id,
         offer=offer,
         kind=kind,
         status=OrderStatus.DRAFT,
-        amount=amount,
-        currency=currency,
+        **price.order_fields(),
         **fields,
     )
+
+
+def _current_price(order: Order, today: datetime.date):
+    """What the order costs if it is charged today (R19): for a purchase or a renewal by hand."""
+    return order_price(offer=order.offer, organization=order.organization_id, on_date=today)
+
+
+def check_price_seen(order: Order, today: datetime.date):
+    """Buy charges only the total the review page showed (R19): a price, a rate or a profile that
+    changed since sends the partner back to the review, which shows the new total, instead of
+    charging it. Returns the price of the day (None for an automatic renewal, priced for its day)."""
+    if order.kind == OrderKind.AUTO_RENEWAL:
+        return None
+    price = _current_price(order, today)
+    if (price.gross, price.currency) != (order.amount, order.currency):
+        raise ValidationError(
+            _("The price or the tax of this order has changed. Check the new total and select Buy again."),
+            code="price_changed",
+        )
+    return price
+
+
+@transaction.atomic
+def order_reprice(*, order: Order, today: datetime.date | None = None) -> Order:
+    """Price a purchase or a renewal by hand for today before the review shows it (R19); no-op when unchanged."""
+    today = today or timezone.localdate()
+    order = Order.objects.select_for_update().select_related("offer").get(pk=order.pk)
+    if order.kind == OrderKind.AUTO_RENEWAL or order.status not in CHARGEABLE_STATUSES:
+        return order
+    fields = _current_price(order, today).order_fields()
+    if fields != {name: getattr(order, name) for name in fields}:
+        for name, value in fields.items():
+            setattr(order, name, value)
+        order.full_clean(validate_unique=False, validate_constraints=False)
+        order.save(update_fields=list(fields))
+    return order
 
 
 def order_start_purchase(*, organization: Organization, offer, user) -> Order:
@@ -142,7 +183,10 @@ def order_start_purchase(*, organization: Organization, offer, user) -> Order:
         )
         if order is not None:
             return order
-        order = _order_new(kind=OrderKind.PURCHASE, organization_id=organization.pk, offer=offer, created_by=user)
+        price = order_price(offer=offer, organization=organization, on_date=timezone.localdate())
+        order = _order_new(
+            kind=OrderKind.PURCHASE, organization_id=organization.pk, offer=offer, price=price, created_by=user
+        )
         order.full_clean()
         order.save()
         return order
@@ -169,11 +213,12 @@ def order_start_renewal(*, organization: Organization, subscription, user, today
                 order.term_start, order.term_end = start, end
                 order.save(update_fields=["term_start", "term_end"])
             return order
-        # A renewal by hand is at today's catalogue price; the new term's price is kept on the subscription.
+        # A renewal by hand is at today's price and tax (R19); the new term's price is kept on the subscription.
         order = _order_new(
             kind=OrderKind.RENEWAL,
             organization_id=organization.pk,
             offer=subscription.offer,
+            price=order_price(offer=subscription.offer, organization=organization, on_date=today),
             subscription=subscription,
             created_by=user,
             term_start=start,
@@ -190,16 +235,16 @@ def order_for_auto_renewal(*, subscription: Subscription, card: PaymentMethod) -
     lookup = {"subscription": subscription, "kind": OrderKind.AUTO_RENEWAL, "term_start": term_start}
     order = Order.objects.filter(**lookup).first()
     if order is None:
+        # R19: the price and the tax of the renewal day, in the subscription's currency.
+        price = renewal_price(subscription, term_start)
         order = _order_new(
             kind=OrderKind.AUTO_RENEWAL,
             number=_auto_renewal_number(subscription, term_start),
             organization_id=subscription.organization_id,
             offer=subscription.offer,
+            price=price,
             subscription=subscription,
             payment_method=card,
-            # The price agreed at purchase or the last renewal, not today's catalogue.
-            amount=subscription.price_amount,
-            currency=subscription.currency,
             term_start=term_start,
             term_end=auto_renewal_term(period_end=term_start, months=subscription.offer.term_months)[1],
         )

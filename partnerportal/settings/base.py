@@ -313,6 +313,11 @@ SLA_WARNING_SHARE = 0.8
 SELLER_NAME = env("SELLER_NAME", default="Partner Center Demo Ltd.")
 SELLER_ADDRESS = env("SELLER_ADDRESS", default="1 Example Street\nDublin D02 X285\nIreland")
 SELLER_TAX_ID = env("SELLER_TAX_ID", default="IE6388047V")
+# ISO 3166-1 alpha-2 of the seller's country: R19's "buyer in the seller's country" (billing.tax).
+SELLER_COUNTRY = env("SELLER_COUNTRY", default="IE")
+# R19: the currencies a partner may choose for its billing profile (an offer has a price in each);
+# the profile's currency is fixed at the first purchase (billing.services.profile).
+BILLING_CURRENCIES = env.list("BILLING_CURRENCIES", default=["USD", "EUR", "RUB"])
 
 LOGGING = {
     "version": 1,

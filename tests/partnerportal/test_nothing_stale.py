@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from membership.models import Role
 from offers.models import SubscriptionStatus
@@ -400,8 +401,18 @@ def test_a_price_change_in_admin_shows_on_a_warm_offers_page(org, global_admin):
     browser = signed_in(global_admin)
     assert text(warm(browser, OFFERS), "p", class_="price").startswith("US$475.00")
 
+    # R19: staff change a price by adding one of the currency that takes effect today (the offer's
+    # prices inline); the prices in force before stay as they were.
     staff = signed_in(StaffFactory(superuser=True))
-    admin_save(staff, reverse("admin:offers_offer_change", args=[offer.pk]), "offer_form", price_amount="49900")
+    url = reverse("admin:offers_offer_change", args=[offer.pk])
+    new = int(form_data(get(staff, url), "offer_form")["prices-TOTAL_FORMS"][0])
+    added = {"currency": "USD", "amount": "49900", "effective_from": timezone.localdate().isoformat()}
+    admin_save(
+        staff,
+        url,
+        "offer_form",
+        **{"prices-TOTAL_FORMS": str(new + 1), **{f"prices-{new}-{name}": value for name, value in added.items()}},
+    )
 
     price = text(get(browser, OFFERS), "p", class_="price")
     assert price.startswith("US$499.00") and "475" not in price

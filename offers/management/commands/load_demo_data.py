@@ -7,7 +7,7 @@ from django.db import transaction
 from membership.models import Organization, Role, User
 from membership.services import organization_enrol, user_roles_set
 from offers.demo_catalogue import load_demo_catalogue
-from offers.demo_subscriptions import load_demo_subscriptions
+from offers.demo_subscriptions import demo_billing_profile, load_demo_subscriptions
 from offers.models import BenefitKind, LicenseKey
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -78,6 +78,8 @@ class Command(BaseCommand):
             user_roles_set(user=user, roles=roles)
             if Role.GLOBAL_ADMIN in roles:
                 organization_enrol(organization=organization, user=user)
+                # R19's cases: Contoso buys in EUR with Irish VAT (the others in load_demo_subscriptions).
+                demo_billing_profile(organization=organization, actor=user)
         if not User.objects.filter(email=STAFF_EMAIL).exists():
             User.objects.create_superuser(
                 email=STAFF_EMAIL, password=DEMO_PASSWORD, first_name="Sam", last_name="Staff"
