@@ -6,6 +6,7 @@ in Russian. The number of minor digits comes from babel's currency data (ISO 421
 """
 
 import copy
+import re
 from decimal import Decimal
 from functools import lru_cache
 
@@ -67,5 +68,18 @@ def _formatted(amount: int, currency: str, language: str, drop_zero_minor: bool)
     locale = babel_locale(language)
     value = money_decimal(amount, currency)
     if drop_zero_minor and int(amount) % (10 ** minor_digits(currency)) == 0:
-        return format_currency(value, currency, format=_whole_pattern(locale), locale=locale, currency_digits=False)
-    return format_currency(value, currency, locale=locale)
+        text = format_currency(value, currency, format=_whole_pattern(locale), locale=locale, currency_digits=False)
+    else:
+        text = format_currency(value, currency, locale=locale)
+    return _spaced(text)
+
+
+# CLDR's currency spacing, which babel does not apply: a symbol that is letters (a currency with no
+# symbol in the locale writes its ISO code, "RUB", "CHF") is kept from the digits by a no-break space,
+# "RUB 42,000.00", not "RUB42,000.00". Symbols such as "US$" or "€" stay against the number.
+_CODE_BEFORE_DIGIT = re.compile(r"^([-−]?[^\W\d_]+)(?=\d)")
+_CODE_AFTER_DIGIT = re.compile(r"(?<=\d)([^\W\d_]+)$")
+
+
+def _spaced(text: str) -> str:
+    return _CODE_AFTER_DIGIT.sub("\u00a0\\1", _CODE_BEFORE_DIGIT.sub("\\1\u00a0", text))

@@ -102,3 +102,14 @@ def staff_groups(db):
         group, _created = Group.objects.get_or_create(name=name)
         for app_label, codenames in by_app.items():
             group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    """A request through the test client activates its reader's language in this thread (as the
+    locale middleware does per request in production) and nothing deactivates it: without this, a
+    Russian reader's request made every later test of the run speak Russian."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -15,7 +15,7 @@ from offers.selectors import ACTION_PACK_CODE
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_demo_organisation_shows_its_case(stripe_settings):
+def test_each_demo_organisation_shows_its_case(stripe_settings, staff_groups):
     TaxRate.objects.get_or_create(country="IE", effective_from=datetime.date(2021, 3, 1), defaults={"rate": 23})
     out = StringIO()
     call_command("load_demo_data", stdout=out)

@@ -22,6 +22,12 @@ NBSP = "\xa0"
         ("en", 1, "USD", "US$0.01"),
         ("en", 500, "JPY", "JP¥500"),
         ("ru", 47500, "EUR", f"475,00{NBSP}€"),
+        # A currency the locale writes by its ISO code keeps a no-break space from the digits (CLDR).
+        ("en", 4200000, "RUB", f"RUB{NBSP}42,000.00"),
+        ("ru", 4200000, "RUB", f"42{NBSP}000,00{NBSP}₽"),
+        ("en", -4200000, "RUB", f"-RUB{NBSP}42,000.00"),
+        ("en", 1050, "CHF", f"CHF{NBSP}10.50"),
+        ("ru", 1050, "CHF", f"10,50{NBSP}CHF"),
     ],
 )
 def test_format_money_per_locale(language, amount, currency, expected):
