@@ -16,6 +16,7 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
@@ -92,3 +93,22 @@ class DatabaseUnavailableMiddleware:
     def _unavailable(request, error):
         logger.warning("Database unavailable, answered 503 to %s %s: %r", request.method, request.path, error)
         return database_unavailable_response(request)
+
+
+class NulCharactersRefusedMiddleware:
+    """A query string with a NUL character is a 400 page, never a 500.
+
+    No one types NUL, and PostgreSQL cannot hold it in a string: a filter of an admin list
+    (``?currency=%00``) reached the database as it came and PostgreSQL refused it with an error, a
+    500. Forms already refuse NUL (Django's ProhibitNullCharactersValidator); a query string goes
+    to views and admin filters without a form, so it is refused here, once, for every page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            raise BadRequest("A NUL character in the query string")
+        return self.get_response(request)

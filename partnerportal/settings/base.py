@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Django's LocaleMiddleware with the user's saved language first, so after the user is known.
     "membership.middleware.UserLocaleMiddleware",
+    # Before any view or admin filter reads the query string, after the reader's language is known: a
+    # NUL in it is a 400 page in that language, not PostgreSQL's error.
+    "partnerportal.middleware.NulCharactersRefusedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a sign-in refused for lockout into the lockout page.
