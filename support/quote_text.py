@@ -24,7 +24,8 @@ def quote_sentence(quote: RefundQuote) -> str:
     """What cancelling would refund and why: the sentence the partner reads before Submit."""
     amount = format_money(quote.amount, quote.currency)
     if quote.kind == QuoteKind.FULL:
-        return _("Day %(day)d of %(window)d, no benefit activated: full refund of %(amount)s.") % {
+        # What was charged comes back whole, so the amount is the gross one (R11, R19).
+        return _("Day %(day)d of %(window)d, no benefit activated: full refund of %(amount)s, tax included.") % {
             "day": quote.day,
             "window": quote.window_days,
             "amount": amount,

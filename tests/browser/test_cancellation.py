@@ -58,7 +58,7 @@ def test_partner_files_staff_refund_partner_sees_it_cancelled(
     page.check("#id_wants_cancellation")
     # Before Submit: what cancelling today would refund (staff's rule), and a reason from the list.
     quote = page.inner_text(f"#refund-quote-{subscription.pk}")
-    assert "Day 0 of 30, no benefit activated: full refund of US$475.00." in quote
+    assert "Day 0 of 30, no benefit activated: full refund of US$475.00, tax included." in quote
     page.check("input[name=cancellation_reason][value=bought_by_mistake]")
     page.fill("#id_title", "Please cancel our Action Pack")
     page.fill("#id_description", "We bought it by mistake.")

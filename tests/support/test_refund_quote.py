@@ -111,7 +111,7 @@ class TestQuoteMatchesStaff:
             eligible = day <= 30 and not activated
             # What the partner read before Submit.
             if eligible:
-                assert f"Day {day} of 30, no benefit activated: full refund of US$475.00." in quoted
+                assert f"Day {day} of 30, no benefit activated: full refund of US$475.00, tax included." in quoted
                 assert full == "US$475.00"
             elif activated:
                 on = _date(subscription.current_period_start + datetime.timedelta(days=3))
@@ -162,7 +162,7 @@ class TestQuoteMatchesStaff:
             client.force_login(russian)
             html = _cancel_page(client, subscription)
             quoted = _quote_on_page(html, subscription)
-            assert "День 12 из 30, ни одно преимущество не активировано: полный возврат 475,00\xa0$." in quoted
+            assert "День 12 из 30, ни одно преимущество не активировано: полный возврат 475,00\xa0$ с учётом налога." in quoted
             assert "Почему вы хотите отменить подписку?" in html and "Слишком дорого" in html
             client.post(reverse("support:request_new"), _form(subscription))
             detail = client.get(ServiceRequest.objects.get().get_absolute_url()).content.decode()
@@ -370,7 +370,7 @@ class TestReason:
         change = client.get(reverse("admin:support_servicerequest_change", args=[service_request.pk]))
         html = change.content.decode()
         assert "Other — <q>Budget &lt;cut&gt;</q>" in html
-        assert "Day 0 of 30, no benefit activated: full refund of US$475.00." in html
+        assert "Day 0 of 30, no benefit activated: full refund of US$475.00, tax included." in html
         process = _process_page(client, service_request).content.decode()
         assert "Reason for cancelling: Other — <q>Budget &lt;cut&gt;</q>" in process
         queue = client.get(reverse("admin:support_servicerequest_changelist") + "?cancellation_reason=other")
