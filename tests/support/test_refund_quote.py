@@ -162,7 +162,10 @@ class TestQuoteMatchesStaff:
             client.force_login(russian)
             html = _cancel_page(client, subscription)
             quoted = _quote_on_page(html, subscription)
-            assert "День 12 из 30, ни одно преимущество не активировано: полный возврат 475,00\xa0$ с учётом налога." in quoted
+            assert (
+                "День 12 из 30, ни одно преимущество не активировано: полный возврат 475,00\xa0$ с учётом налога."
+                in quoted
+            )
             assert "Почему вы хотите отменить подписку?" in html and "Слишком дорого" in html
             client.post(reverse("support:request_new"), _form(subscription))
             detail = client.get(ServiceRequest.objects.get().get_absolute_url()).content.decode()
