@@ -53,6 +53,9 @@ def live_server_target(request) -> InProcessTarget:
     # only sets it up for tests that name live_server in their signature.
     request.getfixturevalue("transactional_db")
     _require_test_database()
+    # The staff groups the migration made, back after an earlier transactional test's flush: the
+    # journey's load_demo_data puts its demo staff in them.
+    request.getfixturevalue("staff_groups")
     live_server = request.getfixturevalue("live_server")
     request.getfixturevalue("stripe_settings")
     # The e-mails' links name the configured public address: here, the live server.
