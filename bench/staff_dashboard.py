@@ -102,9 +102,9 @@ SELECT p.id, p.organization_id, p.amount / 2, p.currency, 'succeeded', 'bench-re
 FROM billing_payment p WHERE p.status = 'succeeded' AND p.id %% 45 = 0;
 
 INSERT INTO offers_order (number, organization_id, offer_id, kind, status, subscription_id, amount, currency,
-    term_start, term_end, failure_message, created_at, paid_at)
+    net_amount, tax_amount, tax_rate, tax_reason, term_start, term_end, failure_message, created_at, paid_at)
 SELECT 'R-' || i, s.organization_id, s.offer_id, CASE WHEN i %% 3 = 0 THEN 'renewal' ELSE 'auto_renewal' END,
-       'paid', s.id, s.price_amount, s.currency,
+       'paid', s.id, s.price_amount, s.currency, s.price_amount, 0, 0, '',
        s.current_period_start - (i / %(subscriptions)s + 1) * interval '1 year',
        s.current_period_start - (i / %(subscriptions)s) * interval '1 year', '',
        now() - (i %% 1095) * interval '1 day', now() - (i %% 1095) * interval '1 day'
