@@ -78,7 +78,7 @@ def cpu_ms(path):
 for _ in range(20):
     get("/__bench/bare")
 bare = cpu_ms("/__bench/bare")
-for path in paths + ["/__bench/bare"]:
+for path in paths + ["/__bench/bare-mw", "/__bench/bare"]:  # bare-mw: the middleware, session and user alone
     for _ in range(20):
         size = get(path)
     plain = cpu_ms(path)

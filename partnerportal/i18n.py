@@ -62,6 +62,11 @@ def gettext(message):
     return _gettext(current_language(), message)
 
 
+def gettext_in(language):
+    """``gettext`` for a whole page in ``language`` (the active one, read once by the caller)."""
+    return lambda message: _gettext(language, message)
+
+
 def pgettext(context, message):
     """``django.utils.translation.pgettext``, kept per (language, context, message)."""
     return _pgettext(current_language(), context, message)

@@ -163,7 +163,7 @@ def request_versions(request):
 
 # What a deploy changes that pages show: the code, the templates, the compiled catalogues, the styles.
 RELEASE_SUFFIXES = {".py", ".html", ".txt", ".mo", ".css", ".js", ".svg"}
-RELEASE_DISTRIBUTIONS = ("Django", "babel", "django-countries")
+RELEASE_DISTRIBUTIONS = ("Django", "Jinja2", "babel", "django-countries")
 
 
 @once

@@ -102,3 +102,6 @@ def _payment_rows(payments):
                 }
             )
     return mark_safe("".join(rows))
+
+
+JINJA_GLOBALS = {"payment_rows": payment_rows}  # for the Jinja2 pages (partnerportal.jinja)

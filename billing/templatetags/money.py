@@ -12,3 +12,6 @@ def money(amount, currency="USD"):
     if amount is None:
         return ""
     return format_money(int(amount), currency)
+
+
+JINJA_FILTERS = {"money": money}  # for the Jinja2 pages (partnerportal.jinja)

@@ -1,10 +1,7 @@
 """Reads for offers and subscriptions."""
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
-
-from django.utils.translation import get_language
 
 from billing.models import BillingProfile, PaymentMethod
 from membership.activity_verbs import activity_text
@@ -154,8 +151,6 @@ class CatalogueOffer:
     currency: str
     term_months: int
     benefits: list = field(default_factory=list)
-    # Changes whenever a shown column or the language changes: the template caches the card under it.
-    fingerprint: str = ""
     live_subscription: Subscription | None = None
     renewal_open: bool = False
     renewal_opens_on: object = None
@@ -173,7 +168,7 @@ def catalogue(*, organization_id=None, today: datetime.date | None = None):
     organisation's billing currency (R19, as ``selectors.prices.price_of`` reads it), found by the
     same query; ``price_amount`` is None when the offer is not sold in that currency.
     """
-    localized, language = localizer(), get_language()
+    localized = localizer()
     profile_currency = (
         f"COALESCE((SELECT bp.currency FROM {BillingProfile._meta.db_table} bp WHERE bp.organization_id = %s),"
         " o.currency)"
@@ -221,9 +216,6 @@ def catalogue(*, organization_id=None, today: datetime.date | None = None):
                     row["kind"],
                 )
             )
-    for pk, offer in offers.items():
-        shown = [row for row in rows if row["id"] == pk]
-        offer.fingerprint = hashlib.sha1(repr((language, shown)).encode()).hexdigest()
     return list(offers.values())
 
 

@@ -49,3 +49,6 @@ def timeline_rows(entries):
                 }
             )
     return mark_safe("".join(rows))
+
+
+JINJA_GLOBALS = {"timeline_rows": timeline_rows}  # for the Jinja2 pages (partnerportal.jinja)

@@ -74,6 +74,33 @@ TEMPLATES = [
             ],
         },
     },
+    # The hot pages (partnerportal/jinja.py): <app>/jinja2/. Looked up after Django's templates, so a
+    # name is Django's unless only a jinja2/ folder has it.
+    {
+        "BACKEND": "partnerportal.jinja.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "partnerportal.jinja.environment",
+            "context_processors": [
+                "django.template.context_processors.csrf",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "membership.context_processors.portal",
+            ],
+            # Modules whose JINJA_GLOBALS and JINJA_FILTERS the pages use (named here, so the
+            # environment in partnerportal imports no app above it).
+            "helpers": [
+                "partnerportal.templatetags.portal",
+                "billing.templatetags.money",
+                "billing.templatetags.billing_rows",
+                "offers.templatetags.offer_rows",
+                "support.templatetags.support_rows",
+            ],
+        },
+    },
 ]
 
 WSGI_APPLICATION = "partnerportal.wsgi.application"

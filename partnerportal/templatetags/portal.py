@@ -15,6 +15,7 @@ is ``{{ value|date:"DATE_FORMAT" }}`` with the text kept per (value, format, lan
 import re
 from functools import lru_cache
 
+import jinja2
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -190,3 +191,26 @@ def pager(page, query=""):
     }
     drawing = _pager(translation.get_language(), has_previous, has_next, *fast_urls.url_key())
     return mark_safe(PAGER_SLOT_PATTERN.sub(lambda match: str(values[match.group(1)]), drawing))
+
+
+def _with_template_context(function):
+    """A tag that reads the template's context (request, user, csrf_token), for Jinja2 too: Jinja2
+    hands its context to a function marked with ``pass_context``, and both read it with ``[]``/``get``."""
+    return jinja2.pass_context(lambda context, *args: function(context, *args))
+
+
+def _date_filter(value, arg=None):
+    return date_text(value, arg)  # Jinja2 does not convert to local time first, as Django's engine does
+
+
+# The same helpers for the Jinja2 pages (partnerportal.jinja; settings name this module).
+JINJA_GLOBALS = {
+    "page_url": page_url,
+    "object_url": object_url,
+    "asset_url": asset_url,
+    "portal_header": _with_template_context(portal_header),
+    "portal_menu": _with_template_context(portal_menu),
+    "text_part": text_part,
+    "pager": pager,
+}
+JINJA_FILTERS = {"formatted_date": _date_filter}

@@ -75,3 +75,6 @@ def _status_options(language, selected):
 def status_options(selected):
     """The status filter's options, the chosen one selected: drawn once per (language, choice) in a process."""
     return _status_options(translation.get_language(), selected)
+
+
+JINJA_GLOBALS = {"request_rows": request_rows, "status_options": status_options}  # for the Jinja2 pages

@@ -1,0 +1,112 @@
+"""Jinja2 for the hot pages: Offers, subscription details, Billing history, the requests list, the dashboard.
+
+Every signed-in view of these pages renders them afresh when the page cache misses (product.md R18:
+the cache only multiplies a fast page), and Django's template engine was 40-45 % of such a page:
+each node resolves its variables through a chain of lookups, contexts and localisation. Jinja2
+compiles a template to Python once, so the same markup costs a fraction (the closing note of issue
+18 has the profile). Every other template stays Django's; both engines share the same helpers
+(partnerportal.templatetags.portal and the apps' row modules), the same catalogues and the same
+context processors.
+
+How the pages say things, with Django's meaning kept:
+- ``{{ _("Text") }}`` is ``{% trans "Text" %}``: the translation, escaped.
+- ``{% trans name=value %}... {{ name }} ...{% endtrans %}`` is ``{% blocktrans with name=value %}``:
+  the translation kept as written, each value escaped; with ``{% pluralize %}`` it is ``count``. The
+  msgids are Django's own ("%(name)s"), so the catalogues are shared, and ``makemessages`` finds
+  them through partnerportal's ``makemessages`` command, which reads these templates with Jinja2.
+- ``{{ csrf_field() }}`` is ``{% csrf_token %}``, with the page's one masked token.
+"""
+
+from importlib import import_module
+
+import jinja2
+from django.dispatch import Signal
+from django.template import TemplateSyntaxError, defaultfilters
+from django.template.backends import jinja2 as django_jinja2
+from django.utils import translation
+from jinja2 import Environment, pass_context
+from markupsafe import Markup
+
+from . import i18n
+
+# What Django's test client listens to for ``response.context`` (django.test.signals.template_rendered):
+# looked up when a template renders, so production never imports the test framework.
+_template_rendered = None
+
+
+def _rendered_signal() -> Signal | None:
+    global _template_rendered
+    if _template_rendered is None:
+        import sys
+
+        signals = sys.modules.get("django.test.signals")
+        if signals is None:
+            return None
+        _template_rendered = signals.template_rendered
+    return _template_rendered
+
+
+@pass_context
+def csrf_field(context):
+    """The hidden CSRF input of a form, with the page's token (one masked token a page)."""
+    return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="%s">') % str(context["csrf_token"])
+
+
+def environment(*, helpers=(), **options):
+    """The Jinja2 environment: Django's gettext (old style: a translation is trusted as written, its
+    values are escaped, as blocktrans does), and the helpers each listed module offers in
+    ``JINJA_GLOBALS`` and ``JINJA_FILTERS``. The modules are named in settings, so partnerportal does
+    not import the apps above it (the layers of .importlinter)."""
+    options["keep_trailing_newline"] = True  # as Django's templates end
+    # A name the view did not give is empty, as in Django's templates, in development too (Django's
+    # backend would show "{{ name }}" there, so a page would read differently in dev and production).
+    options["undefined"] = jinja2.Undefined
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_callables(
+        i18n.gettext, translation.ngettext, newstyle=False, pgettext=i18n.pgettext, npgettext=translation.npgettext
+    )
+    # The extension's ``_`` reads the context on every call, and a call made where a block has set
+    # variables builds a new context each time: ``_`` is ``gettext`` itself (and per page, bound to
+    # the page's language, in Template.render).
+    env.globals["_"] = i18n.gettext
+    env.globals["csrf_field"] = csrf_field
+    env.filters["title"] = defaultfilters.title  # Django's (Python's str.title), not Jinja2's word split
+    for path in helpers:
+        module = import_module(path)
+        env.globals.update(getattr(module, "JINJA_GLOBALS", {}))
+        env.filters.update(getattr(module, "JINJA_FILTERS", {}))
+    return env
+
+
+class Template(django_jinja2.Template):
+    def render(self, context=None, request=None):
+        context = {} if context is None else context
+        if request is not None:
+            context["request"] = request
+            context["csrf_input"] = django_jinja2.csrf_input_lazy(request)
+            for context_processor in self.backend.template_context_processors:
+                context.update(context_processor(request))
+        # The page's language read once, not per phrase (each lookup walks Django's thread-locals).
+        context["gettext"] = context["_"] = i18n.gettext_in(translation.get_language())
+        signal = _rendered_signal()
+        if signal is not None and signal.has_listeners():
+            # The test client's ``response.context``, as Django's own templates send it in tests.
+            signal.send(sender=self, template=self, context=dict(context))
+        try:
+            return self.template.render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            error = TemplateSyntaxError(exc.args)
+            error.template_debug = django_jinja2.get_exception_info(exc)
+            raise error from exc
+
+
+class Jinja2(django_jinja2.Jinja2):
+    """Django's Jinja2 backend, whose templates tell the test client what they rendered (as Django's
+    templates do) and whose ``csrf_token`` is the context processor's: masked once a page, where
+    Django's Jinja2 backend masks it again on every use."""
+
+    def from_string(self, template_code):
+        return Template(self.env.from_string(template_code), self)
+
+    def get_template(self, template_name):
+        return Template(super().get_template(template_name).template, self)

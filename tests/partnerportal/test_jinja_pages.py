@@ -1,0 +1,120 @@
+"""The hot pages on Jinja2 (partnerportal/jinja.py): Django's meaning kept, their messages extracted.
+
+- What a reader typed is escaped wherever a page shows it, in a plain place and inside a
+  ``{% trans %}`` block (Django's blocktrans: the translation as written, each value escaped).
+- A ``{% trans %}`` block, a plural and ``_()`` reach the catalogues through partnerportal's
+  ``makemessages`` (Django's own reads these templates as Django templates and misses the blocks).
+- The test client still sees what a Jinja2 page rendered (``response.context``), and a page shows
+  Russian to a Russian reader.
+"""
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+
+from partnerportal.management.commands.makemessages import jinja_messages_as_python
+from tests.factories.billing import PaymentMethodFactory
+from tests.factories.membership import OrganizationFactory, UserFactory
+from tests.factories.offers import SubscriptionFactory
+from tests.factories.support import ServiceRequestFactory
+
+HOSTILE = '<script>alert("x")</script>'
+# Django escapes a quote as &quot;, Jinja2 (markupsafe) as &#34;: both are the same text to a browser.
+ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+ESCAPED_BY_EITHER = (
+    "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;",
+    "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;",
+)
+PAGES = ("offers", "subscription", "billing", "requests", "dashboard")
+
+
+def test_every_hot_page_is_a_jinja2_template():
+    for name in (
+        "offers/offer_list.html",
+        "offers/subscription_detail.html",
+        "billing/history/billing_home.html",
+        "support/request_list.html",
+        "offers/dashboard/dashboard.html",
+    ):
+        assert type(engines["jinja2"].get_template(name)).__module__ == "partnerportal.jinja"
+
+
+def test_makemessages_reads_every_gettext_form_of_a_jinja2_template():
+    source = (
+        '<p>{{ _("Plain") }}</p>\n'
+        "{% trans day=when %}Renew from {{ day }}.{% endtrans %}\n"
+        "{% trans months=n %}for {{ months }} month{% pluralize %}for {{ months }} months{% endtrans %}\n"
+        "{{ _(PORTAL_NAME) }}\n"
+    )
+    lines = jinja_messages_as_python(source).split("\n")
+    assert lines[0] == "gettext('Plain'); "
+    assert lines[1] == "gettext('Renew from %(day)s.'); "
+    assert lines[2] == "ngettext('for %(months)s month', 'for %(months)s months', 1); "
+    assert lines[3] == ""  # a variable: nothing to extract
+    assert len(lines) == source.count("\n") + 1  # each message on its own line, for the references
+
+
+@pytest.fixture
+def hostile_reader(db):
+    """A Billing admin whose organisation, name and data all carry markup."""
+    organization = OrganizationFactory(name="Org " + HOSTILE, enrolled=False)
+    reader = UserFactory(organization=organization, first_name=HOSTILE, roles=["global_admin", "billing_admin"])
+    from membership.services import organization_enrol
+
+    organization_enrol(organization=organization, user=reader)
+    card = PaymentMethodFactory(organization=organization, brand=HOSTILE)
+    subscription = SubscriptionFactory(organization=organization, payment_method=card)
+    ServiceRequestFactory(user=reader, title=HOSTILE)
+    return reader, subscription
+
+
+def _page(name, subscription):
+    return {
+        "offers": reverse("offers:offer_list"),
+        "subscription": reverse("subscriptions:detail", args=[subscription.pk]),
+        "billing": reverse("billing:history"),
+        "requests": reverse("support:request_list"),
+        "dashboard": reverse("dashboard:index"),
+    }[name]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_what_readers_typed_is_escaped_on_every_hot_page(client_for, hostile_reader, name):
+    reader, subscription = hostile_reader
+    client = client_for(reader)
+    body = client.get(_page(name, subscription)).content.decode()
+    assert HOSTILE not in body
+    assert any(escaped in body for escaped in ESCAPED_BY_EITHER)  # the organisation's name in the header at least
+
+
+def test_a_value_inside_a_trans_block_is_escaped_and_the_translation_kept(client_for, hostile_reader):
+    reader, _subscription = hostile_reader
+    body = client_for(reader).get(reverse("dashboard:index")).content.decode()
+    assert "Network agreement accepted on" in body
+    assert "by %s User." % ESCAPED in body
+
+
+def test_the_card_brand_is_escaped_in_billing(client_for, hostile_reader):
+    reader, _subscription = hostile_reader
+    body = client_for(reader).get(reverse("billing:history")).content.decode()
+    # The brand goes through Django's |title (Python's str.title), then is escaped.
+    assert "&lt;Script&gt;Alert(&#34;X&#34;)&lt;/Script&gt; ••4242" in body
+    assert "<Script>" not in body
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_jinja2_page_speaks_russian_to_a_russian_reader(client_for, hostile_reader, name):
+    reader, subscription = hostile_reader
+    reader.language = "ru"
+    reader.save(update_fields=["language"])
+    body = client_for(reader).get(_page(name, subscription)).content.decode()
+    assert '<html lang="ru"' in body
+    assert "Skip to main content" not in body and "Перейти к основному содержимому" in body
+    assert "Sign out" not in body and "Выйти" in body
+
+
+def test_the_test_client_sees_the_context_of_a_jinja2_page(client_for, hostile_reader):
+    reader, subscription = hostile_reader
+    response = client_for(reader).get(reverse("support:request_list"))
+    assert [item.title for item in response.context["page"].object_list] == [HOSTILE]
+    assert response.templates[0].template.name == "support/request_list.html"
