@@ -218,6 +218,14 @@ def pace_for(rate, latency_ms):
     return max(0, int(CONNECTIONS * 1000 / rate - latency_ms))
 
 
+def repace(pause, target, run):
+    """The pause for the next run, from what the last one gave: a rate off the target by more than 3 %
+    moves it (the latency at this load, not at capacity, and the side load as it is now)."""
+    if run["rps"] <= 0 or abs(run["rps"] - target) <= target * 0.03:
+        return pause
+    return pace_for(target, CONNECTIONS * 1000 / run["rps"] - pause)
+
+
 class Background:
     """Purchases, service requests and staff reads beside wrk, each in its own thread, until stopped."""
 
@@ -231,7 +239,10 @@ class Background:
         self.completed, self.attempted, self.failures = 0, 0, []
         self.server_errors = 0  # answers >= 500 to these threads' requests
         self.side_requests = 0
-        self.threads = [threading.Thread(target=self._purchases), threading.Thread(target=self._support_and_staff)]
+        self.threads = [
+            threading.Thread(target=self._purchases, daemon=True),
+            threading.Thread(target=self._support_and_staff, daemon=True),
+        ]
 
     def start(self):
         for thread in self.threads:
@@ -362,18 +373,10 @@ def main(argv=None):
         )
         print("prepared: %s; %d buyers, %d partners filing requests" % (counts, len(buyer_emails), len(filers)))
 
-        wrk_paced(base, entries, 5, 0)  # warm-up: imports, templates, connections in every worker
-        capacity = wrk_paced(base, entries, 15, 0)
-        target = capacity["rps"] * args.load
-        pause = pace_for(target, capacity["p50"])
-        trial = wrk_paced(base, entries, 10, pause)
-        if trial["rps"] > 0:  # one correction: the latency at this load is not the latency at capacity
-            pause = max(0, int(pause * trial["rps"] / target)) if trial["rps"] > target else pause
-        print(
-            "capacity %.0f req/s (p50 %.1f ms); target %.0f req/s (%.0f %%): %d ms between a connection's requests"
-            % (capacity["rps"], capacity["p50"], target, args.load * 100, pause)
-        )
-
+        warm_up = wrk_paced(base, entries, 5, 0)  # imports, templates, connections in every worker
+        # The capacity is measured with the side load running (purchases at about the rate the run
+        # will have, service requests, staff reads): measured without it, 80 % of it plus the side
+        # load filled the CPU.
         background = Background(
             base,
             values,
@@ -381,11 +384,22 @@ def main(argv=None):
             filers,
             staff_email,
             offer_id,
-            purchases_per_second=target * 0.01 / REQUESTS_PER_PURCHASE,
+            purchases_per_second=warm_up["rps"] * args.load * 0.01 / REQUESTS_PER_PURCHASE,
+        )
+        background.start()
+        capacity = wrk_paced(base, entries, 15, 0)
+        target = capacity["rps"] * args.load
+        background.interval = REQUESTS_PER_PURCHASE / (target * 0.01)
+        pause = pace_for(target, capacity["p50"])
+        trial = wrk_paced(base, entries, 10, pause)
+        pause = repace(pause, target, trial)
+        print(
+            "capacity %.0f req/s (p50 %.1f ms, with the side load); target %.0f req/s (%.0f %%): "
+            "%d ms between a connection's requests, set again after each minute"
+            % (capacity["rps"], capacity["p50"], target, args.load * 100, pause)
         )
         rows = []
         probe = StallProbe()
-        background.start()
         try:
             for minute in range(1, minutes + 1):
                 before, cpu_before = tcp_counters(), cpu_times()
@@ -397,12 +411,12 @@ def main(argv=None):
                 run.update(
                     minute=minute,
                     rss={service: sum(pids.values()) for service, pids in rss.items()},
-                    processes=sum(len(pids) for pids in rss.values()),
                     connections=database_connections(),
                     tcp={name: after.get(name, 0) - before.get(name, 0) for name in TCP_COUNTERS},
                     purchases=background.completed,
                 )
                 rows.append(run)
+                pause = repace(pause, target, run)
                 print(
                     "minute %2d: %6.0f req/s  p50 %6.1f ms  p99 %7.1f ms  non-200 %d  errors %d  RSS %s  pg %d  "
                     "probe late %.0f ms  cpu %s  tcp %s"
