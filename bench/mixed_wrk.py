@@ -260,7 +260,7 @@ def wrk_mixed(base, duration, connections):
     output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     requests_line = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    mixed = re.search(r"MIXED not200=(\d+) answered=(\d+)", output)
+    mixed = re.search(r"MIXED not200=(\d+) errors5xx=\d+ answered=(\d+)", output)
     return {
         "requests": int(requests_line.group(1)),
         "seconds": pages_wrk._ms(requests_line.group(2), requests_line.group(3)) / 1000,

@@ -202,7 +202,7 @@ def wrk_paced(base, entries, seconds, pause_ms):
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     requests_line = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    counts = re.search(r"SOAK not200=(\d+) errors5xx=(\d+) answered=(\d+)", output)
+    counts = re.search(r"MIXED not200=(\d+) errors5xx=(\d+) answered=(\d+)", output)
     elapsed = pages_wrk._ms(requests_line.group(2), requests_line.group(3)) / 1000
     return {
         "rps": int(requests_line.group(1)) / elapsed,
