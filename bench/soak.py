@@ -35,6 +35,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -115,6 +116,53 @@ def rss_by_service(stack_dir):
         root = int(pid_file.read_text().split()[0])
         found[service] = {pid: _rss_kib(pid) for pid in _children(root) if _rss_kib(pid)}
     return found
+
+
+def _cpu_ticks(pid):
+    # The process's own CPU and that of the children it has reaped (/proc/<pid>/stat's utime, stime,
+    # cutime, cstime): summed over a tree, a recycled gunicorn worker or a closed PostgreSQL backend
+    # still counts, in its parent.
+    try:
+        fields = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(field) for field in fields[11:15])
+
+
+def _pids_named(*names):
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_by_service(stack_dir):
+    """{service: CPU ticks so far} of gunicorn, the Celery worker, beat, localstripe, PostgreSQL,
+    Redis, this process (its purchase and staff threads) and wrk: what each took of a minute."""
+    ticks = {}
+    for service in ("gunicorn", "worker", "beat", "localstripe"):
+        pid_file = Path(stack_dir) / ("%s.pid" % service)
+        if pid_file.exists():
+            ticks[service] = sum(_cpu_ticks(pid) for pid in _children(int(pid_file.read_text().split()[0])))
+    ticks["postgres"] = sum(_cpu_ticks(pid) for pid in _pids_named("postgres"))
+    ticks["redis"] = sum(_cpu_ticks(pid) for pid in _pids_named("redis-server"))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ticks["soak"] = (own.ru_utime + own.ru_stime) * os.sysconf("SC_CLK_TCK")
+    # wrk, a child that has exited when a minute ends: the children's CPU as the kernel counted it.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ticks["wrk"] = (children.ru_utime + children.ru_stime) * os.sysconf("SC_CLK_TCK")
+    return ticks
+
+
+def cpu_seconds(before, after):
+    """{service: CPU seconds} between two ``cpu_by_service`` readings."""
+    hertz = os.sysconf("SC_CLK_TCK")
+    return {name: (after.get(name, 0) - before.get(name, 0)) / hertz for name in after}
 
 
 def tcp_counters():
@@ -402,11 +450,13 @@ def main(argv=None):
         probe = StallProbe()
         try:
             for minute in range(1, minutes + 1):
-                before, cpu_before = tcp_counters(), cpu_times()
+                before, cpu_before, services_before = tcp_counters(), cpu_times(), cpu_by_service(stack_dir)
                 probe.take()
                 run = wrk_paced(base, entries, segment, pause)
                 after, cpu_after = tcp_counters(), cpu_times()
-                run.update(stall=probe.take(), cpu=cpu_shares(cpu_before, cpu_after))
+                # wrk has exited by now: its share is read from the machine's total less the others.
+                services = cpu_seconds(services_before, cpu_by_service(stack_dir))
+                run.update(stall=probe.take(), cpu=cpu_shares(cpu_before, cpu_after), services=services)
                 rss = rss_by_service(stack_dir)
                 run.update(
                     minute=minute,
@@ -419,7 +469,7 @@ def main(argv=None):
                 pause = repace(pause, target, run)
                 print(
                     "minute %2d: %6.0f req/s  p50 %6.1f ms  p99 %7.1f ms  non-200 %d  errors %d  RSS %s  pg %d  "
-                    "probe late %.0f ms  cpu %s  tcp %s"
+                    "probe late %.0f ms  cpu %s  tcp %s  cpu s %s"
                     % (
                         minute,
                         run["rps"],
@@ -432,6 +482,7 @@ def main(argv=None):
                         run["stall"],
                         " ".join("%s %.0f%%" % item for item in run["cpu"].items()),
                         {k: v for k, v in run["tcp"].items() if v},
+                        " ".join("%s %.1f" % item for item in run["services"].items()),
                     ),
                     flush=True,
                 )
@@ -445,7 +496,7 @@ def main(argv=None):
         rss_first, rss_last = sum(first["rss"].values()), sum(last["rss"].values())
         growth = (rss_last - rss_first) * 100 / rss_first if rss_first else 0.0
         print(
-            "\n%-7s %8s %8s %8s %8s %7s %10s %10s %10s %5s %6s %5s %6s %s"
+            "\n%-7s %8s %8s %8s %8s %7s %10s %10s %10s %5s %6s %5s %6s %-40s %s"
             % (
                 "minute",
                 "req/s",
@@ -460,12 +511,13 @@ def main(argv=None):
                 "late",
                 "busy",
                 "steal",
+                "cpu s: gunicorn/worker/pg/soak/wrk",
                 "tcp",
             )
         )
         for row in rows:
             print(
-                "%-7d %8.0f %8.1f %8.1f %8d %7d %9.0fM %9.0fM %9.0fM %5d %6.0f %4.0f%% %5.1f%% %s"
+                "%-7d %8.0f %8.1f %8.1f %8d %7d %9.0fM %9.0fM %9.0fM %5d %6.0f %4.0f%% %5.1f%% %-40s %s"
                 % (
                     row["minute"],
                     row["rps"],
@@ -480,6 +532,10 @@ def main(argv=None):
                     row["stall"],
                     row["cpu"]["busy"],
                     row["cpu"]["steal"],
+                    "/".join(
+                        "%.0f" % row["services"].get(name, 0)
+                        for name in ("gunicorn", "worker", "postgres", "soak", "wrk")
+                    ),
                     " ".join("%s=%d" % (k, v) for k, v in row["tcp"].items() if v) or "-",
                 )
             )
