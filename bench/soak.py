@@ -11,15 +11,17 @@
 2. Prepares, in the stack's database: bench/mixed_wrk.py's organisations and signed-in sessions
    (Offers, subscription details, billing history, requests list, dashboard, overview), fresh
    buyers for whole purchases, partners who file service requests, and a staff user.
-3. Measures the capacity: wrk with bench/soak.lua, unpaced, for 15 s. Then paces wrk's connections
-   (wrk's delay()) at --load of that (80 %), calibrated once over 10 s.
+3. Measures the capacity with the side load of step 4 running: wrk with bench/soak.lua, unpaced, for
+   15 s. Then paces wrk's connections (wrk's delay()) at --load of that (80 %), tried over 10 s and
+   set again after each minute from the rate that minute gave.
 4. Runs --seconds of load, one wrk run a minute (so each minute has its own req/s, p50 and p99),
    while Python threads make about 1 % of the requests whole purchases through the wizard
    (bench/load.py) and, now and then, file a service request and read the staff's admin queue and
    a request in admin. Each minute also reads the resident memory (RSS) of every gunicorn and
    Celery process, the stack's PostgreSQL connections, the kernel's TCP counters (listen queue
    overflows, retransmissions, timeouts), the machine's CPU shares (busy, iowait, the hypervisor's
-   steal) and how late a probe process that only sleeps 1 ms at a time woke up at worst: a long
+   steal), each service's CPU seconds (gunicorn, Celery, beat, localstripe, PostgreSQL, Redis, this
+   process, wrk) and how late a probe process that only sleeps 1 ms at a time woke up at worst: a long
    p99 with the probe late by as much is the machine, not the server.
 5. Checks: no answer >= 500, the last minute's p99 <= 1.2 x the first's, RSS growth <= 10 %,
    PostgreSQL connections flat, and every purchase that reached the confirmation paid once
