@@ -95,13 +95,9 @@ def staff_groups(db):
     before this one flushed the database (a flush keeps the tables and permissions, not the migrations' rows)."""
     import importlib
 
-    from django.contrib.auth.models import Group, Permission
+    from django.apps import apps
 
-    migration = importlib.import_module("support.migrations.0007_staff_groups")
-    for name, by_app in migration.GROUPS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        for app_label, codenames in by_app.items():
-            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    importlib.import_module("support.migrations.0007_staff_groups").add_groups(apps)
 
 
 @pytest.fixture(autouse=True)

@@ -51,6 +51,12 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    add_groups(apps)
+
+
+def add_groups(apps):
+    """The groups of GROUPS with their permissions (which must exist). The tests' ``staff_groups``
+    fixture calls it with the project's registry, after a flush has emptied the table."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, by_app in GROUPS.items():
