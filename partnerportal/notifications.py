@@ -16,6 +16,7 @@ came in on. A recipient who cannot sign in (a ``Recipient``: an invitee, a billi
 portal link it could not open: the invitation's signed link, or the document attached as a PDF.
 """
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -125,3 +126,13 @@ def _send_once(connection, message, *, event: str) -> int:
         except IntegrityError:
             return 0
         return connection.send_messages([message]) or 0
+
+
+def sent_emails_prune(*, now=None) -> int:
+    """Forget the claims older than ``SENT_EMAIL_RETENTION_DAYS`` (the beat, daily): the table grew by
+    a row per e-mail for ever. An event is only told again when a task runs again, and no retry,
+    redelivery or replay comes that late, so an old claim guards nothing."""
+    from django.utils import timezone
+
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.SENT_EMAIL_RETENTION_DAYS)
+    return SentEmail.objects.filter(sent_at__lt=cutoff).delete()[0]

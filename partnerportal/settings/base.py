@@ -264,6 +264,9 @@ CELERY_IMPORTS = ["billing.reconciliation", "offers.emails", "support.emails"]
 SUBSCRIPTION_SWEEP_EVERY_MINUTES = env.int("SUBSCRIPTION_SWEEP_EVERY_MINUTES", default=0)
 # Only one beat runs. Every task below is safe to run twice: the services' guards and
 # unique constraints make a repeated run a no-op.
+# How long the claim of an e-mailed event (partnerportal.models.SentEmail) is kept: far longer than
+# any retry, redelivery or webhook replay, which is all the claim guards against.
+SENT_EMAIL_RETENTION_DAYS = env.int("SENT_EMAIL_RETENTION_DAYS", default=400)
 CELERY_BEAT_SCHEDULE = {
     "daily-subscription-sweep": {
         "task": "offers.tasks.sweep_subscriptions",
@@ -286,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-payment-reconciliation": {
         "task": "billing.reconciliation.reconcile_payments",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "daily-sent-email-pruning": {
+        "task": "partnerportal.tasks.prune_sent_emails",
+        "schedule": crontab(hour=4, minute=30),
     },
     # A warning is due at 80 % of a target, which may fall at any minute of business hours.
     "sla-warnings": {
