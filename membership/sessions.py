@@ -11,6 +11,7 @@ next request on every server: nothing about either is kept in a cache.
 import contextvars
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core import signing
@@ -155,7 +156,8 @@ class SessionStore(DatabaseSessionStore):
         # passes the same check, and a changed row is another text. The payload is parsed afresh each
         # time, so a request that changes its session changes its own copy.
         try:
-            return self.serializer().loads(_checked_payload(session_data, self.key_salt))
+            keys = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+            return self.serializer().loads(_checked_payload(session_data, self.key_salt, keys))
         except Exception:
             return super().decode(session_data)  # Django's answer (and its warning) for a bad one
 
@@ -168,6 +170,7 @@ class _Payload:
 
 
 @lru_cache(maxsize=4096)
-def _checked_payload(session_data, salt):
-    # Base64, HMAC and zlib: about 12 µs a request. Raises for a bad signature (not kept).
+def _checked_payload(session_data, salt, keys):
+    # Base64, HMAC and zlib: about 12 µs a request. Raises for a bad signature (not kept). The keys
+    # are in the memo's key: a text checked under a key since replaced is checked again.
     return signing.loads(session_data, salt=salt, serializer=_Payload)

@@ -102,8 +102,9 @@ class Template(django_jinja2.Template):
 
 class Jinja2(django_jinja2.Jinja2):
     """Django's Jinja2 backend, whose templates tell the test client what they rendered (as Django's
-    templates do) and whose ``csrf_token`` is the context processor's: masked once a page, where
-    Django's Jinja2 backend masks it again on every use."""
+    templates do) and whose ``csrf_token`` is left to the context processor settings list
+    (``django.template.context_processors.csrf``): masked once a page, where Django's Jinja2 backend
+    masks it again on every use."""
 
     def from_string(self, template_code):
         return Template(self.env.from_string(template_code), self)

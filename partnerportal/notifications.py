@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import SentEmail
 
@@ -132,7 +132,5 @@ def sent_emails_prune(*, now=None) -> int:
     """Forget the claims older than ``SENT_EMAIL_RETENTION_DAYS`` (the beat, daily): the table grew by
     a row per e-mail for ever. An event is only told again when a task runs again, and no retry,
     redelivery or replay comes that late, so an old claim guards nothing."""
-    from django.utils import timezone
-
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.SENT_EMAIL_RETENTION_DAYS)
     return SentEmail.objects.filter(sent_at__lt=cutoff).delete()[0]

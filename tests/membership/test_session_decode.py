@@ -33,3 +33,12 @@ def test_a_session_signed_with_another_salt_is_refused():
     text = OtherStore().encode({"_auth_user_id": "1"})
     assert OtherStore().decode(text) == {"_auth_user_id": "1"}
     assert SessionStore().decode(text) == {}
+
+
+def test_a_session_signed_with_a_key_since_replaced_is_refused(settings):
+    store = SessionStore()
+    text = store.encode({"_auth_user_id": "1"})
+    assert store.decode(text) == {"_auth_user_id": "1"}  # checked, and the check kept
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+    assert SessionStore().decode(text) == {}

@@ -12,6 +12,7 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from membership.services import organization_enrol
 from partnerportal.management.commands.makemessages import jinja_messages_as_python
 from tests.factories.billing import PaymentMethodFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
@@ -60,8 +61,6 @@ def hostile_reader(db):
     """A Billing admin whose organisation, name and data all carry markup."""
     organization = OrganizationFactory(name="Org " + HOSTILE, enrolled=False)
     reader = UserFactory(organization=organization, first_name=HOSTILE, roles=["global_admin", "billing_admin"])
-    from membership.services import organization_enrol
-
     organization_enrol(organization=organization, user=reader)
     card = PaymentMethodFactory(organization=organization, brand=HOSTILE_BRAND)
     subscription = SubscriptionFactory(organization=organization, payment_method=card)
