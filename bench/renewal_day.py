@@ -16,7 +16,10 @@ on a queue of the run's own.
 The run (timed): the sweep (offers.services.subscriptions_sweep with the task's enqueue) enqueues one
 renewal task per due subscription. Every RENEWAL_DAY_REPORT_EVERY seconds (10; 2 below 1,000 due) a line: renewals done, renewals/s
 over the interval and overall, the queue's depth (LLEN) and the 429s so far. Once half are renewed, one
-worker is SIGKILLed (its whole process group); the other finishes. The run ends when every due subscription
+worker is SIGKILLed (its whole process group); the other finishes. Once the queue has stayed empty for the
+visibility timeout plus two seconds while renewals are missing, the sweep runs again, as beat's hourly
+sweep would: it enqueues what is still due (a message the broker lost when the worker died). The run
+ends when every due subscription
 is renewed (or after 3 × the limit, or the visibility timeout plus a second plus the
 renewal task's patience if longer).
 
@@ -386,10 +389,35 @@ def run(processes, parts, env, folder, queue, broker, stripe_url, proxy_url, str
     deadline = phase_start + max(3 * LIMIT, VISIBILITY + 1 + renewal_patience_seconds())
     log("%8s %9s %12s %12s %8s %8s" % ("t (s)", "renewed", "renewals/s", "overall/s", "queue", "429s"))
     done = 0
+    # Beat sweeps every hour (settings.CELERY_BEAT_SCHEDULE), and a later sweep of the day enqueues again
+    # what is still due: that is how a renewal whose message the broker lost is charged the same day (a
+    # worker killed between Redis handing a message over and recording it as unacknowledged; no
+    # visibility timeout covers that window). In production the hour is far longer than the day's queue
+    # takes to drain (10,000 renewals at 25/s: under 7 minutes); here the next sweep comes once the queue
+    # has stayed empty for the visibility timeout plus two seconds (the killed worker's messages are
+    # back by then), and again as often while renewals are missing.
+    resweep_after = VISIBILITY + 2
+    drained_since, last_sweep, resweeps, enqueued_again = None, phase_start, 0, 0
     while True:
         time.sleep(0.25 if KILL and killed is None else 0.5)
         now = time.monotonic()
         done = renewed()
+        if client.llen(queue):
+            drained_since = None
+        elif drained_since is None:
+            drained_since = now
+        if (
+            done < DUE
+            and drained_since is not None
+            and now - drained_since >= resweep_after
+            and now - last_sweep >= resweep_after
+        ):
+            again = subscriptions_sweep(today=today, enqueue=enqueue_action)
+            last_sweep, resweeps, enqueued_again = now, resweeps + 1, enqueued_again + len(again)
+            log(
+                "next sweep at %.1f s (as beat's hourly one): %d renewals enqueued again"
+                % (now - phase_start, len(again))
+            )
         if KILL and killed is None and done >= DUE // 2:
             processes.kill("worker1")
             killed = (now - phase_start, done)
@@ -453,6 +481,7 @@ def run(processes, parts, env, folder, queue, broker, stripe_url, proxy_url, str
             "killed worker1 at %.1f s (%d renewed then); worker2 %s; worker2 log lines naming the task: %d"
             % (killed[0], killed[1], "alive, finished the run" if survivor_alive else "DEAD", redelivered)
         )
+    log("later sweeps: %d, %d renewals enqueued again" % (resweeps, enqueued_again))
     log("charging phase %.1f s for %d renewals: %.1f renewals/s (limiter %g/s, limit %.0f s); whole run %.1f s"
         % (seconds, charged, charged / seconds if seconds else 0, RATE, LIMIT, time.monotonic() - began))  # fmt: skip
     checks = {

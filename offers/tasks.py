@@ -1,6 +1,7 @@
 """Celery tasks of the subscription lifecycle and the monthly credits: each calls the service of its name.
 
-The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs ``subscriptions_sweep`` and
+The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs ``subscriptions_sweep`` every hour (a later
+run of the day enqueues again what is still due, e.g. a renewal whose message was lost) and
 ``credits_grant_monthly`` once a day. The sweep only selects what is due and enqueues one task per
 subscription and action. Every task re-reads its rows and calls a service whose state guard (row
 lock, unique constraint) makes a second run a no-op, so ``acks_late`` is safe: a message

@@ -236,7 +236,11 @@ def _record_failure(
         facts["order"] = order.number
     context = {"reason": reason, "attempt": attempts_before + 1, "order_id": order.pk if order else None}
     if attempts_before < len(retry_days):
-        next_attempt = due_date + datetime.timedelta(days=retry_days[attempts_before])
+        # Never today: a retry made late (the payment service was down on its day) would otherwise be
+        # due again at once, and the hourly sweep would charge the declined card again within the hour.
+        next_attempt = max(
+            due_date + datetime.timedelta(days=retry_days[attempts_before]), today + datetime.timedelta(days=1)
+        )
         subscription_mark_past_due(subscription=subscription, next_attempt_on=next_attempt, facts=facts)
         context["next_attempt_on"] = next_attempt.isoformat()
         email_on_commit("renewal_failed", subscription_id, context)

@@ -1,4 +1,4 @@
-"""The daily sweep (R6, R8–R10): what is due today, handed on as one action per subscription.
+"""The sweep (R6, R8–R10), hourly: what is due today, handed on as one action per subscription.
 
 The sweep only *selects* what is due (``offers.selectors.lifecycle``) and hands each action to an
 ``enqueue`` callable (a Celery task in production, a plain call in the management command's eager

@@ -259,8 +259,13 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Modules with tasks outside an app's tasks.py (autodiscovery only imports tasks.py).
 CELERY_IMPORTS = ["billing.reconciliation", "offers.emails", "support.emails"]
-# The sweep runs daily at 02:00; SUBSCRIPTION_SWEEP_EVERY_MINUTES=n runs it every n minutes instead
-# (bench/soak.py: the sweep runs while the portal is under load).
+# The sweep selects what is due *today*, so it runs every hour, on the hour: the first run of a day
+# enqueues the day's work, and each later one enqueues again only what is still due. That is what
+# re-sends a renewal whose message the broker lost (a worker killed between Redis handing it over and
+# recording it as unacknowledged, a window the visibility timeout does not cover) the same day, and
+# what retries a renewal the payment service was down for. Running again is a no-op for everything
+# already done (each action's state guard). SUBSCRIPTION_SWEEP_EVERY_MINUTES=n runs it every n
+# minutes instead (bench/soak.py: the sweep runs while the portal is under load).
 SUBSCRIPTION_SWEEP_EVERY_MINUTES = env.int("SUBSCRIPTION_SWEEP_EVERY_MINUTES", default=0)
 # Only one beat runs. Every task below is safe to run twice: the services' guards and
 # unique constraints make a repeated run a no-op.
@@ -268,11 +273,11 @@ SUBSCRIPTION_SWEEP_EVERY_MINUTES = env.int("SUBSCRIPTION_SWEEP_EVERY_MINUTES", d
 # any retry, redelivery or webhook replay, which is all the claim guards against.
 SENT_EMAIL_RETENTION_DAYS = env.int("SENT_EMAIL_RETENTION_DAYS", default=400)
 CELERY_BEAT_SCHEDULE = {
-    "daily-subscription-sweep": {
+    "hourly-subscription-sweep": {
         "task": "offers.tasks.sweep_subscriptions",
         "schedule": crontab(minute="*/%d" % SUBSCRIPTION_SWEEP_EVERY_MINUTES)
         if SUBSCRIPTION_SWEEP_EVERY_MINUTES
-        else crontab(hour=2, minute=0),
+        else crontab(minute=0),
     },
     "daily-azure-credit-grant": {
         "task": "offers.tasks.grant_monthly_credits",

@@ -228,6 +228,30 @@ class TestFailedRenewal:
         )
         assert len(intents(localstripe_process)) == 1
 
+    def test_a_retry_made_days_late_is_declined_again_and_next_tried_tomorrow_at_the_earliest(
+        self, org, stripe_settings, localstripe_process
+    ):
+        """The hourly sweep must not charge a declined card twice in a day: a retry made after its day (the
+        payment service was down on day 1 and day 3) schedules the next one for tomorrow, not a day already past."""
+        sub = SubscriptionFactory(
+            organization=org, start="2026-11-25", payment_method=CardFactory(organization=org, number=DECLINED_CARD)
+        )
+        due = D("2027-11-25")
+        with at(due):
+            sweep()
+        late = due + datetime.timedelta(days=4)  # the retry of day 1, made on day 4
+        with at(late):
+            sweep()
+            sub = _refresh(sub)
+            assert (sub.renewal_attempts, sub.next_renewal_attempt_on) == (2, late + datetime.timedelta(days=1))
+            sweep()  # the next hour's sweep
+        assert payments(sub).count() == 2
+        with at(late + datetime.timedelta(days=1)):
+            sweep()
+        sub = _refresh(sub)
+        assert (sub.renewal_attempts, sub.next_renewal_attempt_on) == (3, due + datetime.timedelta(days=7))
+        assert payments(sub).count() == 3
+
     def test_auto_renewal_turned_off_while_past_due_expires_at_the_next_retry(
         self, org, stripe_settings, localstripe_process
     ):

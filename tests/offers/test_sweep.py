@@ -18,6 +18,7 @@ from offers.demo_catalogue import load_demo_catalogue
 from offers.models import Reminder, ReminderKind, Subscription, SubscriptionStatus
 from offers.selectors.lifecycle import select_due
 from offers.services import subscription_renew, subscriptions_sweep
+from offers.services.sweep import SWEEP_ACTIONS
 from tests.factories.billing import DECLINED_CARD, CardFactory
 from tests.factories.membership import OrganizationFactory, UserFactory
 from tests.factories.offers import SubscriptionFactory
@@ -366,4 +367,41 @@ def test_the_command_can_hand_the_actions_to_the_broker(stripe_settings, localst
     assert "1 action(s) sent to the broker" in out.getvalue()
     sub.refresh_from_db()
     assert sub.current_period_end == D("2028-11-25")
+    assert len(intents(localstripe_process)) == 1
+
+
+def test_the_sweep_runs_every_hour():
+    """Beat runs the day's sweep on the hour, every hour: a later run re-sends what is still due today."""
+    from celery.schedules import crontab
+
+    entry = settings.CELERY_BEAT_SCHEDULE["hourly-subscription-sweep"]
+    assert entry["task"] == "offers.tasks.sweep_subscriptions"
+    assert entry["schedule"] == crontab(minute=0)
+
+
+@pytest.mark.django_db
+def test_a_renewal_whose_message_was_lost_is_charged_once_by_a_later_sweep_of_the_day(
+    stripe_settings, localstripe_process
+):
+    """Redis can lose a message (a worker killed between BRPOP and recording it as unacknowledged): the next
+    hourly sweep enqueues the renewal again, it is charged once, and the sweeps after it enqueue nothing."""
+    organization = OrganizationFactory()
+    sub = SubscriptionFactory(
+        organization=organization, start="2026-11-25", payment_method=CardFactory(organization=organization)
+    )
+    lost = []
+    first = committed(subscriptions_sweep, today=TODAY, enqueue=lambda *action: lost.append(action))
+    assert [item.subscription_id for item in first] == [sub.pk] and len(lost) == 1
+    sub.refresh_from_db()
+    assert sub.current_period_end == TODAY  # the message went nowhere: nothing charged yet
+
+    def run_now(action, subscription_id, today):
+        return SWEEP_ACTIONS[action](subscription_id=subscription_id, today=today)
+
+    again = committed(subscriptions_sweep, today=TODAY, enqueue=run_now)
+    assert [item.subscription_id for item in again] == [sub.pk]
+    sub.refresh_from_db()
+    assert sub.current_period_end == D("2028-11-25") and sub.status == SubscriptionStatus.ACTIVE
+    assert len(intents(localstripe_process)) == 1
+    assert committed(subscriptions_sweep, today=TODAY, enqueue=run_now) == []
     assert len(intents(localstripe_process)) == 1
