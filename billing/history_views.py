@@ -25,6 +25,7 @@ def billing_home(request):
         request,
         "billing/history/billing_home.html",
         {"methods": selectors.card_list(organization=organization), "page": page},
+        using="jinja2",
     )
 
 

@@ -15,7 +15,9 @@ from .selectors import membership_overview, organization_tiers
 @cached_page("dashboard")
 def dashboard(request):
     tiers = organization_tiers(organization=request.user.organization)
-    return render(request, "offers/dashboard/dashboard.html", {"tiers": tiers, "enrol_form": EnrolForm()})
+    return render(
+        request, "offers/dashboard/dashboard.html", {"tiers": tiers, "enrol_form": EnrolForm()}, using="jinja2"
+    )
 
 
 @role_required(Action.VIEW)

@@ -89,7 +89,7 @@ def subscription_detail(request, pk):
         "timeline": timeline,
         "cancel_url": cancellation_page.url(subscription.pk),
     }
-    return render(request, "offers/subscription_detail.html", context)
+    return render(request, "offers/subscription_detail.html", context, using="jinja2")
 
 
 @role_required(Action.MANAGE_AUTO_RENEWAL)

@@ -29,6 +29,7 @@ def offer_list(request):
             "subscriptions": subscriptions,
             "is_network_member": organization.is_network_member,
         },
+        using="jinja2",  # the hot pages' engine, asked directly (Django's loaders would look first)
     )
 
 

@@ -84,7 +84,7 @@ _said = {}
 def texts(labels):
     """{key: text} of a module-level dict of lazy labels, in the current language: each label is
     translated once per language in a process, not on every ``str()``."""
-    key = (id(labels), current_language())
+    key = (id(labels), len(labels), current_language())  # a registry that grew is said again
     said = _said.get(key)
     if said is None:
         said = _said[key] = {name: str(label) for name, label in labels.items()}

@@ -89,11 +89,17 @@ def _loaders(model, vendor):
     return [(field.attname, *_converters(field)) for field in _fields(model)]
 
 
+@lru_cache(maxsize=64)
+def _column_converters(fields, vendor):
+    # Each named column's converters, once a list of fields (as _loaders keeps a model's).
+    return [(field.column, *_converters(field)) for field in fields]
+
+
 def dict_rows(sql, params, converted=()):
     """The rows of ``sql`` as dicts by column name; the columns named by the model fields in ``converted``
     pass through the converters the ORM applies (SQLite's datetimes). For read-only pages whose rows
     are never saved: no model instance is made."""
-    converters = [(field.column, *_converters(field)) for field in converted]
+    converters = _column_converters(tuple(converted), connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]

@@ -29,7 +29,7 @@ def request_list(request):
     page = selectors.request_list_page(
         organization=request.user.organization, status=status, page_number=request.GET.get("page")
     )
-    return render(request, "support/request_list.html", {"page": page, "status": status or ""})
+    return render(request, "support/request_list.html", {"page": page, "status": status or ""}, using="jinja2")
 
 
 @partner_required

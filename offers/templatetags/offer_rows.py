@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from membership.activity_verbs import ACTIVITY_VERBS
 from partnerportal.formatting import date_formatter
-from partnerportal.i18n import gettext, pinned_locale
+from partnerportal.i18n import gettext, pinned_locale, texts
 
 register = template.Library()
 
@@ -29,16 +29,17 @@ def _text(value):
 @register.simple_tag
 def timeline_rows(entries):
     """The table rows of a subscription's timeline (R13): when, who, what, in the reader's language."""
-    labels = {}  # each verb's label in the active language, said once a page
+    labels = {}  # each verb's label, escaped once a page
     portal = _text(gettext(settings.PORTAL_NAME))
     when = date_formatter("DATETIME_FORMAT")
     rows = []
     with pinned_locale():  # each detail says amounts and dates: the language and zone read once
+        verbs = texts(ACTIVITY_VERBS)  # the labels in the reader's language, said once a process
         for entry in entries:
             detail = entry.detail
             what = labels.get(entry.verb)
             if what is None:
-                what = labels[entry.verb] = _text(ACTIVITY_VERBS.get(entry.verb, entry.verb))
+                what = labels[entry.verb] = _text(verbs.get(entry.verb, entry.verb))
             rows.append(
                 TIMELINE
                 % {
