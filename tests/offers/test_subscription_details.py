@@ -69,7 +69,7 @@ class TestDetails:
         assert "Active" in html
         assert "Nov. 25, 2026 to Nov. 25, 2027" in html
         assert 'data-testid="auto-renewal">On<' in html
-        assert "US$475.00 on Nov. 25, 2027" in html
+        assert "Nov. 25, 2027, at the price and tax of that day (this term cost US$475.00)" in html
         assert "Visa ••4242" in html or "••4242" in html
         assert "Upcoming automatic renewal: Oct. 26, 2027" in html
         assert "Purchased" in html and "test purchase" in html  # the timeline: what

@@ -261,3 +261,17 @@ def test_pay_now_and_the_reminders_say_what_the_renewal_charges(client, offer, r
     # Once the term's order exists, its amount is the one (a later rate change does not move it).
     TaxRate.objects.filter(country="IE", rate=Decimal("24")).update(rate=Decimal("25"))
     assert renewal_charge(subscription) == (renewal.amount, "EUR") == (54560, "EUR")
+
+
+def test_subscription_details_do_not_promise_the_last_price_as_the_next_charge(client, offer, rates, stripe_settings):
+    """The renewal charges the price and tax of its own day (R19), which can differ from what the term cost: the
+    details page says so and names the term's price as that, never "€541.20 on <date>" as the next charge."""
+    client.force_login(buyer_in("contoso-ie"))
+    order = to_review(client, offer)
+    buy(client, order)
+    subscription = Order.objects.get(pk=order.pk).subscription
+    TaxRate.objects.create(country="IE", rate=Decimal("24"), effective_from=subscription.current_period_end)
+    page = client.get(reverse("subscriptions:detail", args=[subscription.pk])).content.decode()
+    next_charge = page.split('data-testid="next-charge">', 1)[1].split("</td>", 1)[0]
+    assert next_charge.endswith(", at the price and tax of that day (this term cost €541.20)"), next_charge
+    assert "€541.20 on " not in next_charge
