@@ -65,9 +65,12 @@ def one(model, sql, params):
 def from_row(model, values):
     """A ``model`` instance from the values of its concrete columns, in the model's order, as the ORM
     makes one: each value through the converters Django applies, then ``Model.from_db``."""
-    converted = []
-    for value, (_attname, expression, converters) in zip(values, _loaders(model, connection.vendor), strict=True):
-        converted.append(_convert(value, expression, converters))
+    width, converting = _loaders(model, connection.vendor)
+    if len(values) != width:
+        raise ValueError("%s has %d columns, the row %d values" % (model.__name__, width, len(values)))
+    converted = list(values)
+    for index, expression, converters in converting:  # only the columns that have converters
+        converted[index] = _convert(converted[index], expression, converters)
     return model.from_db(connection.alias, None, converted)
 
 
@@ -85,8 +88,14 @@ def _convert(value, expression, converters):
 
 @lru_cache(maxsize=64)
 def _loaders(model, vendor):
-    # Each column's converters, once a model.
-    return [(field.attname, *_converters(field)) for field in _fields(model)]
+    # The model's number of columns, and (position, expression, converters) of those with converters,
+    # once a model: most columns have none, and a call per column cost more than the row's query.
+    converting = []
+    for index, field in enumerate(_fields(model)):
+        expression, converters = _converters(field)
+        if converters:
+            converting.append((index, expression, converters))
+    return len(_fields(model)), converting
 
 
 @lru_cache(maxsize=64)
