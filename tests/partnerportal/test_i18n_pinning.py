@@ -40,3 +40,12 @@ def test_texts_translates_a_dict_of_lazy_labels_once_per_language():
         assert texts(LABELS) == {"offers": "Offers"}
     with translation.override("ru"), pinned_locale():
         assert texts(LABELS)["offers"] == "Предложения"
+
+
+def test_texts_says_a_registry_again_once_it_has_grown():
+    # ACTIVITY_VERBS grows as each app registers its verbs: a label added after a first read is said too.
+    registry = {"offers": gettext_lazy("Offers")}
+    with translation.override("ru"):
+        assert texts(registry) == {"offers": "Предложения"}
+        registry["billing"] = gettext_lazy("Billing")
+        assert texts(registry)["billing"] == translation.gettext("Billing") != "Billing"
