@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core import signing
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from partnerportal import page_cache, sql
@@ -110,18 +110,21 @@ class SignedInSessionQuery:
         roles, (organization_version, catalogue_version) = rest[: len(ROLES)], rest[len(ROLES) :]
         if user_values[0] is None:  # a session without a user (signed out, or never signed in)
             return session_data, None
-        user = sql.from_row(User, user_values)
+        user = sql.from_row(User, user_values, self.connection)
         if organization_values[0] is not None:
-            user.organization = sql.from_row(Organization, organization_values)
+            user.organization = sql.from_row(Organization, organization_values, self.connection)
         user._role_cache = frozenset(role for role, held in zip(ROLES, roles, strict=True) if held)
         user.data_versions = (organization_version, catalogue_version)
         return session_data, user
 
 
 def _signed_in_session_query():
-    query = getattr(connection, "signed_in_session_query", None)
+    # Kept on this thread's connection itself, not through the ``django.db.connection`` proxy: each
+    # attribute read through the proxy is a thread-local lookup.
+    db = connections[DEFAULT_DB_ALIAS]
+    query = getattr(db, "signed_in_session_query", None)
     if query is None:
-        query = connection.signed_in_session_query = SignedInSessionQuery(connection)
+        query = db.signed_in_session_query = SignedInSessionQuery(db)
     return query
 
 

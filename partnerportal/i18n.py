@@ -11,6 +11,7 @@ import contextvars
 from contextlib import contextmanager
 from functools import lru_cache
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 # The reader's (language, time zone) while a long table is drawn (``pinned_locale``), else None.
@@ -27,6 +28,13 @@ def pinned_locale():
         yield
     finally:
         _pinned.reset(token)
+
+
+def context_processor(request):
+    """``django.template.context_processors.i18n`` with the language read once (the pinned one)."""
+    language = current_language()
+    bidi = language is not None and language.split("-")[0] in settings.LANGUAGES_BIDI
+    return {"LANGUAGES": settings.LANGUAGES, "LANGUAGE_CODE": language, "LANGUAGE_BIDI": bidi}
 
 
 def current_language():

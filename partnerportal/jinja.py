@@ -27,7 +27,7 @@ from django.utils import translation
 from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
-from . import i18n
+from . import fast_urls, i18n
 
 # What Django's test client listens to for ``response.context`` (django.test.signals.template_rendered):
 # looked up when a template renders, so production never imports the test framework.
@@ -80,14 +80,20 @@ def environment(*, helpers=(), **options):
 
 class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
+        # The page's language, time zone, URLconf and script prefix read once, not per phrase, date
+        # and link: Django keeps each in a thread-local (~2.5 µs a read), and nothing a page draws
+        # switches them (a helper that did would have to say so outside these pins).
+        with i18n.pinned_locale(), fast_urls.pinned_url_key():
+            return self._render(context, request)
+
+    def _render(self, context, request):
         context = {} if context is None else context
         if request is not None:
             context["request"] = request
             context["csrf_input"] = django_jinja2.csrf_input_lazy(request)
             for context_processor in self.backend.template_context_processors:
                 context.update(context_processor(request))
-        # The page's language read once, not per phrase (each lookup walks Django's thread-locals).
-        context["gettext"] = context["_"] = i18n.gettext_in(translation.get_language())
+        context["gettext"] = context["_"] = i18n.gettext_in(i18n.current_language())
         signal = _rendered_signal()
         if signal is not None and signal.has_listeners():
             # The test client's ``response.context``, as Django's own templates send it in tests.

@@ -33,7 +33,7 @@ def _babel_locale(language: str) -> Locale:
 
 def babel_locale(language: str | None = None) -> Locale:
     """The babel locale of a Django language code (the active language by default)."""
-    return _babel_locale(language or translation.get_language() or "en")
+    return _babel_locale(language or current_language() or "en")
 
 
 def minor_digits(currency: str) -> int:

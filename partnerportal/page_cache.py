@@ -35,6 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_delete, post_init, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.urls import get_script_prefix
 from django.utils import timezone, translation
 
 from partnerportal.db.backends.versions_at_commit import only_test_blocks_open, write_versions
@@ -227,7 +228,7 @@ def is_cacheable_request(request):
 def reader_key(request, name):
     """The cache key of what `name` shows this reader now: everything it can depend on.
 
-    The release, the page's path and query, the reader, their language, today's date (renewal
+    The release, the page's path, query and script prefix, the reader, their language, today's date (renewal
     windows, "expires in" texts) and the data versions of their organisation and of the catalogue,
     as read with the user at the start of the request (before any data the page shows).
     """
@@ -235,6 +236,7 @@ def reader_key(request, name):
     parts = [
         release(),
         name,
+        get_script_prefix(),  # the links' prefix: one process may serve the portal under two mounts
         request.get_full_path(),
         str(request.user.pk),
         translation.get_language() or "",

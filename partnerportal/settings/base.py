@@ -88,7 +88,8 @@ TEMPLATES = [
                 "partnerportal.csrf.context_processor",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
+                # Django's i18n processor, reading the page's pinned language (partnerportal.jinja).
+                "partnerportal.i18n.context_processor",
                 "membership.context_processors.portal",
             ],
             # Modules whose JINJA_GLOBALS and JINJA_FILTERS the pages use (named here, so the

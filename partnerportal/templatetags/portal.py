@@ -27,6 +27,7 @@ from django.utils.text import capfirst
 
 from partnerportal import fast_urls
 from partnerportal.formatting import date_text
+from partnerportal.i18n import current_language
 from partnerportal.navigation import navigation
 
 register = template.Library()
@@ -70,7 +71,7 @@ def portal_menu(context):
     Drawing it cost more than the rest of the header (fourteen links, their states).
     """
     match = getattr(context.get("request"), "resolver_match", None)
-    return _menu(match.view_name if match else None, translation.get_language(), *fast_urls.url_key())
+    return _menu(match.view_name if match else None, current_language(), *fast_urls.url_key())
 
 
 @lru_cache(maxsize=256)
@@ -85,7 +86,7 @@ def text_part(template_name, **values):
     Its text depends only on the template, the constants given and the language (the key), like the
     menu; it must not read the reader, the request or any data.
     """
-    return _text_part(template_name, tuple(sorted(values.items())), translation.get_language(), *fast_urls.url_key())
+    return _text_part(template_name, tuple(sorted(values.items())), current_language(), *fast_urls.url_key())
 
 
 # The reader's values in the header, as placeholders in the drawing and filled in per request. Plain
@@ -119,9 +120,7 @@ def portal_header(context):
     user = context.get("user")
     signed_in = bool(user is not None and user.is_authenticated)
     with_organization = bool(signed_in and user.organization_id)
-    drawing = _header(
-        translation.get_language(), signed_in, with_organization, settings.PORTAL_NAME, *fast_urls.url_key()
-    )
+    drawing = _header(current_language(), signed_in, with_organization, settings.PORTAL_NAME, *fast_urls.url_key())
     values = {
         "organization": user.organization.name if with_organization else "",
         "who": user.display_name if signed_in else "",
@@ -189,7 +188,7 @@ def pager(page, query=""):
         "previous": page.number - 1 if has_previous else "",
         "next": page.number + 1 if has_next else "",
     }
-    drawing = _pager(translation.get_language(), has_previous, has_next, *fast_urls.url_key())
+    drawing = _pager(current_language(), has_previous, has_next, *fast_urls.url_key())
     return mark_safe(PAGER_SLOT_PATTERN.sub(lambda match: str(values[match.group(1)]), drawing))
 
 

@@ -118,3 +118,56 @@ def test_the_test_client_sees_the_context_of_a_jinja2_page(client_for, hostile_r
     response = client_for(reader).get(reverse("support:request_list"))
     assert [item.title for item in response.context["page"].object_list] == [HOSTILE]
     assert response.templates[0].template.name == "support/request_list.html"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_page_reads_the_thread_locals_it_draws_with_once(client_for, hostile_reader, name, monkeypatch, settings):
+    # The language, zone, URLconf and script prefix are each a thread-local read (~2.5 µs), and a page
+    # said them dozens of times: a render pins them (partnerportal.jinja), helpers read the pins.
+    import partnerportal.fast_urls
+    import partnerportal.i18n
+
+    settings.PAGE_CACHE_SECONDS = 0  # the render itself, not the page cache
+    reader, subscription = hostile_reader
+    client = client_for(reader)
+    client.get(_page(name, subscription))  # the first drawing of the header, menu and pager
+    reads = {"urlconf": 0, "language": 0}
+    get_urlconf, get_language = partnerportal.fast_urls.get_urlconf, partnerportal.i18n.translation.get_language
+
+    def counted_urlconf(*args):
+        reads["urlconf"] += 1
+        return get_urlconf(*args)
+
+    def counted_language():
+        reads["language"] += 1
+        return get_language()
+
+    monkeypatch.setattr(partnerportal.fast_urls, "get_urlconf", counted_urlconf)
+    monkeypatch.setattr(partnerportal.i18n.translation, "get_language", counted_language)
+    body = client.get(_page(name, subscription)).content.decode()
+    assert 'href="/partnership/offers/"' in body  # the menu's links are drawn
+    # The view's own reads before the render, then one for the whole render (a row helper pins again):
+    # 1 to 4 and 3 to 7 on these pages; unpinned, the render alone read them 6 to 10 and 8 to 16 times.
+    assert reads["urlconf"] <= 4, reads
+    assert reads["language"] <= 7, reads
+
+
+def test_a_page_drawn_under_a_script_prefix_links_under_it(client_for, hostile_reader):
+    # The pinned URL key is the request's: a portal mounted under /portal links under /portal.
+    from django.urls import set_script_prefix
+
+    reader, subscription = hostile_reader
+    client = client_for(reader)
+    path = _page("subscription", subscription)
+    set_script_prefix("/portal/")  # what Django's WSGI handler sets from SCRIPT_NAME (the test client does not)
+    try:
+        response = client.get(path)
+        body = response.content.decode()
+    finally:
+        set_script_prefix("/")
+    assert response.status_code == 200
+    assert 'href="/portal/partnership/offers/"' in body
+    assert 'href="/portal/billing/"' in body
+    assert 'href="/portal/partnership/subscriptions/%d/auto-renewal/off/"' % subscription.pk in body
+    body = client.get(path).content.decode()
+    assert 'href="/portal/' not in body and 'href="/partnership/offers/"' in body
