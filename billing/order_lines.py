@@ -57,23 +57,24 @@ def register(lines: OrderLineSQL) -> None:
     _registered = lines
 
 
-def sql(reference):
+def sql(reference, facts=FACTS):
     """(select list, joins) for a query whose payments' reference column is ``reference``.
 
     The select list names each fact ``line_<fact>``; put it after the query's own columns and the
-    joins after its own FROM and joins.
+    joins after its own FROM and joins. ``facts``: the ones the query needs (a page that shows the
+    offer's name reads neither the kind nor the term), each of ``FACTS``.
     """
     lines = _registered
-    select = ", ".join("%s AS %s%s" % (lines.columns[fact], PREFIX, fact) for fact in FACTS)
+    select = ", ".join("%s AS %s%s" % (lines.columns[fact], PREFIX, fact) for fact in facts)
     return select, lines.joins.format(reference=reference)
 
 
-def line(row):
+def line(row, facts=FACTS):
     """The facts of one row read with ``sql`` ({fact: value}, dates as dates), or None when it has no line."""
-    facts = {fact: row[PREFIX + fact] for fact in FACTS}
-    if all(value is None for value in facts.values()):
+    found = {fact: row[PREFIX + fact] for fact in facts}
+    if all(value is None for value in found.values()):
         return None
     for fact in DATE_FACTS:
-        if isinstance(facts[fact], str):
-            facts[fact] = datetime.date.fromisoformat(facts[fact])
-    return facts
+        if isinstance(found.get(fact), str):
+            found[fact] = datetime.date.fromisoformat(found[fact])
+    return found

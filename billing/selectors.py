@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from partnerportal.fast_urls import object_url_maker
+from partnerportal.fast_urls import object_url_maker, pinned_url_key
 from partnerportal.i18n import choice_labels, localizer
 from partnerportal.paging import paged
 from partnerportal.sql import dict_rows
@@ -80,7 +80,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     tables: built by the ORM (subqueries, joins) they cost five times the queries themselves.
     Labels, the offer's name in the reader's language and the links are set once per row.
     """
-    line_select, line_joins = order_lines.sql("p.reference")
+    line_select, line_joins = order_lines.sql("p.reference", HISTORY_FACTS)
     tables = {
         "payment": Payment._meta.db_table,
         "method": PaymentMethod._meta.db_table,
@@ -103,6 +103,17 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
         )
 
     page = paged(fetch, page_number, per_page)
+    with pinned_url_key():  # five routes: the URLconf and script prefix read once
+        rows = _history_rows(page.object_list)
+    page.object_list = rows
+    return page
+
+
+# What Billing history says of a payment's order line: the offer's name (billing.order_lines).
+HISTORY_FACTS = ("offer_name_en", "offer_name_ru")
+
+
+def _history_rows(payments):
     # Translated once per language in a process: a lazy label translates again on every str().
     payment_labels = choice_labels(PaymentStatus)
     # Each link's route reversed once per page (fast_urls): a page has three links a payment.
@@ -110,8 +121,8 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
     invoice_links = _document_links("billing:invoice", "billing:invoice_pdf")
     localized = localizer()
     rows = []
-    for payment in page.object_list:
-        line = order_lines.line(payment) or {}
+    for payment in payments:
+        line = order_lines.line(payment, HISTORY_FACTS) or {}
         rows.append(
             {
                 "id": payment["id"],
@@ -149,8 +160,7 @@ def billing_history_page(*, organization, page_number, per_page=BILLING_HISTORY_
                     "document": credit_note_links(refund["credit_note_pk"], refund["credit_note_number"]),
                 }
             )
-    page.object_list = rows
-    return page
+    return rows
 
 
 def _document_links(view_name, pdf_view_name):

@@ -6,11 +6,10 @@ one string format. The markup is the one the template had; every value is escape
 the catalogue's (the same msgids), and dates and amounts come from the shared formatters.
 """
 
-from html import escape
-
 from django import template
 from django.utils.safestring import mark_safe
 
+from partnerportal.escaping import escaped_text
 from partnerportal.formatting import date_formatter
 from partnerportal.i18n import gettext, pinned_locale
 from partnerportal.money import format_money
@@ -31,8 +30,7 @@ DOCUMENT = (
 )
 
 
-def _text(value):
-    return escape(str(value)) if value is not None else "None"
+_text = escaped_text  # every value of a row is escaped
 
 
 def _document(document, download, label):

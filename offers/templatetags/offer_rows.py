@@ -7,13 +7,12 @@ one the template had; every value is escaped, the labels are the catalogue's (th
 dates come from the shared formatter.
 """
 
-from html import escape
-
 from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from membership.activity_verbs import ACTIVITY_VERBS
+from partnerportal.escaping import escaped_text
 from partnerportal.formatting import date_formatter
 from partnerportal.i18n import gettext, pinned_locale, texts
 
@@ -22,8 +21,7 @@ register = template.Library()
 TIMELINE = "<tr><td>%(date)s</td><td>%(who)s</td><td>%(what)s%(detail)s</td></tr>\n"
 
 
-def _text(value):
-    return escape(str(value)) if value is not None else "None"
+_text = escaped_text  # every value of a row is escaped
 
 
 @register.simple_tag

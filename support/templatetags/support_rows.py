@@ -5,12 +5,12 @@ the page. The markup is the template's; every value is escaped, the label is the
 """
 
 from functools import lru_cache
-from html import escape
 
 from django import template
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from partnerportal.escaping import escaped_text
 from partnerportal.fast_urls import object_url_maker
 from partnerportal.formatting import date_formatter
 from partnerportal.i18n import gettext
@@ -26,8 +26,7 @@ REQUEST = (
 )
 
 
-def _text(value):
-    return escape(str(value)) if value is not None else "None"
+_text = escaped_text  # every value of a row is escaped
 
 
 @register.simple_tag
