@@ -6,12 +6,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from membership.decorators import partner_required, role_required
 from membership.permissions import Action, denial_reason, user_can
 from partnerportal.fast_urls import object_url, page_url
+from partnerportal.formatting import date_text  # Django's date_format, kept per value and language
 from partnerportal.page_cache import cached_page
 
 from . import cancellation_page
@@ -48,11 +48,11 @@ def _renewal_state(subscription, today):
     elif decision.verdict is RenewalVerdict.TOO_EARLY:
         state["reason"] = _("Renewal opens %(days)s days before the subscription expires, on %(date)s.") % {
             "days": (subscription.current_period_end - opens).days,
-            "date": date_format(opens, "DATE_FORMAT"),
+            "date": date_text(opens, "DATE_FORMAT"),
         }
     elif decision.verdict is RenewalVerdict.TOO_LATE:
         state["reason"] = _("The renewal window closed on %(date)s. Subscribe again from Partnership > Offers.") % {
-            "date": date_format(closes, "DATE_FORMAT")
+            "date": date_text(closes, "DATE_FORMAT")
         }
     else:
         state["url"] = _optional_url("offers:renew_start", subscription.pk)

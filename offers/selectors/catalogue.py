@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from billing.models import BillingProfile, PaymentMethod
 from membership.activity_verbs import activity_text
@@ -64,9 +65,9 @@ def subscription_timeline(*, subscription):
     return object_activity(obj=subscription)
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineRow:
-    """A timeline entry as subscription details show it: read-only, with who did it by name."""
+class TimelineRow(NamedTuple):
+    """A timeline entry as subscription details show it: read-only, with who did it by name (a tuple:
+    a frozen dataclass cost three times as much to make, 25 times a page)."""
 
     created_at: datetime.datetime
     verb: str

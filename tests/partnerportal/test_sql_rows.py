@@ -109,3 +109,50 @@ def test_a_row_of_the_wrong_width_is_refused(rows):
     user = rows[0]
     with pytest.raises(ValueError, match="columns"):
         sql.from_row(User, _values(User, user.pk)[:-1])
+
+
+def test_the_quicker_converters_give_what_djangos_give():
+    import datetime
+
+    from membership.models import ActivityEntry
+
+    created_at, data = ActivityEntry._meta.get_field("created_at"), ActivityEntry._meta.get_field("data")
+    for field, values in [
+        (
+            created_at,
+            [
+                None,
+                datetime.datetime(2026, 3, 1, 23, 30, 5, 120),
+                datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC),
+                "2026-03-01 23:30:05.000120",
+            ],
+        ),
+        (data, [None, '{"amount": 4200, "currency": "RUB"}', "[1, 2]", '"text"', "not json"]),
+    ]:
+        expression = field.get_col(field.model._meta.db_table)
+        django_converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        _expression, ours = sql._converters(field)
+        if connection.vendor == "sqlite":  # PostgreSQL has no datetime converter, and JSON's is the same
+            assert ours != django_converters  # the quicker ones are in use
+        for value in values:
+            expected, got = value, value
+            for converter in django_converters:
+                expected = converter(expected, expression, connection)
+            for converter in ours:
+                got = converter(got, expression, connection)
+            assert got == expected and type(got) is type(expected)
+            if isinstance(expected, datetime.datetime):
+                assert got.tzinfo == expected.tzinfo
+
+
+def test_without_use_tz_datetimes_go_through_djangos_converter(settings):
+    from membership.models import ActivityEntry
+
+    settings.USE_TZ = False  # the memos are emptied (setting_changed)
+    try:
+        field = ActivityEntry._meta.get_field("created_at")
+        assert sql._aware_in_connection_zone not in sql._converters(field)[1]
+    finally:
+        settings.USE_TZ = True
+    if connection.vendor == "sqlite":
+        assert sql._aware_in_connection_zone in sql._converters(field)[1]
