@@ -21,10 +21,11 @@ from importlib import import_module
 
 import jinja2
 from django.dispatch import Signal
-from django.template import TemplateSyntaxError, defaultfilters
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.utils import translation
-from jinja2 import Environment, pass_context
+from jinja2 import nodes, pass_context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from . import fast_urls, i18n
@@ -50,6 +51,52 @@ def _rendered_signal() -> Signal | None:
 def csrf_field(context):
     """The hidden CSRF input of a form, with the page's token (one masked token a page)."""
     return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="%s">') % str(context["csrf_token"])
+
+
+class _ConstantMessages(NodeTransformer):
+    """Writes each constant message of a template in one language: ``_("Text")``, ``gettext("Text")``
+    (what a ``{% trans %}`` block compiles to; its values are still put in, escaped, when the page is
+    drawn) and ``pgettext("context", "Text")`` become their translation, which Jinja2 then escapes
+    and joins to the template's text when it compiles it."""
+
+    def __init__(self, language):
+        self.language = language
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in _FOLDED_CALLS
+            and len(node.args) == _FOLDED_CALLS[node.node.name]
+            and all(isinstance(argument, nodes.Const) and isinstance(argument.value, str) for argument in node.args)
+            and not node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            function = translation.pgettext if node.node.name == "pgettext" else translation.gettext
+            with translation.override(self.language):
+                text = function(*[argument.value for argument in node.args])
+            return nodes.Const(text, lineno=node.lineno, environment=node.environment)
+        return node
+
+
+# The calls whose constant arguments are a message: name -> number of arguments.
+_FOLDED_CALLS = {"_": 1, "gettext": 1, "pgettext": 2}
+
+
+class Environment(jinja2.Environment):
+    """Jinja2's environment. An overlay made for one language (``Jinja2.environment_for``) compiles
+    each template with its constant messages already in that language: a page says 20 to 40 of them,
+    each a call, a catalogue lookup and an escape on every request (about 1.5 µs), for a text that
+    depends only on the language. Catalogues are read once per process, as Django reads them."""
+
+    language = None  # the base environment's templates say their messages when drawn
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        if self.language:
+            tree = _ConstantMessages(self.language).visit(tree)
+        return tree
 
 
 def environment(*, helpers=(), **options):
@@ -112,8 +159,32 @@ class Jinja2(django_jinja2.Jinja2):
     (``django.template.context_processors.csrf``): masked once a page, where Django's Jinja2 backend
     masks it again on every use."""
 
+    def __init__(self, params):
+        super().__init__(params)
+        self._by_language = {}
+
+    def environment_for(self, language):
+        """The environment whose templates are compiled in ``language`` (an overlay of ``self.env``:
+        the same loader, globals and filters, its own compiled templates)."""
+        if not language:
+            return self.env
+        env = self._by_language.get(language)
+        if env is None:
+            env = self.env.overlay()
+            env.language = language
+            self._by_language[language] = env
+        return env
+
     def from_string(self, template_code):
-        return Template(self.env.from_string(template_code), self)
+        return Template(self.environment_for(i18n.current_language()).from_string(template_code), self)
 
     def get_template(self, template_name):
-        return Template(super().get_template(template_name).template, self)
+        env = self.environment_for(i18n.current_language())
+        try:
+            return Template(env.get_template(template_name), self)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateDoesNotExist(exc.name, backend=self) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            error = TemplateSyntaxError(exc.args)
+            error.template_debug = django_jinja2.get_exception_info(exc)
+            raise error from exc
