@@ -44,7 +44,13 @@ email, count, tree = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "tree"
 user = User.objects.get(email=email)
 client = Client()
 client.force_login(user)
-cookie = "%s=%s" % (settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+from django.middleware.csrf import _get_new_csrf_string
+# The session and the CSRF cookie, as a browser (and bench/pages_wrk.py) sends them: without the
+# second, every page would make a new CSRF secret and set its cookie, which a reader pays once.
+cookie = "%s=%s; %s=%s" % (
+    settings.CSRF_COOKIE_NAME, _get_new_csrf_string(),
+    settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value,
+)
 subscription = Subscription.objects.filter(organization=user.organization).order_by("-pk").first()
 paths = ["/partnership/offers/", reverse("subscriptions:detail", args=[subscription.pk]), "/billing/",
          "/support/requests/", "/membership/dashboard/"]
