@@ -15,7 +15,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
 from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -148,8 +147,13 @@ def _quicker(converter, field):
     USE_TZ holds (the memos are emptied when a test changes it).
     """
     function = getattr(converter, "__func__", converter)
-    if function is SQLiteOperations.convert_datetimefield_value and settings.USE_TZ:
-        return _aware_in_connection_zone
+    if connection.vendor == "sqlite" and settings.USE_TZ:
+        # Imported here: the SQLite backend is loaded only where it is the database (and its
+        # operations module cannot be imported before its base module).
+        from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
+
+        if function is SQLiteOperations.convert_datetimefield_value:
+            return _aware_in_connection_zone
     if function is JSONField.from_db_value and field.decoder is None:
         return _json_value
     return converter

@@ -156,3 +156,26 @@ def test_without_use_tz_datetimes_go_through_djangos_converter(settings):
         settings.USE_TZ = True
     if connection.vendor == "sqlite":
         assert sql._aware_in_connection_zone in sql._converters(field)[1]
+
+
+def test_the_portal_starts_on_postgresql_without_loading_the_sqlite_backend():
+    # partnerportal.sql is imported while the apps load; it must not import SQLite's backend modules
+    # itself (importing their operations module first is a circular import: every process on
+    # PostgreSQL failed to start). Setting up needs no connection, so no server is asked.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ,
+        DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
+        DJANGO_SETTINGS_MODULE="partnerportal.settings.dev",
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); import partnerportal.sql; print('ok')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert started.returncode == 0 and started.stdout.strip().endswith("ok"), started.stderr[-2000:]
