@@ -201,3 +201,26 @@ def test_a_template_compiled_in_a_language_says_what_it_said_when_drawn(language
     # Said at compile time: no call to gettext or pgettext is left, only the one for a variable.
     assert "gettext" not in source and source.count("context.call(") == 1
     assert "gettext" in backend.env.compile(SAYINGS, raw=True)  # the base environment says them when drawn
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("name", PAGES)
+def test_each_hot_page_reads_the_same_compiled_per_language_as_said_while_drawn(
+    client_for, hostile_reader, name, language, settings, monkeypatch
+):
+    import re
+
+    from partnerportal.jinja import Jinja2
+
+    settings.PAGE_CACHE_SECONDS = 0  # both renders are the view's own
+    reader, subscription = hostile_reader
+    reader.language = language
+    reader.save(update_fields=["language"])
+    client = client_for(reader)
+    masked = re.compile(r'value="[A-Za-z0-9]{64}"')  # the CSRF token, masked afresh on every page
+
+    compiled = masked.sub("TOKEN", client.get(_page(name, subscription)).content.decode())
+    monkeypatch.setattr(Jinja2, "environment_for", lambda self, language: self.env)  # messages said when drawn
+    drawn = masked.sub("TOKEN", client.get(_page(name, subscription)).content.decode())
+    assert compiled == drawn
+    assert ('lang="%s"' % language) in compiled
